@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "playbook",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "playbook", targets: ["playbook"]),
+        .library(name: "PlaybookCore", targets: ["PlaybookCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        /// The language: loading, diagnostics, expressions, validation, planning. No network, no database.
+        .target(
+            name: "PlaybookCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+        /// The command line: one file per subcommand, each a thin call into the library.
+        .executableTarget(
+            name: "playbook",
+            dependencies: [
+                "PlaybookCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        /// Generates 1,000 playbooks and times validation against a raw Yams parse.
+        .executableTarget(
+            name: "bench-validate",
+            dependencies: ["PlaybookCore", .product(name: "Yams", package: "Yams")],
+            path: "bench/validate",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookCoreTests",
+            dependencies: ["PlaybookCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookCLITests",
+            dependencies: ["PlaybookCore"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
