@@ -27,13 +27,13 @@ public enum Duration {
         return total
     }
 
-    /// `5400` → `1h30m`; `0` → `0s`.
+    /// `5400` → `1h30m`; `0` → `0s`; `86400` → `24h` (days only from two days on, as people say them).
     public static func format(seconds: Double) -> String {
         var remaining = Int(seconds.rounded())
         if remaining == 0 { return "0s" }
         var out = remaining < 0 ? "-" : ""
         remaining = abs(remaining)
-        for (unit, size) in units {
+        for (unit, size) in units where unit != "d" || remaining >= 2 * 86_400 {
             let count = remaining / Int(size)
             if count > 0 {
                 out += "\(count)\(unit)"

@@ -1,0 +1,63 @@
+/// One person of the audience (§8): a row of the contacts file.
+public struct Contact: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var email: String
+    public var phone: String
+    public var tags: [String]
+    public var consentEmail: Bool
+    public var consentSMS: Bool
+    public var timezone: String
+    public var locale: String
+    /// Extra columns, as `contact.fields.NAME`.
+    public var fields: [String: String]
+
+    public init(id: String, name: String = "", email: String = "", phone: String = "", tags: [String] = [], consentEmail: Bool = false,
+                consentSMS: Bool = false, timezone: String = "", locale: String = "", fields: [String: String] = [:]) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.tags = tags
+        self.consentEmail = consentEmail
+        self.consentSMS = consentSMS
+        self.timezone = timezone
+        self.locale = locale
+        self.fields = fields
+    }
+
+    /// The value of a `contact.*` name for segment expressions.
+    public func value(of path: ArraySlice<String>) -> Value {
+        guard let first = path.first else { return .unknown(reason: "contact") }
+        switch first {
+        case "id": return .text(id)
+        case "name": return .text(name)
+        case "email": return .text(email)
+        case "phone": return .text(phone)
+        case "tags": return .list(tags.map(Value.text))
+        case "timezone": return .text(timezone)
+        case "locale": return .text(locale)
+        case "consent":
+            switch path.dropFirst().first {
+            case "email": return .bool(consentEmail)
+            case "sms": return .bool(consentSMS)
+            default: return .bool(false)
+            }
+        case "fields":
+            guard let name = path.dropFirst().first else { return .text("") }
+            return .text(fields[name] ?? "")
+        default: return .text("")
+        }
+    }
+
+    /// The columns as JSON, for outboxes and webhooks (`tags` as a list).
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("id", .string(id)), ("name", .string(name)), ("email", .string(email)), ("phone", .string(phone)),
+            ("tags", .array(tags.map(JSONValue.string))), ("consent_email", .bool(consentEmail)), ("consent_sms", .bool(consentSMS)),
+            ("timezone", .string(timezone)), ("locale", .string(locale)),
+        ]
+        for key in fields.keys.sorted() { members.append((key, .string(fields[key]!))) }
+        return .object(members)
+    }
+}

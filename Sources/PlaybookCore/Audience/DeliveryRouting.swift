@@ -1,0 +1,85 @@
+import Foundation
+
+/// Decides, for one contact of a `notify` step, which channels it gets the message on and when:
+/// the first channel in `via` it can receive on (an address and consent for that kind), or all of
+/// them with `mode: all`; SMS inside quiet hours (in the contact's own timezone) waits for the end
+/// of the window. Consent is never overridden.
+///
+/// The planner and the executor both route through this type, so the plan's counts are what the
+/// run sends.
+public struct DeliveryRouting: Sendable {
+    public struct Route: Sendable, Equatable {
+        public var channel: String
+        public var type: ChannelType
+        /// Where the message goes: an email address, a phone number, a chat id, or the contact id.
+        public var address: String
+        /// When quiet hours defer the delivery, the moment they end.
+        public var deferredUntil: Date?
+    }
+
+    public var via: [(id: String, type: ChannelType)]
+    public var mode: DeliveryMode
+    public var quietHours: TimeWindow?
+    public var defaultTimezone: TimeZone
+
+    public init(via: [(id: String, type: ChannelType)], mode: DeliveryMode, quietHours: TimeWindow?, defaultTimezone: TimeZone) {
+        self.via = via
+        self.mode = mode
+        self.quietHours = quietHours
+        self.defaultTimezone = defaultTimezone
+    }
+
+    /// The address a contact has for a channel type, when it may be used (consent included).
+    public static func address(of contact: Contact, for type: ChannelType) -> String? {
+        switch type {
+        case .smtp: return !contact.email.isEmpty && contact.consentEmail ? contact.email.lowercased() : nil
+        case .twilio: return !contact.phone.isEmpty && contact.consentSMS ? contact.phone : nil
+        case .telegram:
+            let chat = contact.fields["telegram_chat_id"] ?? ""
+            return chat.isEmpty ? nil : chat
+        case .webhook, .file: return contact.id
+        default: return nil
+        }
+    }
+
+    /// Whether quiet hours apply to a channel type: SMS (§6).
+    public static func respectsQuietHours(_ type: ChannelType) -> Bool { type == .twilio }
+
+    public func routes(for contact: Contact, at moment: Date, timezoneCache: inout [String: TimeZone]) -> [Route] {
+        var routes: [Route] = []
+        for (id, type) in via {
+            guard let address = Self.address(of: contact, for: type) else { continue }
+            var route = Route(channel: id, type: type, address: address, deferredUntil: nil)
+            if let quietHours, Self.respectsQuietHours(type) {
+                let zone = timezone(of: contact, cache: &timezoneCache)
+                route.deferredUntil = Self.endOfQuietHours(quietHours, at: moment, in: zone)
+            }
+            routes.append(route)
+            if mode == .first { break }
+        }
+        return routes
+    }
+
+    private func timezone(of contact: Contact, cache: inout [String: TimeZone]) -> TimeZone {
+        guard !contact.timezone.isEmpty else { return defaultTimezone }
+        if let known = cache[contact.timezone] { return known }
+        let zone = TimeZone(identifier: contact.timezone) ?? defaultTimezone
+        cache[contact.timezone] = zone
+        return zone
+    }
+
+    /// When `moment` falls inside the window in `zone`, the moment the window ends; else nil.
+    public static func endOfQuietHours(_ window: TimeWindow, at moment: Date, in zone: TimeZone) -> Date? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.hour, .minute], from: moment)
+        let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        guard window.contains(minuteOfDay: minute) else { return nil }
+        let startOfDay = calendar.startOfDay(for: moment)
+        // The window ends today if its end is still ahead, else tomorrow (a window wrapping midnight).
+        let endToday = calendar.date(bySettingHour: window.end / 60, minute: window.end % 60, second: 0, of: startOfDay) ?? moment
+        if endToday > moment { return endToday }
+        let tomorrow = calendar.date(byAdding: .day, value: 1, to: startOfDay) ?? moment
+        return calendar.date(bySettingHour: window.end / 60, minute: window.end % 60, second: 0, of: tomorrow) ?? moment
+    }
+}
