@@ -53,9 +53,22 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Output format: text, json, markdown or html.")
     var format: PlanFormat = .text
 
+    @Option(help: "Also write the plan as a reviewable artifact (JSON with digests of the playbook, contacts and facts) for 'run --plan'.")
+    var out: String?
+
     func run() throws {
-        let (playbook, _) = try LoadedPlaybook.load(file)
-        let plan = try options.plan(playbook)
+        let (playbook, bytes) = try LoadedPlaybook.load(file)
+        var plan = try options.plan(playbook)
+        if let out {
+            let facts = PlanArtifact.Facts(trigger: plan.trigger, start: plan.start, assignments: options.assignments)
+            plan.digests = PlanArtifact.digests(playbookBytes: bytes, playbook: playbook, facts: facts)
+            do {
+                try PlanArtifact.document(plan, facts: facts).write(toFile: out, atomically: true, encoding: .utf8)
+            } catch {
+                throw UsageError("cannot write the plan to \(out): \(error.localizedDescription)")
+            }
+            Output.writeError("plan written to \(out)\n")
+        }
         if format != .text {
             for note in plan.notes { Output.writeError("note: \(note)\n") }
         }
