@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         /// The language: loading, diagnostics, expressions, validation, planning. No network, no database.
@@ -27,11 +31,34 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// Running playbooks: executor, journal (SQLite), audience fan-out. Reaches channels only through its ports.
+        .target(
+            name: "PlaybookEngine",
+            dependencies: [
+                "PlaybookCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+        /// One adapter per channel type, each speaking its provider's real API.
+        .target(
+            name: "PlaybookChannels",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         /// The command line: one file per subcommand, each a thin call into the library.
         .executableTarget(
             name: "playbook",
             dependencies: [
-                "PlaybookCore",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -47,6 +74,18 @@ let package = Package(
             name: "PlaybookCoreTests",
             dependencies: ["PlaybookCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookEngineTests",
+            dependencies: ["PlaybookCore", "PlaybookEngine"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookChannelsTests",
+            dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -43,7 +43,7 @@ struct PlanHTMLRenderer {
         let top = 40.0
         let height = top + Double(lanes) * Self.laneHeight + 30
         let mainX0 = Self.labelWidth
-        let recoveryX0 = mainX0 + Self.mainWidth + 30
+        let recoveryX0 = mainX0 + Self.mainWidth + 70
         let width = hasRecovery ? recoveryX0 + Self.recoveryWidth + 20 : mainX0 + Self.mainWidth + 20
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Timeline of \(e(plan.playbook))\" font-family=\"system-ui, sans-serif\" font-size=\"12\">\n"
         out += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>\n"

@@ -119,7 +119,7 @@ public enum Planner {
 
 extension JSONValue {
     /// A copy with the value at `path` replaced (objects created as needed).
-    func setting(_ path: [String], to value: JSONValue) -> JSONValue {
+    public func setting(_ path: [String], to value: JSONValue) -> JSONValue {
         guard let key = path.first else { return value }
         var members: [(String, JSONValue)] = []
         if case .object(let existing) = self { members = existing }

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Per-channel limits on calls: at most `concurrency` in flight, at most `rate` per sliding period
+/// (paced evenly, no burst at start), and at most `window` deliveries attempted but not yet
+/// durably marked done (§10's in-flight bound).
+public actor ChannelGate {
+    private let concurrency: Int
+    private let window: Int
+    private let interval: Double?
+    private let clock: any EngineClock
+    private var inFlight = 0
+    private var unconfirmed = 0
+    private var nextSlot: Date?
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(concurrency: Int, rate: (count: Int, period: Double)?, window: Int = 64, clock: any EngineClock) {
+        self.concurrency = max(1, min(concurrency, window))
+        self.window = window
+        self.interval = rate.map { $0.period / Double($0.count) }
+        self.clock = clock
+    }
+
+    /// Waits for a slot; pair with `release()` once the delivery is durably marked.
+    public func acquire() async throws {
+        while inFlight >= concurrency || unconfirmed >= window {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        inFlight += 1
+        unconfirmed += 1
+        if let interval {
+            let now = clock.now()
+            let slot = max(now, nextSlot ?? now)
+            nextSlot = slot.addingTimeInterval(interval)
+            if slot > now {
+                do {
+                    try await clock.sleep(until: slot)
+                } catch {
+                    release()
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func release() {
+        inFlight -= 1
+        unconfirmed -= 1
+        if !waiters.isEmpty { waiters.removeFirst().resume() }
+    }
+}

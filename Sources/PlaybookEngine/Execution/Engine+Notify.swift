@@ -1,0 +1,219 @@
+import Foundation
+import PlaybookCore
+
+extension Engine {
+    /// One planned delivery of a notify step.
+    struct PendingDelivery: Sendable {
+        var key: String
+        var channel: String
+        var type: ChannelType
+        var contact: Contact
+        var address: String
+        var deferredUntil: Date?
+    }
+
+    /// Fan-out: streams the contacts, routes each member of the segment (consent, first channel
+    /// or all, quiet hours), skips addresses already served in this step, journals each delivery
+    /// before attempting it, and sends through each channel's gate. Resumable: deliveries already
+    /// sent are skipped, those attempted but unconfirmed are retried with the same key.
+    func notify(_ step: Step, playbook: Playbook, incident: IncidentRecord, facts: Facts) async -> ActionResult {
+        guard case .notify(let segmentID, let via, let content, let mode) = step.action,
+            let segment = playbook.audience?.segment(segmentID.value), let expression = segment.condition.expression,
+            let contactsName = playbook.audience?.contacts?.value
+        else { return .failed("the step's segment or contacts are not defined") }
+        let renderer: MessageRenderer
+        do {
+            renderer = try MessageRenderer(content: content, in: playbook)
+        } catch {
+            return .failed(error.description)
+        }
+        let path = contactsName.hasPrefix("/") ? contactsName : (playbook.directory as NSString).appendingPathComponent(contactsName)
+        var contacts: ContactsFile
+        do {
+            contacts = try ContactsFile(path: path)
+        } catch {
+            return .failed(error.description)
+        }
+        defer { contacts.close() }
+        let zone = TimeZone(identifier: playbook.timezoneIdentifier) ?? TimeZone(identifier: "UTC")!
+        let routes = via.compactMap { ref in playbook.channel(ref.value).map { (id: $0.id.value, type: $0.type) } }
+        let routing = DeliveryRouting(via: routes, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: zone)
+        let existing: [String: DeliveryRecord]
+        do {
+            existing = Dictionary(try await journal.deliveries(incident: incident.id, step: step.id.value).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        } catch {
+            return .failed("cannot read the journal: \(error)")
+        }
+        let counter = FanOutCounter()
+        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter)
+
+        var seen = Set<String>()
+        var batch: [PendingDelivery] = []
+        var deferred: [PendingDelivery] = []
+        var zones: [String: TimeZone] = [:]
+        let now = clock.now()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var outstanding = 0
+                func dispatch(_ deliveries: [PendingDelivery]) async throws {
+                    let fresh = deliveries.filter { existing[$0.key] == nil }
+                    try await journal.planDeliveries(fresh.map { d in
+                        DeliveryRecord(key: d.key, incident: incident.id, step: step.id.value, channel: d.channel, contact: d.contact.id, address: d.address,
+                                       status: d.deferredUntil == nil ? .pending : .deferred, deferredUntil: d.deferredUntil)
+                    }, at: clock.now())
+                    for delivery in deliveries {
+                        if let until = delivery.deferredUntil ?? existing[delivery.key]?.deferredUntil, until > clock.now(),
+                            existing[delivery.key]?.status != .sent {
+                            var later = delivery
+                            later.deferredUntil = until
+                            deferred.append(later)
+                            continue
+                        }
+                        if stop.isRequested { return }
+                        let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
+                        try await gate.acquire()
+                        group.addTask {
+                            await fanOut.deliver(delivery)
+                            await gate.release()
+                        }
+                        outstanding += 1
+                        while outstanding >= 512 {
+                            try await group.next()
+                            outstanding -= 1
+                        }
+                    }
+                }
+                while let contact = contacts.next() {
+                    if stop.isRequested { break }
+                    let member = Evaluator { path in facts.resolve(path, contact: contact) }.evaluate(expression)
+                    guard member == .bool(true) else { continue }
+                    for route in routing.routes(for: contact, at: now, timezoneCache: &zones) {
+                        guard seen.insert(route.channel + "\u{1F}" + route.address).inserted else { continue }
+                        let key = "\(incident.id)/\(step.id.value)/\(contact.id)/\(route.channel)"
+                        if let previous = existing[key], previous.status == .sent || previous.status == .failed {
+                            await counter.record(previous.status == .sent ? .sent : .failed, detail: previous.detail)
+                            continue
+                        }
+                        batch.append(PendingDelivery(key: key, channel: route.channel, type: route.type, contact: contact, address: route.address,
+                                                     deferredUntil: route.deferredUntil))
+                        await counter.expect(1)
+                        if batch.count >= 256 {
+                            try await dispatch(batch)
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    }
+                }
+                try await dispatch(batch)
+                try await group.waitForAll()
+                outstanding = 0
+                // Quiet hours: wait for the end of each window, then send (a restart finds them in the journal).
+                deferred.sort { ($0.deferredUntil ?? now) < ($1.deferredUntil ?? now) }
+                for delivery in deferred {
+                    guard await stop.sleep(until: delivery.deferredUntil ?? now, clock: clock) else { break }
+                    let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
+                    try await gate.acquire()
+                    group.addTask {
+                        await fanOut.deliver(delivery)
+                        await gate.release()
+                    }
+                    outstanding += 1
+                    while outstanding >= 512 {
+                        try await group.next()
+                        outstanding -= 1
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            return .failed(redactor.redact("fan-out stopped: \(error)"))
+        }
+        let summary = await counter.summary()
+        progress.report(.deliveries(step: step.id.value, done: summary.sent + summary.failed, failed: summary.failed, total: summary.total))
+        if contacts.skippedCount > 0 {
+            try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
+        }
+        if summary.failed > 0 {
+            return .failed("\(summary.failed) of \(summary.total) deliveries failed\(summary.firstFailure.map { "; first: \($0)" } ?? "")")
+        }
+        return .succeeded("\(summary.sent) deliveries sent")
+    }
+}
+
+/// Counts a step's deliveries as they finish, for progress and the step's outcome.
+actor FanOutCounter {
+    private(set) var total = 0
+    private(set) var sent = 0
+    private(set) var failed = 0
+    private(set) var firstFailure: String?
+
+    func expect(_ count: Int) { total += count }
+
+    func record(_ status: DeliveryStatus, detail: String?) {
+        if status == .sent { sent += 1 } else { failed += 1 }
+        if status == .failed, firstFailure == nil { firstFailure = detail }
+    }
+
+    func summary() -> (total: Int, sent: Int, failed: Int, firstFailure: String?) {
+        (max(total, sent + failed), sent, failed, firstFailure)
+    }
+}
+
+/// The gates of a run's channels, made on first use.
+actor GateRegistry {
+    private var gates: [String: ChannelGate] = [:]
+
+    func gate(for id: String, in playbook: Playbook, clock: any EngineClock) -> ChannelGate {
+        if let gate = gates[id] { return gate }
+        let channel = playbook.channel(id)
+        let gate = ChannelGate(concurrency: channel?.concurrency ?? 16, rate: channel?.rate.map { ($0.count, $0.period) }, clock: clock)
+        gates[id] = gate
+        return gate
+    }
+}
+
+/// Sends single deliveries of one step: renders, marks the attempt, calls the channel with
+/// retries, and marks the result.
+struct FanOut: Sendable {
+    let engine: Engine
+    let step: Step
+    let playbook: Playbook
+    let incident: IncidentRecord
+    let facts: Facts
+    let renderer: MessageRenderer
+    let counter: FanOutCounter
+    var gates: GateRegistry { engine.gates }
+    private let progressEvery = 100
+
+    func deliver(_ delivery: Engine.PendingDelivery) async {
+        let journal = engine.journal
+        let clock = engine.clock
+        do {
+            try await journal.markDelivery(delivery.key, .attempting, at: clock.now())
+            let rendered = renderer.render(MessageRenderer.context(contact: delivery.contact, facts: facts), locale: delivery.contact.locale)
+            let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
+                                          idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
+                                          subject: rendered.subject, text: rendered.text, html: rendered.html)
+            let channel = try await engine.channels.messageChannel(delivery.channel)
+            let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
+            _ = try await retrying.run { () async throws(ChannelError) -> DeliveryReceipt in try await channel.send(message) }
+            try await journal.markDelivery(delivery.key, .sent, at: clock.now())
+            await counter.record(.sent, detail: nil)
+        } catch {
+            let reason = engine.redactor.redact(Self.describe(error))
+            try? await journal.markDelivery(delivery.key, .failed, detail: reason, at: clock.now())
+            await counter.record(.failed, detail: reason)
+        }
+        let summary = await counter.summary()
+        if (summary.sent + summary.failed) % progressEvery == 0 {
+            engine.progress.report(.deliveries(step: step.id.value, done: summary.sent + summary.failed, failed: summary.failed, total: summary.total))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let failed as AttemptsFailed: return "\(failed.error.message) (after \(failed.attempts) attempt\(failed.attempts == 1 ? "" : "s"))"
+        case let channel as ChannelError: return channel.message
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import PlaybookCore
+
+extension Engine {
+    /// Runs one section (`steps` or `recovery`) of an incident as a graph: each step starts at
+    /// `max(at, end(d) + delay)` over the steps it comes after — with the real ends, so a slow step
+    /// delays those after it — and steps already final in the journal are not run again.
+    func runSection(_ playbook: Playbook, incident: IncidentRecord, recovery: Bool, resumed: Bool,
+                    vars: [(path: [String], value: Value)] = []) async throws -> Outcome {
+        let steps = recovery ? playbook.recovery : playbook.steps
+        let base = recovery ? (incident.resolvedAt ?? clock.now()) : incident.startedAt
+        let journaled = Dictionary(try await journal.steps(incident: incident.id).map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
+        let board = StepBoard(known: journaled.compactMapValues { $0.status.isFinal ? ($0.status, $0.finishedAt ?? base) : nil })
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for step in steps {
+                group.addTask {
+                    try await runStep(step, playbook: playbook, incident: incident, recovery: recovery, base: base, board: board,
+                                      previous: journaled[step.id.value], vars: vars)
+                }
+            }
+            try await group.waitForAll()
+        }
+
+        let statuses = await board.statuses
+        let interrupted = stop.isRequested && statuses.count < steps.count
+        if !interrupted, recovery {
+            try await journal.setIncident(incident.id, status: .finished)
+        }
+        return Outcome(incident: incident.id, resumed: resumed, statuses: statuses, interrupted: interrupted, note: nil)
+    }
+
+    private func runStep(_ step: Step, playbook: Playbook, incident: IncidentRecord, recovery: Bool, base: Date, board: StepBoard,
+                         previous: StepRecord?, vars: [(path: [String], value: Value)]) async throws {
+        let id = step.id.value
+        if let previous, previous.status.isFinal { return }
+        // Wait for the steps it comes after, whatever their outcome.
+        var start = base.addingTimeInterval(step.at)
+        var blockedBy: String?
+        for dependency in step.after {
+            guard let (status, end) = await board.wait(for: dependency.value) else { return }
+            start = max(start, end.addingTimeInterval(step.delay))
+            let dependencyStep = (recovery ? playbook.recovery : playbook.steps).first { $0.id.value == dependency.value }
+            if status == .failed, dependencyStep?.continueOnError != true { blockedBy = dependency.value }
+        }
+        let section = recovery ? "recovery" : "steps"
+        if let blockedBy {
+            try await finish(step, incident: incident, section: section, status: .skipped, detail: "skipped: step '\(blockedBy)' failed", board: board)
+            return
+        }
+        if start > clock.now() {
+            progress.report(.stepWaiting(step: id, until: start))
+            guard await stop.sleep(until: start, clock: clock) else {
+                await board.abandonAll()
+                return
+            }
+        }
+        guard !stop.isRequested else {
+            await board.abandonAll()
+            return
+        }
+        let now = clock.now()
+        let facts = self.facts(playbook, incident, vars: vars, at: now, active: !recovery, statuses: await board.statusTexts)
+        if let condition = step.condition?.expression {
+            let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
+            if result != true {
+                let why = result == false ? "its 'if' is false: \(step.condition!.text)" : "its 'if' could not be decided: \(reason ?? "")"
+                try await finish(step, incident: incident, section: section, status: .skipped, detail: why, board: board)
+                return
+            }
+        }
+        try await journal.setStep(StepRecord(incident: incident.id, step: id, section: section, status: .running, attempts: (previous?.attempts ?? 0) + 1,
+                                             startedAt: now, finishedAt: nil, detail: nil))
+        progress.report(.stepStarted(step: id))
+        let result = await perform(step, playbook: playbook, incident: incident, facts: facts)
+        if stop.isRequested, result.status != .succeeded {
+            // Interrupted mid-step: leave it running in the journal so the next run resumes it.
+            await board.abandonAll()
+            return
+        }
+        try await finish(step, incident: incident, section: section, status: result.status, detail: result.detail, board: board,
+                         attempts: (previous?.attempts ?? 0) + 1, startedAt: now)
+    }
+
+    private func finish(_ step: Step, incident: IncidentRecord, section: String, status: StepStatus, detail: String?, board: StepBoard,
+                        attempts: Int = 0, startedAt: Date? = nil) async throws {
+        let end = clock.now()
+        let clean = detail.map(redactor.redact)
+        try await journal.setStep(StepRecord(incident: incident.id, step: step.id.value, section: section, status: status, attempts: attempts,
+                                             startedAt: startedAt ?? end, finishedAt: end, detail: clean))
+        progress.report(.stepFinished(step: step.id.value, status: status, detail: clean))
+        await board.finish(step.id.value, status: status, at: end)
+    }
+
+    /// The outcome of performing a step's action.
+    struct ActionResult: Sendable {
+        var status: StepStatus
+        var detail: String?
+
+        static func succeeded(_ detail: String? = nil) -> ActionResult { ActionResult(status: .succeeded, detail: detail) }
+        static func failed(_ detail: String) -> ActionResult { ActionResult(status: .failed, detail: detail) }
+    }
+
+    func perform(_ step: Step, playbook: Playbook, incident: IncidentRecord, facts: Facts) async -> ActionResult {
+        switch step.action {
+        case .log(let message):
+            let text: String
+            do {
+                text = try MessageRenderer(subject: nil, text: message.value, html: nil).render(MessageRenderer.context(contact: nil, facts: facts)).text
+            } catch {
+                return .failed(error.description)
+            }
+            progress.report(.log(step: step.id.value, message: text))
+            do {
+                try await journal.log(incident: incident.id, step: step.id.value, message: redactor.redact(text), at: clock.now())
+            } catch {
+                return .failed("cannot journal the log line: \(error)")
+            }
+            return .succeeded()
+        case .wait(let seconds):
+            guard await stop.sleep(until: clock.now().addingTimeInterval(seconds), clock: clock) else { return .failed("interrupted") }
+            return .succeeded()
+        case .notify:
+            return await notify(step, playbook: playbook, incident: incident, facts: facts)
+        case .post:
+            return await post(step, playbook: playbook, incident: incident, facts: facts)
+        case .pauseAds, .resumeAds:
+            return await ads(step, playbook: playbook, incident: incident)
+        case .reschedulePosts, .restorePosts:
+            return await calendar(step, playbook: playbook, incident: incident)
+        case .webhook:
+            return await webhook(step, playbook: playbook, incident: incident, facts: facts)
+        }
+    }
+}
+
+/// Which steps of a section have ended, how, and when; steps wait here for those they come after.
+actor StepBoard {
+    private var ended: [String: (StepStatus, Date)]
+    private var waiters: [String: [CheckedContinuation<(StepStatus, Date)?, Never>]] = [:]
+    private var abandoned = false
+
+    init(known: [String: (StepStatus, Date)]) {
+        ended = known
+    }
+
+    func wait(for id: String) async -> (StepStatus, Date)? {
+        if let done = ended[id] { return done }
+        if abandoned { return nil }
+        return await withCheckedContinuation { waiters[id, default: []].append($0) }
+    }
+
+    func finish(_ id: String, status: StepStatus, at end: Date) {
+        ended[id] = (status, end)
+        for waiter in waiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: (status, end)) }
+    }
+
+    /// Releases steps waiting for ones that will never end in this run (interrupted).
+    func abandonAll() {
+        abandoned = true
+        for (_, list) in waiters { for waiter in list { waiter.resume(returning: nil) } }
+        waiters.removeAll()
+    }
+
+    var statuses: [String: StepStatus] { ended.mapValues(\.0) }
+    var statusTexts: [String: String] { ended.mapValues(\.0.rawValue) }
+}

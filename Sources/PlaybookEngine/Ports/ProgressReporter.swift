@@ -1,0 +1,22 @@
+import Foundation
+
+/// What the engine tells whoever watches a run (a terminal, a log, a test).
+public enum ProgressEvent: Sendable, Equatable {
+    case incidentOpened(id: String, resumed: Bool)
+    case stepWaiting(step: String, until: Date)
+    case stepStarted(step: String)
+    case stepFinished(step: String, status: StepStatus, detail: String?)
+    /// Fan-out progress of a notify/post step: deliveries done (sent or failed) of the total known so far.
+    case deliveries(step: String, done: Int, failed: Int, total: Int)
+    case log(step: String?, message: String)
+}
+
+public protocol ProgressReporter: Sendable {
+    func report(_ event: ProgressEvent)
+}
+
+/// Reports nothing.
+public struct SilentProgress: ProgressReporter {
+    public init() {}
+    public func report(_ event: ProgressEvent) {}
+}
