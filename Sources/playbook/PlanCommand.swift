@@ -77,3 +77,4 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension PlanFormat: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

@@ -42,7 +42,7 @@ extension Engine {
                 let channel = try await channels.messageChannel(target.value)
                 let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "post",
                                               idempotencyKey: key, text: text, link: renderedLink)
-                _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelError) -> DeliveryReceipt in
+                _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> DeliveryReceipt in
                     try await channel.send(message)
                 }
                 try await journal.markDelivery(key, .sent, at: clock.now())
@@ -71,7 +71,7 @@ extension Engine {
             case .pauseAds(let channelRef, let selector):
                 let channel = try await channels.adsChannel(channelRef.value)
                 let known = try await journal.effects(incident: incident.id, kind: "paused_campaign", channel: channelRef.value)
-                let (active, _) = try await retrying.run { () async throws(ChannelError) -> [Campaign] in try await channel.activeCampaigns(matching: selector) }
+                let (active, _) = try await retrying.run { () async throws(ChannelFailure) -> [Campaign] in try await channel.activeCampaigns(matching: selector) }
                 // Campaigns journaled as being paused by an earlier, interrupted run are paused again (harmless).
                 var campaigns = known.filter { $0.status == "pausing" }.compactMap { try? decoder.decode(Campaign.self, from: Data($0.data.utf8)) }
                 campaigns += active.filter { campaign in !campaigns.contains(campaign) }
@@ -79,7 +79,7 @@ extension Engine {
                     if stop.isRequested { return .failed("interrupted") }
                     let data = String(decoding: try encoder.encode(campaign), as: UTF8.self)
                     try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "pausing")
-                    _ = try await retrying.run { () async throws(ChannelError) -> Bool in
+                    _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
                         try await channel.pause(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
                         return true
                     }
@@ -100,7 +100,7 @@ extension Engine {
                 }
                 for campaign in campaigns {
                     if stop.isRequested { return .failed("interrupted") }
-                    _ = try await retrying.run { () async throws(ChannelError) -> Bool in
+                    _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
                         try await channel.resume(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
                         return true
                     }
@@ -132,7 +132,7 @@ extension Engine {
                     .compactMap { try? decoder.decode(PostMove.self, from: Data($0.data.utf8)) }
                 if moves.isEmpty {
                     let now = clock.now()
-                    let (planned, _) = try await retrying.run { () async throws(ChannelError) -> [PostMove] in
+                    let (planned, _) = try await retrying.run { () async throws(ChannelFailure) -> [PostMove] in
                         try await channel.movesToReschedule(networks: networks.map(\.value), window: window, shift: shift, now: now)
                     }
                     moves = planned
@@ -142,7 +142,7 @@ extension Engine {
                     }
                 }
                 let toApply = moves
-                _ = try await retrying.run { () async throws(ChannelError) -> Bool in
+                _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
                     try await channel.apply(toApply)
                     return true
                 }
@@ -152,7 +152,7 @@ extension Engine {
                 let records = try await journal.effects(incident: incident.id, kind: "moved_post", channel: channelRef.value)
                 let moves = records.compactMap { try? decoder.decode(PostMove.self, from: Data($0.data.utf8)) }
                 let back = Self.restoringMoves(moves, now: clock.now())
-                _ = try await retrying.run { () async throws(ChannelError) -> Bool in
+                _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
                     try await channel.apply(back)
                     return true
                 }
@@ -195,7 +195,7 @@ extension Engine {
             try await journal.markDelivery(key, .attempting, at: clock.now())
             let channel = try await channels.webhookChannel(channelRef?.value ?? "")
             let target = url?.raw
-            _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelError) -> Bool in
+            _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> Bool in
                 try await channel.call(method: method, url: target, body: rendered, idempotencyKey: key)
                 return true
             }

@@ -195,7 +195,7 @@ struct FanOut: Sendable {
                                           subject: rendered.subject, text: rendered.text, html: rendered.html)
             let channel = try await engine.channels.messageChannel(delivery.channel)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
-            _ = try await retrying.run { () async throws(ChannelError) -> DeliveryReceipt in try await channel.send(message) }
+            _ = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
             try await journal.markDelivery(delivery.key, .sent, at: clock.now())
             await counter.record(.sent, detail: nil)
         } catch {
@@ -212,7 +212,7 @@ struct FanOut: Sendable {
     static func describe(_ error: any Error) -> String {
         switch error {
         case let failed as AttemptsFailed: return "\(failed.error.message) (after \(failed.attempts) attempt\(failed.attempts == 1 ? "" : "s"))"
-        case let channel as ChannelError: return channel.message
+        case let channel as ChannelFailure: return channel.message
         default: return "\(error)"
         }
     }

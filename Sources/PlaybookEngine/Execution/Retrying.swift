@@ -19,13 +19,13 @@ struct Retrying {
     }
 
     /// Returns the number of attempts made; throws the last error when all failed.
-    func run<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelError) -> T) async throws -> (T, Int) {
+    func run<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelFailure) -> T) async throws -> (T, Int) {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return (try await withTimeout(call), attempt)
-            } catch let error as ChannelError {
+            } catch let error as ChannelFailure {
                 guard error.isRetryable, attempt < policy.attempts else { throw AttemptsFailed(error: error, attempts: attempt) }
                 guard case .retryable(let hint) = error.kind else { throw AttemptsFailed(error: error, attempts: attempt) }
                 let wait = Self.delay(attempt, backoff: policy.backoff, hint: hint, jitter: Double.random(in: 0...1))
@@ -34,7 +34,7 @@ struct Retrying {
         }
     }
 
-    private func withTimeout<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelError) -> T) async throws -> T {
+    private func withTimeout<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelFailure) -> T) async throws -> T {
         let timeout = self.timeout
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await call() }
@@ -44,7 +44,7 @@ struct Retrying {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
-                throw ChannelError.retryable("no answer within the step's timeout of \(Duration.format(seconds: timeout))")
+                throw ChannelFailure.retryable("no answer within the step's timeout of \(Duration.format(seconds: timeout))")
             }
             return value
         }
@@ -53,6 +53,6 @@ struct Retrying {
 
 /// Every attempt of a call failed.
 struct AttemptsFailed: Error {
-    var error: ChannelError
+    var error: ChannelFailure
     var attempts: Int
 }

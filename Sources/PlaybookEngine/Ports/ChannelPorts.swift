@@ -4,15 +4,15 @@ import PlaybookCore
 /// A channel that sends messages: `notify` deliveries and `post`s (smtp, twilio, telegram,
 /// webhook, slack, discord, mastodon, bluesky, x, file).
 public protocol MessageChannel: Sendable {
-    func send(_ message: OutboundMessage) async throws(ChannelError) -> DeliveryReceipt
+    func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt
 }
 
 /// An advertising account whose campaigns can be paused and resumed (meta_ads, google_ads, file).
 public protocol AdsChannel: Sendable {
     /// The campaigns that are active now and match the selector.
-    func activeCampaigns(matching selector: CampaignSelector) async throws(ChannelError) -> [Campaign]
-    func pause(_ campaign: Campaign, idempotencyKey: String) async throws(ChannelError)
-    func resume(_ campaign: Campaign, idempotencyKey: String) async throws(ChannelError)
+    func activeCampaigns(matching selector: CampaignSelector) async throws(ChannelFailure) -> [Campaign]
+    func pause(_ campaign: Campaign, idempotencyKey: String) async throws(ChannelFailure)
+    func resume(_ campaign: Campaign, idempotencyKey: String) async throws(ChannelFailure)
 }
 
 public struct Campaign: Sendable, Equatable, Codable {
@@ -31,9 +31,9 @@ public struct Campaign: Sendable, Equatable, Codable {
 public protocol CalendarChannel: Sendable {
     /// The moves that would reschedule posts of `networks` due within `window` after `now`,
     /// `shift` later. Changes nothing.
-    func movesToReschedule(networks: [String], window: Double, shift: Double, now: Date) async throws(ChannelError) -> [PostMove]
+    func movesToReschedule(networks: [String], window: Double, shift: Double, now: Date) async throws(ChannelFailure) -> [PostMove]
     /// Moves each post from `from` to `to`, when it is still at `from` (so applying twice is harmless).
-    func apply(_ moves: [PostMove]) async throws(ChannelError)
+    func apply(_ moves: [PostMove]) async throws(ChannelFailure)
 }
 
 /// One post moved in a calendar: enough to undo it exactly.
@@ -52,14 +52,14 @@ public struct PostMove: Sendable, Equatable, Codable {
 
 /// A channel that takes arbitrary JSON calls (the `webhook` action).
 public protocol WebhookCallChannel: Sendable {
-    func call(method: String, url: String?, body: JSONValue?, idempotencyKey: String) async throws(ChannelError)
+    func call(method: String, url: String?, body: JSONValue?, idempotencyKey: String) async throws(ChannelFailure)
 }
 
 /// Hands the engine the adapter of each channel id, built at first use (when `${env.X}` is
 /// resolved: an unset variable is a permanent error of that channel, not of the run).
 public protocol ChannelRegistry: Sendable {
-    func messageChannel(_ id: String) async throws(ChannelError) -> any MessageChannel
-    func adsChannel(_ id: String) async throws(ChannelError) -> any AdsChannel
-    func calendarChannel(_ id: String) async throws(ChannelError) -> any CalendarChannel
-    func webhookChannel(_ id: String) async throws(ChannelError) -> any WebhookCallChannel
+    func messageChannel(_ id: String) async throws(ChannelFailure) -> any MessageChannel
+    func adsChannel(_ id: String) async throws(ChannelFailure) -> any AdsChannel
+    func calendarChannel(_ id: String) async throws(ChannelFailure) -> any CalendarChannel
+    func webhookChannel(_ id: String) async throws(ChannelFailure) -> any WebhookCallChannel
 }

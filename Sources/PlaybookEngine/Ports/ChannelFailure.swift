@@ -2,7 +2,7 @@
 ///
 /// Adapters map each provider's errors here (a 401 is permanent, a 429 retryable after the
 /// provider's hint), and never put a token or password in `message`.
-public struct ChannelError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ChannelFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// Worth retrying; `after` is the provider's hint in seconds (Retry-After, retry_after…).
         case retryable(after: Double?)
@@ -18,8 +18,8 @@ public struct ChannelError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = message
     }
 
-    public static func retryable(_ message: String, after: Double? = nil) -> ChannelError { ChannelError(.retryable(after: after), message) }
-    public static func permanent(_ message: String) -> ChannelError { ChannelError(.permanent, message) }
+    public static func retryable(_ message: String, after: Double? = nil) -> ChannelFailure { ChannelFailure(.retryable(after: after), message) }
+    public static func permanent(_ message: String) -> ChannelFailure { ChannelFailure(.permanent, message) }
 
     public var isRetryable: Bool {
         if case .retryable = kind { return true }

@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PlaybookEngine
+
+/// The HTTP side every HTTP adapter shares: sends one request with AsyncHTTPClient, applies a
+/// channel's `base_url` (which replaces the API's scheme, host and port), and turns transport
+/// failures into retryable `ChannelFailure`s that name no secret.
+public struct HTTPTransport: Sendable {
+    public let client: HTTPClient
+    public let baseURL: String?
+
+    public init(client: HTTPClient, baseURL: String?) {
+        self.client = client
+        self.baseURL = baseURL
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+        public func header(_ name: String) -> String? { headers.first(name: name) }
+    }
+
+    /// `url` with its scheme, host and port replaced by `base_url`'s, when the channel has one.
+    public func resolve(_ url: String) -> String {
+        guard let baseURL, let base = URLComponents(string: baseURL), var target = URLComponents(string: url) else { return url }
+        target.scheme = base.scheme
+        target.host = base.host
+        target.port = base.port
+        if !base.path.isEmpty, base.path != "/" { target.path = base.path.hasSuffix("/") ? String(base.path.dropLast()) + target.path : base.path + target.path }
+        return target.string ?? url
+    }
+
+    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double = 30) async throws(ChannelFailure) -> Response {
+        let target = resolve(url)
+        var request = HTTPClientRequest(url: target)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if !request.headers.contains(name: "User-Agent") { request.headers.add(name: "User-Agent", value: "playbook/0.1 (+https://github.com/playbook)") }
+        if let body { request.body = .bytes(body) }
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let bytes = try await response.body.collect(upTo: 4 << 20)
+            return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw .retryable("no answer from \(Self.hostOnly(target)) in time")
+        } catch {
+            throw .retryable("cannot reach \(Self.hostOnly(target)): \(Self.describe(error))")
+        }
+    }
+
+    /// Scheme, host and port only: paths may carry tokens (Telegram's /bot<TOKEN>/, webhook URLs).
+    public static func hostOnly(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return "the server" }
+        return "\(components.scheme ?? "https")://\(host)\(components.port.map { ":\($0)" } ?? "")"
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+    }
+
+    /// The seconds a `Retry-After` header asks to wait (seconds or an HTTP date).
+    public static func retryAfter(_ value: String?) -> Double? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    /// The usual reading of an HTTP status for a provider without a richer error envelope.
+    public static func classify(_ response: Response, what: String) -> ChannelFailure? {
+        switch response.status {
+        case 200..<300: return nil
+        case 429, 503: return .retryable("\(what): rate limited or unavailable (HTTP \(response.status))", after: retryAfter(response.header("Retry-After")))
+        case 408, 500..<600: return .retryable("\(what): server error (HTTP \(response.status))", after: retryAfter(response.header("Retry-After")))
+        case 401, 403: return .permanent("\(what): the credentials were refused (HTTP \(response.status))")
+        case 404, 410: return .permanent("\(what): not found (HTTP \(response.status)); was it deleted?")
+        default: return .permanent("\(what): rejected (HTTP \(response.status))")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-/// Channel adapters: see docs/channels.md.

@@ -1,0 +1,48 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import PlaybookCore
+import NIOHTTP1
+import PlaybookEngine
+
+/// The `webhook` channel: a JSON POST per call (§7's envelope for notify and post, the step's body
+/// for the webhook action), with `Idempotency-Key` and, when a `secret` is set,
+/// `X-Playbook-Signature: sha256=HEX` — the HMAC-SHA256 of the exact body bytes.
+public struct WebhookChannel: MessageChannel, WebhookCallChannel {
+    let transport: HTTPTransport
+    let url: String?
+    let secret: String?
+    let headers: [(String, String)]
+    let name: String
+
+    public init(name: String, transport: HTTPTransport, url: String?, secret: String?, headers: [(String, String)]) {
+        self.name = name
+        self.transport = transport
+        self.url = url
+        self.secret = secret
+        self.headers = headers
+    }
+
+    public static func signature(of body: [UInt8], secret: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        try await call(method: "POST", url: nil, body: message.envelope, idempotencyKey: message.idempotencyKey)
+        return DeliveryReceipt()
+    }
+
+    public func call(method: String, url override: String?, body: JSONValue?, idempotencyKey: String) async throws(ChannelFailure) {
+        guard let target = override ?? url else { throw .permanent("webhook '\(name)': no URL") }
+        let bytes = body.map { Array($0.serialized().utf8) }
+        var headers = self.headers
+        headers.append(("Idempotency-Key", idempotencyKey))
+        if let bytes {
+            headers.append(("Content-Type", "application/json"))
+            if let secret { headers.append(("X-Playbook-Signature", Self.signature(of: bytes, secret: secret))) }
+        }
+        let response = try await transport.send(HTTPMethod(rawValue: method), target, headers: headers, body: bytes)
+        if let error = HTTPTransport.classify(response, what: "webhook '\(name)'") { throw error }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import PlaybookEngine
+
+/// Shows a run as it happens: on a terminal one live line per running step with a progress bar
+/// for fan-out; otherwise plain log lines; with `--log-format json` one JSON object per event.
+final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
+    enum Style { case terminal, plain, json }
+
+    private let style: Style
+    private let lock = NSLock()
+    private var running: [String: (done: Int, failed: Int, total: Int, started: Date)] = [:]
+    private var order: [String] = []
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+
+    init(style: Style) {
+        self.style = style
+    }
+
+    private func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date())
+    }
+
+    func report(_ event: ProgressEvent) {
+        lock.withLock {
+            switch style {
+            case .json: Output.writeError(json(event) + "\n")
+            case .plain: if let line = line(event) { Output.writeError("\(timestamp()) \(line)\n") }
+            case .terminal: terminal(event)
+            }
+        }
+    }
+
+    private func line(_ event: ProgressEvent) -> String? {
+        switch event {
+        case .incidentOpened(let id, let resumed): return resumed ? "resuming incident \(id)" : "incident \(id) opened"
+        case .stepWaiting(let step, let until): return "\(step): waiting until \(ISO8601DateFormatter().string(from: until))"
+        case .stepStarted(let step): return "\(step): started"
+        case .stepFinished(let step, let status, let detail): return "\(step): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")"
+        case .deliveries(let step, let done, let failed, let total): return "\(step): \(done)/\(total) deliveries done\(failed > 0 ? ", \(failed) failed" : "")"
+        case .log(let step, let message): return "\(step ?? "log"): \(message)"
+        }
+    }
+
+    private func json(_ event: ProgressEvent) -> String {
+        var fields: [(String, String)] = [("time", timestamp())]
+        switch event {
+        case .incidentOpened(let id, let resumed): fields += [("event", "incident_opened"), ("incident", id), ("resumed", "\(resumed)")]
+        case .stepWaiting(let step, let until): fields += [("event", "step_waiting"), ("step", step), ("until", ISO8601DateFormatter().string(from: until))]
+        case .stepStarted(let step): fields += [("event", "step_started"), ("step", step)]
+        case .stepFinished(let step, let status, let detail): fields += [("event", "step_finished"), ("step", step), ("status", status.rawValue), ("detail", detail ?? "")]
+        case .deliveries(let step, let done, let failed, let total): fields += [("event", "deliveries"), ("step", step), ("done", "\(done)"), ("failed", "\(failed)"), ("total", "\(total)")]
+        case .log(let step, let message): fields += [("event", "log"), ("step", step ?? ""), ("message", message)]
+        }
+        let body = fields.map { key, value in
+            let numeric = ["done", "failed", "total"].contains(key) || ["true", "false"].contains(value) && key == "resumed"
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            return "\"\(key)\":" + (numeric ? value : "\"\(escaped)\"")
+        }
+        return "{" + body.joined(separator: ",") + "}"
+    }
+
+    private func terminal(_ event: ProgressEvent) {
+        switch event {
+        case .stepStarted(let step):
+            running[step] = (0, 0, 0, Date())
+            order.append(step)
+            redraw(force: true)
+        case .deliveries(let step, let done, let failed, let total):
+            if let started = running[step]?.started { running[step] = (done, failed, total, started) }
+            redraw(force: false)
+        case .stepFinished(let step, _, _):
+            running[step] = nil
+            order.removeAll { $0 == step }
+            clear()
+            if let text = line(event) { Output.writeError(text + "\n") }
+            redraw(force: true)
+        default:
+            clear()
+            if let text = line(event) { Output.writeError(text + "\n") }
+            redraw(force: true)
+        }
+    }
+
+    private func clear() {
+        if drawnLines > 0 { Output.writeError(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines)) }
+        drawnLines = 0
+    }
+
+    private func redraw(force: Bool) {
+        guard force || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        clear()
+        for step in order {
+            guard let state = running[step] else { continue }
+            var text = "\u{1B}[1m\(step)\u{1B}[0m running"
+            if state.total > 0 {
+                let fraction = Double(state.done) / Double(state.total)
+                let width = 30
+                let filled = Int(fraction * Double(width))
+                let elapsed = Date().timeIntervalSince(state.started)
+                let rate = elapsed > 0 ? Double(state.done) / elapsed : 0
+                let eta = rate > 0 ? Double(state.total - state.done) / rate : 0
+                text += " [\(String(repeating: "█", count: filled))\(String(repeating: "·", count: width - filled))] \(state.done)/\(state.total)"
+                text += String(format: " %.0f/s ETA %.0fs", rate, eta)
+                if state.failed > 0 { text += " \(state.failed) failed" }
+            }
+            Output.writeError(text + "\n")
+            drawnLines += 1
+        }
+    }
+}
+
+enum LogFormat: String, CaseIterable {
+    case human, json
+}

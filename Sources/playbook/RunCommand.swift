@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import PlaybookChannels
+import PlaybookCore
+import PlaybookEngine
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Execute a playbook now, or resume its unfinished incident. Exit 0 when every step succeeded or was skipped, 3 when some failed, 130 when interrupted."
+    )
+
+    @Argument(help: "The playbook file.")
+    var file: String
+
+    @OptionGroup var options: PlanOptions
+    @OptionGroup var stateOptions: StateOptions
+
+    @Flag(help: "Print the plan instead of running (same as 'playbook plan').")
+    var dryRun = false
+
+    @Option(help: "With --dry-run: text, json, markdown or html.")
+    var format: PlanFormat = .text
+
+    @Option(help: "Run only if this plan (from 'plan --out') still matches the playbook, contacts and facts.")
+    var plan: String?
+
+    @Flag(help: "Do not ask for confirmation on a terminal.")
+    var yes = false
+
+    @Option(help: "Progress output: human (live on a terminal, lines otherwise) or json lines.")
+    var logFormat: LogFormat = .human
+
+    func run() async throws {
+        let (playbook, bytes) = try LoadedPlaybook.load(file)
+        if dryRun {
+            Output.write(try options.plan(playbook).rendered(format))
+            return
+        }
+        var request = try options.request(for: playbook)
+        if let plan {
+            let recorded: PlanArtifact.Recorded
+            do { recorded = try PlanArtifact.read(plan) } catch { throw UsageError(error.description) }
+            let given = options.assignments.isEmpty && options.trigger == nil ? nil
+                : PlanArtifact.Facts(trigger: options.trigger ?? recorded.facts.trigger, start: recorded.facts.start, assignments: options.assignments)
+            let drift = PlanArtifact.drift(of: recorded, playbookBytes: bytes, playbook: playbook, facts: given)
+            if !drift.isEmpty {
+                Output.writeError("playbook: refusing to run: the plan \(plan) no longer matches:\n" + drift.map { "  - \($0)\n" }.joined())
+                throw ExitCode(1)
+            }
+            request.triggerID = recorded.facts.trigger
+            let scope = Planner.scope(of: playbook)
+            request.assignments = []
+            for assignment in recorded.facts.assignments {
+                do { request.assignments.append(try FactAssignment.parse(assignment, scope: scope)) } catch { throw UsageError(error.description) }
+            }
+        }
+        let journal = try stateOptions.openJournal(besides: file)
+        let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
+        if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
+            guard Output.stdinIsTerminal else {
+                throw UsageError("the playbook has \(playbook.triggers.count) triggers (\(playbook.triggers.map(\.id.value).joined(separator: ", "))); choose one with --trigger")
+            }
+            request.triggerID = try Prompt.choose("Which trigger opened this incident?", playbook.triggers.map(\.id.value))
+        }
+        if !yes, Output.stdinIsTerminal {
+            let plan = try Planner.plan(playbook, Planner.Request(triggerID: request.triggerID, start: Date(), assignments: request.assignments))
+            Output.writeError(plan.rendered(.text) + "\n")
+            let what = unfinished.map { "Resume incident \($0.id)" } ?? "Run \(playbook.name.value) now, for real"
+            guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let stop = StopSignal()
+        let signals = SignalHandling.install(stop)
+        defer { signals.cancel() }
+        let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
+        let outcome: Engine.Outcome
+        do {
+            outcome = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
+                let engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
+                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
+                return try await engine.run(playbook, Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments))
+            }
+        } catch let problem as Engine.Problem {
+            throw UsageError(problem.description)
+        }
+        try RunSummary.finish(outcome)
+    }
+}
+
+struct RecoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Mark the playbook's active incident resolved and run its recovery steps. Exit codes as run."
+    )
+
+    @Argument(help: "The playbook file.")
+    var file: String
+
+    @OptionGroup var stateOptions: StateOptions
+
+    @Option(help: "Progress output: human or json lines.")
+    var logFormat: LogFormat = .human
+
+    func run() async throws {
+        let (playbook, _) = try LoadedPlaybook.load(file)
+        let journal = try stateOptions.openJournal(besides: file)
+        let environment = ProcessInfo.processInfo.environment
+        let stop = StopSignal()
+        let signals = SignalHandling.install(stop)
+        defer { signals.cancel() }
+        let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
+        let outcome: Engine.Outcome
+        do {
+            outcome = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
+                let engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
+                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
+                return try await engine.recover(playbook)
+            }
+        } catch let problem as Engine.Problem {
+            throw UsageError(problem.description)
+        }
+        try RunSummary.finish(outcome)
+    }
+}
+
+/// The closing lines of run and recover, and their exit codes.
+enum RunSummary {
+    static func finish(_ outcome: Engine.Outcome) throws {
+        if let note = outcome.note { Output.writeError("note: \(note)\n") }
+        let counts = Dictionary(grouping: outcome.statuses.values, by: { $0 }).mapValues(\.count)
+        let summary = StepStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
+        if let incident = outcome.incident { Output.writeError("incident \(incident): \(summary.isEmpty ? "nothing to do" : summary)\n") }
+        if outcome.interrupted {
+            Output.writeError("interrupted: in-flight work finished and journaled; run again to resume\n")
+            throw ExitCode(130)
+        }
+        if outcome.anyFailed { throw ExitCode(3) }
+    }
+}
