@@ -8,7 +8,7 @@ import PlaybookEngine
 public actor LiveChannels: ChannelRegistry {
     private let playbook: Playbook
     private let environment: [String: String]
-    private let client: HTTPClient
+    let client: HTTPClient
     private var built: [String: any Sendable] = [:]
 
     public init(playbook: Playbook, environment: [String: String], client: HTTPClient) {
@@ -89,8 +89,11 @@ public actor LiveChannels: ChannelRegistry {
         }
     }
 
-    /// Adapters of the providers (SMTP, Twilio, social networks, ad platforms, calendar).
+    /// Adapters of the providers: HTTP APIs (LiveChannels+HTTPProviders.swift), then SMTP and the
+    /// calendar (LiveChannels+LocalProviders.swift).
     private func makeProviderChannel(_ channel: PlaybookCore.Channel) throws(ChannelFailure) -> any Sendable {
+        if let made = try makeHTTPProvider(channel) { return made }
+        if let made = try makeLocalProvider(channel) { return made }
         throw .permanent("channel '\(channel.id.value)': the \(channel.type.rawValue) adapter is not available in this build")
     }
 
