@@ -129,6 +129,9 @@ extension Engine {
         }
         let summary = await counter.summary()
         progress.report(.deliveries(step: step.id.value, done: summary.sent + summary.failed, failed: summary.failed, total: summary.total))
+        if stop.isRequested, summary.sent + summary.failed < summary.total || !deferred.isEmpty {
+            return .failed("interrupted after \(summary.sent + summary.failed) of \(summary.total) deliveries")
+        }
         if contacts.skippedCount > 0 {
             try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
         }

@@ -9,7 +9,7 @@ import Foundation
 /// last commits for speed).
 public actor Journal {
     private let database: SQLiteDatabase
-    public let path: String
+    public nonisolated let path: String
 
     public static let schemaVersion = 1
 

@@ -1,0 +1,226 @@
+import Foundation
+import PlaybookCore
+@testable import PlaybookEngine
+import Testing
+
+@Suite struct EngineTests {
+    static let start = ISO8601DateFormatter().date(from: "2021-10-04T15:39:00Z")!
+
+    func engine(_ fixture: EngineFixture, _ channels: RecordingChannels, clock: any EngineClock, stop: StopSignal = StopSignal(), secrets: [String] = []) -> Engine {
+        Engine(journal: fixture.journal, channels: channels, clock: clock, redactor: SecretRedactor(secrets: secrets), stop: stop)
+    }
+
+    @Test func stepsStartAtTheirPlannedOffsets() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: timing
+            triggers: [{ id: t, manual: {} }]
+            channels: { out: { type: file, path: out.jsonl } }
+            steps:
+              - { id: a, post: { to: [out], text: a } }
+              - { id: w, wait: { for: 30m } }
+              - { id: b, after: [a, w], delay: 5m, post: { to: [out], text: b } }
+              - { id: c, at: 10m, post: { to: [out], text: c } }
+            """)
+        let clock = FastClock(origin: Self.start, factor: 1_800)
+        let channels = RecordingChannels(clock: clock)
+        let outcome = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
+        #expect(outcome.statuses == ["a": .succeeded, "w": .succeeded, "b": .succeeded, "c": .succeeded])
+        let sent = await channels.sent
+        func offset(_ text: String) -> Double { sent.first { $0.message.text == text }!.at.timeIntervalSince(Self.start) }
+        // Virtual time runs 1,800x faster: allow ten virtual minutes (a third of a real second) of scheduling noise.
+        #expect(abs(offset("a")) < 600)
+        #expect(abs(offset("c") - 600) < 600)
+        #expect(offset("b") >= 2100 && offset("b") < 2700)
+        #expect(offset("a") < offset("c") && offset("c") < offset("b"))
+    }
+
+    @Test func conditionsAreEvaluatedWhenTheStepStarts() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: conditions
+            triggers: [{ id: t, platform_down: { platforms: [facebook, instagram] } }]
+            channels: { out: { type: file, path: out.jsonl } }
+            steps:
+              - { id: a, post: { to: [out], text: a } }
+              - { id: fallback, after: [a], if: "steps.a.status == 'failed'", post: { to: [out], text: fallback } }
+              - { id: fb, if: "'facebook' in trigger.platforms", post: { to: [out], text: "{{ trigger.platform_names }} down" } }
+              - { id: wa, if: "'whatsapp' in trigger.platforms", post: { to: [out], text: wa } }
+            """)
+        let clock = FastClock(origin: Self.start)
+        let channels = RecordingChannels(clock: clock)
+                let scope = Planner.scope(of: fixture.playbook)
+        let outcome = try await engine(fixture, channels, clock: FixedStartClock(clock)).run(
+            fixture.playbook, .init(assignments: [try FactAssignment.parse("trigger.platforms=facebook,instagram", scope: scope)]))
+        #expect(outcome.statuses == ["a": .succeeded, "fallback": .skipped, "fb": .succeeded, "wa": .skipped])
+        #expect(await channels.sent.map(\.message.text).contains("Facebook and Instagram down"))
+    }
+
+    @Test func retriesHonourHintsAndPermanentFailuresStopDependents() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: retries
+            triggers: [{ id: t, manual: {} }]
+            channels: { out: { type: file, path: out.jsonl } }
+            steps:
+              - { id: flaky, retry: { attempts: 3, backoff: 1s }, post: { to: [out], text: flaky } }
+              - { id: broken, post: { to: [out], text: broken } }
+              - { id: after-broken, after: [broken], post: { to: [out], text: x } }
+              - { id: tolerant, continue_on_error: true, post: { to: [out], text: tolerant } }
+              - { id: after-tolerant, after: [tolerant], post: { to: [out], text: y } }
+            """)
+        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let channels = RecordingChannels(clock: clock)
+        await channels.setScript("/flaky/out", [.retryable("busy", after: 30), .retryable("busy", after: 30)])
+        await channels.setScript("/broken/out", [.permanent("bad token"), .permanent("bad token")])
+        await channels.setScript("/tolerant/out", [.permanent("nope")])
+        let outcome = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
+        #expect(outcome.statuses["flaky"] == .succeeded)
+        let attempts = await channels.attempts
+        #expect(attempts.first { $0.key.hasSuffix("/flaky/out") }?.value == 3)
+        #expect(outcome.statuses["broken"] == .failed)
+        #expect(attempts.first { $0.key.hasSuffix("/broken/out") }?.value == 1)
+        #expect(outcome.statuses["after-broken"] == .skipped)
+        #expect(outcome.statuses["tolerant"] == .failed)
+        #expect(outcome.statuses["after-tolerant"] == .succeeded)
+        #expect(outcome.anyFailed)
+    }
+
+    @Test func fanOutRespectsConsentAndResumesWithoutSendingTwice() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: fanout
+            triggers: [{ id: t, manual: {} }]
+            channels:
+              mail: { type: smtp, host: smtp.example.com, from: "Shop <shop@example.com>" }
+              sms: { type: twilio, account_sid: AC1, auth_token: "${env.T}", from: "+390000000000" }
+            audience: { contacts: contacts.csv, segments: { all: "true" } }
+            steps:
+              - { id: tell, notify: { segment: all, via: [mail, sms], message: { subject: "Hi", text: "Hi {{ contact.name }}" } } }
+            """, contacts: 600, extraContacts: [
+                "x1,No Consent,nc@example.com,+393330000999,fan,false,false,Europe/Rome,en",
+                "x2,Duplicate,p1@example.com,,fan,true,false,Europe/Rome,en",
+            ])
+        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let channels = RecordingChannels(clock: clock)
+        await channels.setHoldAfter(250)
+        let stop = StopSignal()
+        let first = Task { try await engine(fixture, channels, clock: clock, stop: stop).run(fixture.playbook, .init()) }
+        while await channels.sent.count < 250 { try await Task.sleep(nanoseconds: 5_000_000) }
+        stop.request()
+        await channels.releaseHeld()
+        let interrupted = try await first.value
+        #expect(interrupted.interrupted)
+        let sentBefore = await channels.sent.count
+        #expect(sentBefore < 600)
+
+        let outcome = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
+        #expect(outcome.resumed)
+        #expect(outcome.statuses["tell"] == .succeeded)
+        let sent = await channels.sent
+        let keys = sent.map(\.message.idempotencyKey)
+        #expect(Set(keys).count == keys.count, "a delivery was sent twice")
+        #expect(sent.count == 600)
+        #expect(sent.allSatisfy { $0.channel == "mail" })
+        #expect(!sent.contains { $0.message.contact?.id == "x1" || $0.message.contact?.id == "x2" })
+    }
+
+    @Test func recoveryResumesExactlyWhatWasPaused() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: ads
+            triggers: [{ id: t, manual: {} }]
+            channels: { meta: { type: meta_ads, ad_account: act_1, access_token: "${env.META}" } }
+            steps:
+              - { id: pause, pause_ads: { channel: meta, campaigns: { name_matches: "^Autumn" } } }
+            recovery:
+              - { id: resume, resume_ads: { channel: meta } }
+            """)
+        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let channels = RecordingChannels(clock: clock)
+        let run = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
+        #expect(run.statuses["pause"] == .succeeded)
+        // A later process: a fresh engine over the same journal.
+        let recovered = try await engine(fixture, channels, clock: clock).recover(fixture.playbook)
+        #expect(recovered.statuses["resume"] == .succeeded)
+        let calls = await channels.adsCalls
+        #expect(calls.filter { $0.0 == "pause" }.map(\.1).sorted() == ["1", "3"])
+        #expect(calls.filter { $0.0 == "resume" }.map(\.1).sorted() == ["1", "3"])
+        #expect(try await fixture.journal.unfinishedIncident(playbook: "ads") == nil)
+    }
+
+    @Test func quietHoursDeferSMSToTheEndOfTheWindowInTheContactsTimezone() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: quiet
+            triggers: [{ id: t, manual: {} }]
+            channels:
+              sms: { type: twilio, account_sid: AC1, auth_token: "${env.T}", from: "+390000000000" }
+            audience: { contacts: contacts.csv, segments: { all: "true" } }
+            settings: { quiet_hours: "21:00-08:00" }
+            steps:
+              - { id: tell, notify: { segment: all, via: [sms], message: { text: "Hi" } } }
+            """, extraContacts: [
+                "rome,Rome,,+393331111111,fan,false,true,Europe/Rome,it",
+                "ny,New York,,+12025550100,fan,false,true,America/New_York,en",
+            ])
+        // 21:30 in Rome (19:30 UTC); 15:30 in New York.
+        let start = ISO8601DateFormatter().date(from: "2021-10-04T19:30:00Z")!
+        let clock = FixedStartClock(FastClock(origin: start, factor: 36_000))
+        let channels = RecordingChannels(clock: clock)
+        let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
+        #expect(outcome.statuses["tell"] == .succeeded)
+        let sent = await channels.sent
+        let rome = try #require(sent.first { $0.message.contact?.id == "rome" })
+        let newYork = try #require(sent.first { $0.message.contact?.id == "ny" })
+        #expect(newYork.at < start.addingTimeInterval(3600))
+        // 08:00 in Rome is 06:00 UTC the next day.
+        #expect(rome.at >= ISO8601DateFormatter().date(from: "2021-10-05T06:00:00Z")!)
+        #expect(rome.at < ISO8601DateFormatter().date(from: "2021-10-05T07:00:00Z")!)
+    }
+
+    @Test func secretsNeverReachTheJournal() async throws {
+        let fixture = try EngineFixture("""
+            version: 1
+            playbook: secrets
+            triggers: [{ id: t, manual: {} }]
+            channels: { out: { type: file, path: out.jsonl } }
+            steps:
+              - { id: a, post: { to: [out], text: a } }
+            """)
+        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let channels = RecordingChannels(clock: clock)
+        let secret = "sk_live_SUPERSECRET123"
+        await channels.setScript("/a/out", [.permanent("token \(secret) refused")])
+        _ = try await engine(fixture, channels, clock: clock, secrets: [secret]).run(fixture.playbook, .init())
+        let database = try Data(contentsOf: URL(fileURLWithPath: fixture.journal.path))
+        let wal = (try? Data(contentsOf: URL(fileURLWithPath: fixture.journal.path + "-wal"))) ?? Data()
+        #expect(!String(decoding: database + wal, as: UTF8.self).contains(secret))
+        let incident = try #require(try await fixture.journal.incidents().first)
+        let steps = try await fixture.journal.steps(incident: incident.id)
+        #expect(steps.first?.detail?.contains("[redacted]") == true)
+    }
+
+    @Test func restoringMovesGoBackOrToNowPlusFifteenMinutesInOrder() {
+        let now = Self.start
+        let moves = [
+            PostMove(postID: "future", network: "instagram", from: now.addingTimeInterval(3600), to: now.addingTimeInterval(3600 + 172_800)),
+            PostMove(postID: "past-2", network: "facebook", from: now.addingTimeInterval(-600), to: now.addingTimeInterval(171_000)),
+            PostMove(postID: "past-1", network: "instagram", from: now.addingTimeInterval(-1200), to: now.addingTimeInterval(170_000)),
+        ]
+        let back = Engine.restoringMoves(moves, now: now)
+        #expect(back.map(\.postID) == ["past-1", "past-2", "future"])
+        #expect(back[0].to == now.addingTimeInterval(900))
+        #expect(back[1].to == now.addingTimeInterval(960))
+        #expect(back[2].to == now.addingTimeInterval(3600))
+        #expect(back[2].from == now.addingTimeInterval(3600 + 172_800))
+    }
+}
+
+/// Starts at exactly its origin (so incident ids are predictable), then runs fast.
+struct FixedStartClock: EngineClock {
+    let inner: FastClock
+    init(_ inner: FastClock) { self.inner = inner }
+    func now() -> Date { inner.now() }
+    func sleep(until deadline: Date) async throws { try await inner.sleep(until: deadline) }
+}
