@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// `validate --env`: every `${env.X}` must be set, and a secret's value never appears in output.
+@Suite struct EnvironmentCheckTests {
+    static let name = "PLAYBOOK_CLI_TEST_TOKEN"
+    static let secret = "s3cr3t-Value-4242-never-print-me"
+
+    @Test func unsetVariableIsAnErrorAtItsUse() throws {
+        let workspace = try Workspace(["secret.yaml": CLIFixtures.usesSecret])
+        let run = try workspace.run(["validate", "--env", "secret.yaml"])
+        #expect(run.status == 1)
+        #expect(run.stdout == "")
+        #expect(run.stderrLines == ["secret.yaml:7:24: error: environment variable '\(Self.name)' is not set", "1 of 1 playbook invalid"])
+    }
+
+    @Test func unsetVariableIsFineWithoutTheFlag() throws {
+        let workspace = try Workspace(["secret.yaml": CLIFixtures.usesSecret])
+        let run = try workspace.run(["validate", "secret.yaml"])
+        #expect(run.status == 0)
+        #expect(run.stderr == "1 playbook valid\n")
+    }
+
+    @Test(arguments: ["text", "github", "json"])
+    func setVariablePassesAndItsValueIsNeverPrinted(_ format: String) throws {
+        let workspace = try Workspace(["secret.yaml": CLIFixtures.usesSecret])
+        let run = try workspace.run(["validate", "--env", "--format", format, "secret.yaml"], environment: [Self.name: Self.secret])
+        #expect(run.status == 0)
+        #expect(!run.stdout.contains(Self.secret))
+        #expect(!run.stderr.contains(Self.secret))
+        #expect(run.stderr == (format == "text" ? "1 playbook valid\n" : ""))
+    }
+
+    /// Even when the playbook is invalid for another reason, the set secret stays out of the output.
+    @Test func secretStaysHiddenWhenOtherChecksFail() throws {
+        let broken = CLIFixtures.usesSecret.replacingOccurrences(of: "to: [x]", with: "to: [x, y]")
+        let workspace = try Workspace(["secret.yaml": broken])
+        for format in ["text", "github", "json"] {
+            let run = try workspace.run(["validate", "--env", "--format", format, "secret.yaml"], environment: [Self.name: Self.secret])
+            #expect(run.status == 1)
+            #expect(!(run.stdout + run.stderr).contains(Self.secret))
+            #expect((run.stdout + run.stderr).contains("unknown channel 'y'"))
+        }
+    }
+}

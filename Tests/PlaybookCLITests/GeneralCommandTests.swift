@@ -1,0 +1,35 @@
+import Foundation
+import PlaybookCore
+import Testing
+
+/// `schema`, `--version` and `--help`: exit 0, output on stdout, nothing on stderr.
+@Suite struct GeneralCommandTests {
+    @Test func schemaPrintsJSON() throws {
+        let run = try PlaybookBinary.run(["schema"])
+        #expect(run.status == 0)
+        #expect(run.stderr == "")
+        let parsed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+        #expect(parsed is [String: Any])
+    }
+
+    @Test func versionPrintsTheVersion() throws {
+        let run = try PlaybookBinary.run(["--version"])
+        #expect(run.status == 0)
+        #expect(run.stdout == PlaybookInfo.version + "\n")
+        #expect(run.stderr == "")
+    }
+
+    @Test(arguments: [["--help"], ["-h"], ["help"], ["validate", "--help"]])
+    func helpExitsZero(_ arguments: [String]) throws {
+        let run = try PlaybookBinary.run(arguments)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE: playbook"))
+        #expect(run.stderr == "")
+    }
+
+    @Test func rootHelpListsTheCommands() throws {
+        let run = try PlaybookBinary.run(["--help"])
+        #expect(run.stdout.contains("validate"))
+        #expect(run.stdout.contains("schema"))
+    }
+}

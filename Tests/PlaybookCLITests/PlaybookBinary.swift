@@ -1,0 +1,110 @@
+import Foundation
+
+/// The built `playbook` executable, run as a subprocess the way a user or CI runs it.
+///
+/// Found, in order: `PLAYBOOK_BIN`; next to the test bundle (SwiftPM builds every executable
+/// product into the same folder as the tests); the package's `.build/debug` and `.build/release`.
+enum PlaybookBinary {
+    struct NotFound: Error, CustomStringConvertible {
+        var searched: [String]
+        var description: String {
+            "the playbook binary was not found; run `swift build --product playbook` or set PLAYBOOK_BIN. Looked in: \(searched.joined(separator: ", "))"
+        }
+    }
+
+    /// What one run printed and how it ended.
+    struct Run: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+    }
+
+    static let path: Result<String, NotFound> = locate()
+
+    static func locate() -> Result<String, NotFound> {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["PLAYBOOK_BIN"], !explicit.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: explicit) ? .success(explicit) : .failure(NotFound(searched: ["PLAYBOOK_BIN=\(explicit)"]))
+        }
+        var folders: [URL] = []
+        let bundle = Bundle.main.bundleURL
+        folders += [bundle, bundle.deletingLastPathComponent()]
+        if let executable = Bundle.main.executableURL?.deletingLastPathComponent() { folders.append(executable) }
+        if let first = CommandLine.arguments.first {
+            folders.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+        }
+        // Tests/PlaybookCLITests/PlaybookBinary.swift -> the package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        folders += [root.appendingPathComponent(".build/debug"), root.appendingPathComponent(".build/release")]
+        var searched: [String] = []
+        for folder in folders {
+            let candidate = folder.appendingPathComponent("playbook").standardizedFileURL.path
+            if searched.contains(candidate) { continue }
+            searched.append(candidate)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                FileManager.default.isExecutableFile(atPath: candidate)
+            {
+                return .success(candidate)
+            }
+        }
+        return .failure(NotFound(searched: searched))
+    }
+
+    /// A small, explicit environment: nothing of the developer's shell leaks into a test.
+    static let baseEnvironment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+
+    /// Runs `playbook ARGUMENTS` in `directory` with exactly `environment` added to the base one.
+    /// stdout and stderr go to files, so neither pipe can fill and block the child.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Run {
+        let executable = try path.get()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = baseEnvironment.merging(environment) { _, new in new }
+        if let directory { process.currentDirectoryURL = directory }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+        )
+    }
+}
+
+/// A temporary folder of playbooks written by a test, removed when the test ends.
+struct Workspace: ~Copyable {
+    let url: URL
+
+    init(_ files: [String: String]) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-ws-\(UUID().uuidString)")
+        for (name, text) in files {
+            let file = url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: file)
+        }
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> PlaybookBinary.Run {
+        try PlaybookBinary.run(arguments, in: url, environment: environment)
+    }
+}
