@@ -56,9 +56,37 @@ import Testing
         for name in Action.names {
             #expect(!Self.propertyNames(try Self.definition("action-\(name)", in: schema)).isEmpty, "action \(name) has no schema")
         }
+        let sources = try Self.definition("source", in: schema)
+        #expect((sources["oneOf"] as? [Any])?.count == DataSource.typeNames.count)
         for type in DataSource.typeNames {
-            #expect(Self.propertyNames(try Self.definition("source-\(type)", in: schema)).contains("url") || type == "csv", "source \(type)")
+            let properties = try #require(try Self.definition("source-\(type)", in: schema)["properties"] as? [String: Any])
+            #expect((properties["type"] as? [String: Any])?["const"] as? String == type)
         }
+    }
+
+    /// Hovers need a description on every key, written beside it or on the definition it names.
+    @Test func everyKeyHasAHoverText() throws {
+        let schema = try Self.schemaObject()
+        var missing: [String] = []
+        func described(_ value: Any) -> Bool {
+            guard let object = value as? [String: Any] else { return false }
+            if object["description"] != nil { return true }
+            guard let target = (object["$ref"] as? String)?.split(separator: "/").last else { return false }
+            return (try? Self.definition(String(target), in: schema))?["description"] != nil
+        }
+        func walk(_ value: Any, _ path: String) {
+            if let object = value as? [String: Any] {
+                for (key, property) in (object["properties"] as? [String: Any]) ?? [:] where !described(property) {
+                    missing.append("\(path)/\(key)")
+                }
+                // Conditional fragments (`then`, `allOf` rules) refine keys described elsewhere.
+                for (key, child) in object where !["allOf", "if", "then", "else", "not"].contains(key) { walk(child, "\(path)/\(key)") }
+            } else if let array = value as? [Any] {
+                for (index, child) in array.enumerated() { walk(child, "\(path)/\(index)") }
+            }
+        }
+        walk(schema, "")
+        #expect(missing == [])
     }
 
     @Test(arguments: ChannelType.allCases)
