@@ -79,15 +79,15 @@ extension PlaybookSchema {
             (
                 "text",
                 .object([
-                    ("description", .string("Text (a number or boolean is read as written).")),
-                    ("type", types("string", "number", "boolean")),
+                    ("description", .string("Text (a number is read as written).")),
+                    ("type", types("string", "number")),
                 ])
             ),
             (
                 "config-text",
                 .object([
                     ("description", .string("Text that may name environment variables as ${env.NAME}; such values are secrets and never printed.")),
-                    ("type", types("string", "number", "boolean")),
+                    ("type", types("string", "number")),
                     ("pattern", .string(environmentSafePattern)),
                     ("patternErrorMessage", .string("every '${' must open a well-formed ${env.NAME}, NAME of letters, digits and '_'")),
                 ])
