@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// §10: a run killed at any point (SIGKILL) and started again delivers every message exactly
+/// once, except at most the deliveries in flight at the kill (the window of 64 per channel).
+@Suite struct KillResumeTests {
+    static let contacts = 2_000
+
+    static func workspace() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        var rows = ["id,name,email,phone,tags,consent_email,consent_sms,timezone,locale"]
+        for i in 0..<contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en") }
+        try (rows.joined(separator: "\n") + "\n").write(to: url.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        try """
+            version: 1
+            playbook: kill-resume
+            triggers: [{ id: manual, manual: {} }]
+            channels:
+              outbox: { type: file, path: outbox.jsonl, rate: 3000/s, concurrency: 32 }
+            audience: { contacts: contacts.csv, segments: { everyone: "true" } }
+            steps:
+              - id: tell
+                notify: { segment: everyone, via: [outbox], message: { subject: "We are open", text: "Hi {{ contact.name }}" } }
+            """.write(to: url.appendingPathComponent("kill.yaml"), atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func killedRunsResumeWithoutLosingOrRepeatingBeyondTheWindow() throws {
+        let binary = try PlaybookBinary.path.get()
+        let directory = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var kills = 0
+        var finished = false
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<60 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["run", "kill.yaml", "--yes", "--state", "state"]
+            process.currentDirectoryURL = directory
+            process.environment = PlaybookBinary.baseEnvironment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Kill at a different point each time: anywhere from start-up to mid-fan-out.
+            let delay = Double.random(in: 0.02...0.35, using: &generator)
+            let deadline = Date().addingTimeInterval(delay)
+            while process.isRunning, Date() < deadline { usleep(2_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                kills += 1
+                continue
+            }
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            if kills >= 8 {
+                finished = true
+                break
+            }
+            // Finished too soon to have been killed enough: start a fresh incident with a new state.
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("state"))
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("outbox.jsonl"))
+            kills = 0
+        }
+        #expect(finished, "the run never finished after being killed \(kills) times")
+        #expect(kills >= 8)
+
+        let text = try String(contentsOf: directory.appendingPathComponent("outbox.jsonl"), encoding: .utf8)
+        var counts: [String: Int] = [:]
+        var torn = 0
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let key = object["idempotency_key"] as? String
+            else {
+                torn += 1  // a line cut by the kill: that delivery was in flight and is sent again
+                continue
+            }
+            counts[key, default: 0] += 1
+        }
+        #expect(counts.count == Self.contacts, "every contact gets the message")
+        let duplicates = counts.values.reduce(0) { $0 + ($1 - 1) } + torn
+        #expect(duplicates <= 64 * kills, "\(duplicates) duplicates after \(kills) kills")
+        #expect(counts.values.allSatisfy { $0 <= kills + 1 })
+        print("kill-resume: \(kills) kills, \(duplicates) duplicate deliveries (bound \(64 * kills)), \(torn) torn lines")
+    }
+}
