@@ -71,6 +71,13 @@ let package = Package(
             path: "bench/validate",
             swiftSettings: strict
         ),
+        /// Plans a 200-step playbook against 100,000 generated contacts, beside the time to read the CSV.
+        .executableTarget(
+            name: "bench-plan",
+            dependencies: ["PlaybookCore"],
+            path: "bench/plan",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlaybookCoreTests",
             dependencies: ["PlaybookCore"],

@@ -26,12 +26,14 @@ public struct ContactsFile {
     private var reader: CSVRecordReader
     private let header: [String]
     private let index: [String: Int]
+    private let extra: [(name: String, column: Int)]
+    private let columns: (id: Int?, name: Int?, email: Int?, phone: Int?, tags: Int?, consentEmail: Int?, consentSMS: Int?, timezone: Int?, locale: Int?)
     private var timezones: [String: Bool] = [:]
     public let path: String
     public private(set) var skipped: [SkippedRow] = []
     public private(set) var skippedCount = 0
     /// Extra columns, beyond the contract's.
-    public var extraColumns: [String] { header.filter { !Self.columns.contains($0) } }
+    public var extraColumns: [String] { extra.map(\.name) }
 
     public init(path: String) throws(OpenError) {
         self.path = path
@@ -44,7 +46,17 @@ public struct ContactsFile {
         guard let header = reader.next() else { throw .malformed(path, "is empty; it needs a header row") }
         self.header = header.map { $0.trimmingCharacters(in: .whitespaces) }
         guard self.header.contains("id") else { throw .malformed(path, "has no 'id' column in its header") }
-        index = Dictionary(self.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let index = Dictionary(self.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        self.index = index
+        extra = self.header.enumerated().filter { !Self.columns.contains($0.element) }.map { (name: $0.element, column: $0.offset) }
+        columns = (index["id"], index["name"], index["email"], index["phone"], index["tags"], index["consent_email"], index["consent_sms"], index["timezone"], index["locale"])
+    }
+
+    /// A field with surrounding spaces removed; only allocates when there are any.
+    @inline(__always)
+    static func trimmed(_ text: Substring) -> String {
+        guard let first = text.first, let last = text.last, first == " " || last == " " || first == "\t" || last == "\t" else { return String(text) }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     public func close() { reader.close() }
@@ -52,16 +64,18 @@ public struct ContactsFile {
     /// The next usable contact, or nil at the end of the file.
     public mutating func next() -> Contact? {
         while let record = reader.next() {
-            func column(_ name: String) -> String {
-                guard let i = index[name], i < record.count else { return "" }
-                return record[i].trimmingCharacters(in: .whitespaces)
+            @inline(__always) func column(_ i: Int?) -> String {
+                guard let i, i < record.count else { return "" }
+                return Self.trimmed(record[i][...])
             }
+            var fields: [String: String] = [:]
+            for (name, i) in extra { fields[name] = column(i) }
+            let tagsText = column(columns.tags)
             let contact = Contact(
-                id: column("id"), name: column("name"), email: column("email"), phone: column("phone"),
-                tags: column("tags").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-                consentEmail: Self.consent(column("consent_email")), consentSMS: Self.consent(column("consent_sms")),
-                timezone: column("timezone"), locale: column("locale"),
-                fields: extraColumns.reduce(into: [:]) { fields, name in fields[name] = column(name) }
+                id: column(columns.id), name: column(columns.name), email: column(columns.email), phone: column(columns.phone),
+                tags: tagsText.isEmpty ? [] : tagsText.split(separator: ";").map { Self.trimmed($0) }.filter { !$0.isEmpty },
+                consentEmail: Self.consent(column(columns.consentEmail)), consentSMS: Self.consent(column(columns.consentSMS)),
+                timezone: column(columns.timezone), locale: column(columns.locale), fields: fields
             )
             if let problem = problem(with: contact) {
                 skippedCount += 1
@@ -74,7 +88,11 @@ public struct ContactsFile {
     }
 
     static func consent(_ text: String) -> Bool {
-        ["true", "yes", "1", "y"].contains(text.lowercased())
+        switch text {
+        case "true", "yes", "1", "y", "TRUE", "YES", "True", "Yes", "Y": return true
+        case "", "false", "no", "0", "n": return false
+        default: return ["true", "yes", "1", "y"].contains(text.lowercased())
+        }
     }
 
     private mutating func problem(with contact: Contact) -> String? {
@@ -88,13 +106,36 @@ public struct ContactsFile {
         return nil
     }
 
+    /// A plausible address: one `@`, a dotted domain, no spaces or list punctuation.
     public static func isEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else { return false }
-        return !text.contains(where: { $0.isWhitespace || $0 == "," || $0 == "<" || $0 == ">" })
+        var at = -1
+        var lastDot = -1
+        var count = 0
+        for (i, byte) in text.utf8.enumerated() {
+            count = i + 1
+            switch byte {
+            case UInt8(ascii: "@"):
+                if at >= 0 { return false }
+                at = i
+            case UInt8(ascii: "."):
+                if at >= 0 { if i == at + 1 { return false }; lastDot = i }
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: ","), UInt8(ascii: "<"), UInt8(ascii: ">"): return false
+            default: break
+            }
+        }
+        return at > 0 && lastDot > at + 1 && lastDot < count - 1
     }
 
+    /// `+` then 7 to 15 digits, not starting with 0.
     public static func isE164(_ text: String) -> Bool {
-        text.hasPrefix("+") && (8...16).contains(text.count) && text.dropFirst().allSatisfy { $0.isASCII && $0.isNumber } && !text.hasPrefix("+0")
+        let bytes = text.utf8
+        guard (8...16).contains(bytes.count), bytes.first == UInt8(ascii: "+") else { return false }
+        var first = true
+        for byte in bytes.dropFirst() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            if first, byte == UInt8(ascii: "0") { return false }
+            first = false
+        }
+        return true
     }
 }

@@ -9,6 +9,8 @@ import Foundation
 /// run sends.
 public struct DeliveryRouting: Sendable {
     public struct Route: Sendable, Equatable {
+        /// Position of the channel in `via`.
+        public var index: Int
         public var channel: String
         public var type: ChannelType
         /// Where the message goes: an email address, a phone number, a chat id, or the contact id.
@@ -32,7 +34,10 @@ public struct DeliveryRouting: Sendable {
     /// The address a contact has for a channel type, when it may be used (consent included).
     public static func address(of contact: Contact, for type: ChannelType) -> String? {
         switch type {
-        case .smtp: return !contact.email.isEmpty && contact.consentEmail ? contact.email.lowercased() : nil
+        case .smtp:
+            guard !contact.email.isEmpty, contact.consentEmail else { return nil }
+            // Addresses are compared case-insensitively; most are already lowercase.
+            return contact.email.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? contact.email.lowercased() : contact.email
         case .twilio: return !contact.phone.isEmpty && contact.consentSMS ? contact.phone : nil
         case .telegram:
             let chat = contact.fields["telegram_chat_id"] ?? ""
@@ -45,27 +50,37 @@ public struct DeliveryRouting: Sendable {
     /// Whether quiet hours apply to a channel type: SMS (§6).
     public static func respectsQuietHours(_ type: ChannelType) -> Bool { type == .twilio }
 
-    public func routes(for contact: Contact, at moment: Date, timezoneCache: inout [String: TimeZone]) -> [Route] {
+    /// Remembers, for one moment, whether each timezone is in quiet hours and until when:
+    /// calendar arithmetic is the costly part of routing, and contacts share a few dozen zones.
+    public struct QuietHoursCache: Sendable {
+        var moment: Date?
+        var ends: [String: Date?] = [:]
+        public init() {}
+    }
+
+    public func routes(for contact: Contact, at moment: Date, cache: inout QuietHoursCache) -> [Route] {
         var routes: [Route] = []
-        for (id, type) in via {
+        for (index, (id, type)) in via.enumerated() {
             guard let address = Self.address(of: contact, for: type) else { continue }
-            var route = Route(channel: id, type: type, address: address, deferredUntil: nil)
+            var route = Route(index: index, channel: id, type: type, address: address, deferredUntil: nil)
             if let quietHours, Self.respectsQuietHours(type) {
-                let zone = timezone(of: contact, cache: &timezoneCache)
-                route.deferredUntil = Self.endOfQuietHours(quietHours, at: moment, in: zone)
+                if cache.moment != moment {
+                    cache.moment = moment
+                    cache.ends.removeAll()
+                }
+                if let known = cache.ends[contact.timezone] {
+                    route.deferredUntil = known
+                } else {
+                    let zone = contact.timezone.isEmpty ? defaultTimezone : (TimeZone(identifier: contact.timezone) ?? defaultTimezone)
+                    let end = Self.endOfQuietHours(quietHours, at: moment, in: zone)
+                    cache.ends[contact.timezone] = .some(end)
+                    route.deferredUntil = end
+                }
             }
             routes.append(route)
             if mode == .first { break }
         }
         return routes
-    }
-
-    private func timezone(of contact: Contact, cache: inout [String: TimeZone]) -> TimeZone {
-        guard !contact.timezone.isEmpty else { return defaultTimezone }
-        if let known = cache[contact.timezone] { return known }
-        let zone = TimeZone(identifier: contact.timezone) ?? defaultTimezone
-        cache[contact.timezone] = zone
-        return zone
     }
 
     /// When `moment` falls inside the window in `zone`, the moment the window ends; else nil.

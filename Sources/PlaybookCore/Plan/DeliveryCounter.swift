@@ -49,39 +49,45 @@ struct DeliveryCounter {
             return .failure(error)
         }
         defer { file.close() }
-        var counts = Dictionary(uniqueKeysWithValues: prepared.map { ($0.id, DeliveryCounts()) })
-        var seen: [String: [String: Set<String>]] = [:]
-        var zones: [String: TimeZone] = [:]
+        // Hot loop: arrays indexed by job, segment and channel position instead of dictionaries
+        // keyed by name; addresses deduplicated by their 64-bit hash (a plan only counts them).
+        var counts = Array(repeating: DeliveryCounts(), count: prepared.count)
+        var seen = prepared.map { Array(repeating: Set<Int>(), count: $0.routing.via.count) }
+        var quietCaches = Array(repeating: DeliveryRouting.QuietHoursCache(), count: prepared.count)
+        let segmentNames = Array(Set(prepared.map(\.segment))).sorted()
+        let segmentIndex = prepared.map { job in segmentNames.firstIndex(of: job.segment)! }
+        var membership = Array(repeating: UInt8(0), count: segmentNames.count)  // 0 unknown, 1 no, 2 yes
         var contacts = 0
-        var membership: [String: Bool] = [:]
         while let contact = file.next() {
             contacts += 1
-            membership.removeAll(keepingCapacity: true)
-            for job in prepared {
+            for i in membership.indices { membership[i] = 0 }
+            for (jobIndex, job) in prepared.enumerated() {
                 let member: Bool
-                if job.contactOnly, let known = membership[job.segment] {
-                    member = known
+                let segment = segmentIndex[jobIndex]
+                if job.contactOnly, membership[segment] != 0 {
+                    member = membership[segment] == 2
                 } else {
                     let facts = job.facts
                     member = Evaluator { path in facts.resolve(path, contact: contact) }.evaluate(job.expression) == .bool(true)
-                    if job.contactOnly { membership[job.segment] = member }
+                    if job.contactOnly { membership[segment] = member ? 2 : 1 }
                 }
                 guard member else { continue }
-                let routes = job.routing.routes(for: contact, at: job.moment, timezoneCache: &zones)
+                let routes = job.routing.routes(for: contact, at: job.moment, cache: &quietCaches[jobIndex])
                 if routes.isEmpty {
-                    counts[job.id]!.unreachable += 1
+                    counts[jobIndex].unreachable += 1
                     continue
                 }
                 for route in routes {
-                    guard seen[job.id, default: [:]][route.channel, default: []].insert(route.address).inserted else {
-                        counts[job.id]!.duplicates += 1
+                    guard seen[jobIndex][route.index].insert(route.address.hashValue).inserted else {
+                        counts[jobIndex].duplicates += 1
                         continue
                     }
-                    counts[job.id]!.record(route)
+                    counts[jobIndex].record(route)
                 }
             }
         }
-        return .success(Outcome(counts: counts, contacts: contacts, skippedRows: file.skippedCount))
+        let byStep = Dictionary(zip(prepared.map(\.id), counts), uniquingKeysWith: { a, _ in a })
+        return .success(Outcome(counts: byStep, contacts: contacts, skippedRows: file.skippedCount))
     }
 }
 

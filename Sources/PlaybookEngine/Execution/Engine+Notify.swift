@@ -50,7 +50,7 @@ extension Engine {
         var seen = Set<String>()
         var batch: [PendingDelivery] = []
         var deferred: [PendingDelivery] = []
-        var zones: [String: TimeZone] = [:]
+        var quietCache = DeliveryRouting.QuietHoursCache()
         let now = clock.now()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,7 +87,7 @@ extension Engine {
                     if stop.isRequested { break }
                     let member = Evaluator { path in facts.resolve(path, contact: contact) }.evaluate(expression)
                     guard member == .bool(true) else { continue }
-                    for route in routing.routes(for: contact, at: now, timezoneCache: &zones) {
+                    for route in routing.routes(for: contact, at: now, cache: &quietCache) {
                         guard seen.insert(route.channel + "\u{1F}" + route.address).inserted else { continue }
                         let key = "\(incident.id)/\(step.id.value)/\(contact.id)/\(route.channel)"
                         if let previous = existing[key], previous.status == .sent || previous.status == .failed {
