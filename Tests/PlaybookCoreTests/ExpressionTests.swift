@@ -57,22 +57,24 @@ import Testing
 
     /// Each error points at the column (0-based offset) of the offending part.
     @Test(arguments: [
-        ("now.hour == 'x'", 12, "cannot compare a number with a text"),
+        ("now.hour == 'x'", 12, "cannot compare a number with text"),
         ("now.hour", 0, "a condition must be true or false, but this is a number"),
         ("trigger.platfroms contains 'x'", 0, "unknown name 'trigger.platfroms'; did you mean 'trigger.platforms'?"),
         ("steps.warn-vip.status == 'failed'", 0, "unknown step 'warn-vip' in 'steps.warn-vip.status'; did you mean 'warn-vips'?"),
         ("steps.warn-vips.status == 'ok'", 26, "'steps.warn-vips.status' is never 'ok'; it is one of 'pending', 'succeeded', 'failed', 'skipped'"),
         ("now.weekday == 'monday'", 15, "'now.weekday' is never 'monday'; it is one of 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'"),
         ("incident.active and now.hour", 20, "'and' joins conditions that are true or false, but this is a number"),
-        ("contact.email == ''", 0, "'contact.*' can only be used in segment definitions"),
+        ("contact.email == ''", 0, "'contact.*' is known only in segment definitions and in the messages of 'notify' (a contact at a time)"),
         ("trigger.payload.status == 'x'", 0, "'trigger.payload' is not exposed by any trigger of this playbook (only webhook triggers expose it)"),
-        ("vars.shop == 'x'", 0, "unknown variable 'vars.shop'"),
+        ("vars.shop == 'x'", 0, "unknown variable 'vars.shop'; did you mean 'vars.shop_url'?"),
+        ("vars.shop_ulr == 'x'", 0, "unknown variable 'vars.shop_ulr'; did you mean 'vars.shop_url'?"),
         ("1 in now.hour", 5, "'in' looks into a list or text, not a number"),
         ("now.hour < 5 < 6", 13, "comparisons do not chain; join them with 'and'"),
         ("now.hour = 5", 9, "'=' is not an operator; compare with '=='"),
         ("now.hour == 5 &&", 14, "unexpected '&'; write 'and', 'or', 'not'"),
-        ("(now.hour == 5", 14, "expected ')' to close the '(' at column 1"),
-        ("'open", 0, "text starting here is never closed; add '"),
+        ("(now.hour == 5", 0, "this '(' is never closed; add ')'"),
+        ("(now.hour == 5 ]", 15, "expected ')' here, to close an earlier '(', found ']'"),
+        ("'open", 0, "text starting here is never closed; end it with a single quote (')"),
         ("", 0, "expression is empty"),
         ("now.hour == 5 now.minute", 14, "unexpected name 'now.minute' after a complete expression; missing 'and' or 'or'?"),
         ("incident.elapsed > 5x", 19, "'5x' is not a number or a duration (units: d, h, m, s; e.g. 1h30m)"),
@@ -92,7 +94,7 @@ import Testing
         #expect(throws: ExpressionError("the contacts file has no column 'cty'; did you mean 'city'?", at: 0)) {
             try checker.checkCondition(try Expression.parse("contact.fields.cty == 'Rome'"))
         }
-        #expect(throws: ExpressionError("steps cannot be named here", at: 0)) {
+        #expect(throws: ExpressionError("'steps.*' cannot be used here: segments and the playbook's 'if' are decided before any step runs", at: 0)) {
             try checker.checkCondition(try Expression.parse("steps.a.status == 'failed'"))
         }
     }

@@ -136,7 +136,11 @@ struct ExpressionParser {
             defer { depth -= 1 }
             _ = advance()
             let inner = try parseOr()
-            guard isSymbol(")") else { throw ExpressionError("expected ')' to close the '(' at column \(token.offset + 1)", at: current.offset) }
+            guard isSymbol(")") else {
+                // At the end, the '(' that lacks its ')' is the useful place to point; elsewhere, the token that is in the way.
+                if current.kind == .end { throw ExpressionError("this '(' is never closed; add ')'", at: token.offset) }
+                throw ExpressionError("expected ')' here, to close an earlier '(', found \(describe(current))", at: current.offset)
+            }
             let close = advance()
             return Expression(inner.node, offset: token.offset, length: close.offset + 1 - token.offset)
         case .symbol("["):

@@ -74,7 +74,7 @@ struct Lexer {
             }
             value.append(c)
         }
-        throw ExpressionError("text starting here is never closed; add \(quote)", at: start)
+        throw ExpressionError("text starting here is never closed; end it with \(quote == "'" ? "a single quote (')" : "a double quote (\")")", at: start)
     }
 
     private mutating func number() throws(ExpressionError) -> Token {

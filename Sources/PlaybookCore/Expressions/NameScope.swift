@@ -65,7 +65,9 @@ public struct NameScope: Sendable {
         case "incident": return field(Self.incidentFields, "an incident")
         case "now": return field(Self.nowFields, "the clock")
         case "steps":
-            guard let stepIDs else { return .failure(NameError("steps cannot be named here")) }
+            guard let stepIDs else {
+                return .failure(NameError("'steps.*' cannot be used here: segments and the playbook's 'if' are decided before any step runs"))
+            }
             guard rest.count == 2, rest[1] == "status" else {
                 return .failure(NameError("a step's outcome is read as 'steps.ID.status'"))
             }
@@ -93,7 +95,9 @@ public struct NameScope: Sendable {
             return varType(rest)
         default:
             let hint = Suggestion.hint(for: root, in: roots)
-            if root == "contact" { return .failure(NameError("'contact.*' can only be used in segment definitions")) }
+            if root == "contact" {
+                return .failure(NameError("'contact.*' is known only in segment definitions and in the messages of 'notify' (a contact at a time)"))
+            }
             return .failure(NameError("unknown name '\(path.joined(separator: "."))'\(hint)\(hint.isEmpty ? "; names start with \(roots.map { "'\($0).'" }.joined(separator: ", "))" : "")"))
         }
     }
@@ -112,7 +116,10 @@ public struct NameScope: Sendable {
                 return .failure(NameError("'\(walked.joined(separator: "."))' has no field '\(name)'"))
             }
             guard let next = members.first(where: { $0.0 == name })?.1 else {
-                return .failure(NameError("unknown variable '\((walked + [name]).joined(separator: "."))'\(Suggestion.hint(for: name, in: members.map(\.0)))"))
+                let hint = members.isEmpty && walked.count == 1
+                    ? "; define it under 'vars'"
+                    : Suggestion.closest(to: name, in: members.map(\.0)).map { "; did you mean '\((walked + [$0]).joined(separator: "."))'?" } ?? ""
+                return .failure(NameError("unknown variable '\((walked + [name]).joined(separator: "."))'\(hint)"))
             }
             node = next
             walked.append(name)

@@ -11,7 +11,7 @@ public struct TypeChecker: Sendable {
     public func checkCondition(_ expression: Expression) throws(ExpressionError) {
         let type = try check(expression)
         guard type == .bool || type == .any else {
-            throw ExpressionError("a condition must be true or false, but this is a \(type)", at: expression.offset)
+            throw ExpressionError("a condition must be true or false, but this is \(type.withArticle)", at: expression.offset)
         }
     }
 
@@ -47,7 +47,7 @@ public struct TypeChecker: Sendable {
         case .negate(let operand):
             let type = try check(operand)
             guard [.number, .duration, .any].contains(type) else {
-                throw ExpressionError("'-' applies to a number or a duration, not a \(type)", at: operand.offset)
+                throw ExpressionError("'-' applies to a number or a duration, not \(type.withArticle)", at: operand.offset)
             }
             return type
         case .binary(let op, let left, let right):
@@ -58,7 +58,7 @@ public struct TypeChecker: Sendable {
     private func expect(_ wanted: ValueType, _ expression: Expression, _ why: String) throws(ExpressionError) {
         let type = try check(expression)
         guard type == wanted || type == .any else {
-            throw ExpressionError("\(why), but this is a \(type)", at: expression.offset)
+            throw ExpressionError("\(why), but this is \(type.withArticle)", at: expression.offset)
         }
     }
 
@@ -72,10 +72,10 @@ public struct TypeChecker: Sendable {
             let l = try check(left)
             let r = try check(right)
             guard l.isComparable(with: r) else {
-                throw ExpressionError("cannot compare a \(l) with a \(r)", at: right.offset)
+                throw ExpressionError("cannot compare \(l.withArticle) with \(r.withArticle)", at: right.offset)
             }
             if op != .equal, op != .notEqual, !(l.isOrdered && r.isOrdered) {
-                throw ExpressionError("'\(op.rawValue)' orders numbers, durations, percentages or text, not a \(l == .any ? r : l)", at: left.offset)
+                throw ExpressionError("'\(op.rawValue)' orders numbers, durations, percentages or text, not \((l == .any ? r : l).withArticle)", at: left.offset)
             }
             try checkLiteralDomain(left, right)
             try checkLiteralDomain(right, left)
@@ -87,15 +87,15 @@ public struct TypeChecker: Sendable {
             switch c {
             case .list(let inner):
                 guard inner.isComparable(with: e) else {
-                    throw ExpressionError("a \(e) is never in a \(c)", at: element.offset)
+                    throw ExpressionError("\(e.withArticle) is never in \(c.withArticle)", at: element.offset)
                 }
             case .text:
                 guard e == .text || e == .any else {
-                    throw ExpressionError("only text can be found in text, not a \(e)", at: element.offset)
+                    throw ExpressionError("only text can be found in text, not \(e.withArticle)", at: element.offset)
                 }
             case .any: break
             default:
-                throw ExpressionError("'\(op.rawValue)' looks into a list or text, not a \(c)", at: container.offset)
+                throw ExpressionError("'\(op.rawValue)' looks into a list or text, not \(c.withArticle)", at: container.offset)
             }
             return .bool
         }

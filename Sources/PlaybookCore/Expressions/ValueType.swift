@@ -17,6 +17,16 @@ public indirect enum ValueType: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The type as a noun phrase in a sentence: "a number", but "text" (not "a text").
+    public var withArticle: String {
+        switch self {
+        case .text: return "text"
+        case .any: return "a value"
+        case .list(let element) where element != .any: return "a list of \(element == .text ? "text" : "\(element)s")"
+        default: return "a \(description)"
+        }
+    }
+
     /// Whether values of the two types can be compared with `==`.
     func isComparable(with other: ValueType) -> Bool {
         switch (self, other) {

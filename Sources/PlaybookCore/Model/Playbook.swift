@@ -21,6 +21,8 @@ public struct Playbook: Sendable {
     public var condition: Condition?
     public var steps: [Step] = []
     public var recovery: [Step] = []
+    /// Definitions written but not readable (already reported): references to them are not errors again.
+    public var unreadable = UnreadableDefinitions()
 
     public init(file: String, directory: String, location: SourceLocation) {
         self.file = file

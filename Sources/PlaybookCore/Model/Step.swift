@@ -13,6 +13,9 @@ public struct Step: Sendable {
     public var retry = RetryPolicy()
     public var continueOnError = false
     public var isRecovery = false
+    /// The `body` of a `webhook` action as written, so that the templates in its string leaves
+    /// are checked (and reported) where they are written.
+    public var webhookBody: YAMLNode?
 }
 
 public struct RetryPolicy: Sendable, Equatable {

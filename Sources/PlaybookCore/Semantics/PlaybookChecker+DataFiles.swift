@@ -18,12 +18,12 @@ extension PlaybookChecker {
         }
         for channel in playbook.channels where channel.type == .calendar {
             if let path = channel["path"], !path.isSecret {
-                checkCSV(Located(path.raw, at: path.location), what: "content calendar of channel '\(channel.id.value)'", required: Self.calendarColumns)
+                checkCSV(Located(path.raw, at: path.location), what: "content calendar", of: " of channel '\(channel.id.value)'", required: Self.calendarColumns)
             }
         }
         for source in playbook.sources {
             if case .csv(let path) = source.kind {
-                checkCSV(Located(path, at: source.id.location), what: "csv source '\(source.id.value)'", required: ["time", "value"])
+                checkCSV(Located(path, at: source.id.location), what: "data file", of: " of csv source '\(source.id.value)'", required: ["time", "value"])
             }
         }
         return extraColumns
@@ -44,14 +44,15 @@ extension PlaybookChecker {
 
     /// Reads the header of a CSV data file; nil when missing or malformed (reported).
     @discardableResult
-    private func checkCSV(_ path: Located<String>, what: String, required: [String]) -> [String]? {
+    private func checkCSV(_ path: Located<String>, what kind: String, of owner: String = "", required: [String]) -> [String]? {
+        let what = "\(kind) '\(path.value)'\(owner)"
         let full = resolve(path.value)
         guard FileManager.default.fileExists(atPath: full) else {
-            sink.warning("\(what) '\(path.value)' not found (it may live only on the machine that runs the playbook)", at: path.location)
+            sink.warning("\(what) not found (it may live only on the machine that runs the playbook)", at: path.location)
             return nil
         }
         guard let handle = FileHandle(forReadingAtPath: full) else {
-            sink.error("\(what) '\(path.value)' cannot be read", at: path.location)
+            sink.error("\(what) cannot be read", at: path.location)
             return nil
         }
         defer { try? handle.close() }
@@ -61,13 +62,13 @@ extension PlaybookChecker {
         guard let firstLineEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (bytes.isEmpty ? nil : bytes.count),
             let line = String(validating: bytes[..<firstLineEnd], as: UTF8.self)
         else {
-            sink.error("\(what) '\(path.value)' is empty or not UTF-8 text; it needs a header row", at: path.location)
+            sink.error("\(what) is empty or not UTF-8 text; it needs a header row", at: path.location)
             return nil
         }
         let header = CSVHeader.split(line.trimmingCharacters(in: .whitespacesAndNewlines))
         let missing = required.filter { !header.contains($0) }
         if !missing.isEmpty {
-            sink.error("\(what) '\(path.value)' lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header (found: \(header.joined(separator: ",")))", at: path.location)
+            sink.error("\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header (found: \(header.joined(separator: ",")))", at: path.location)
             return nil
         }
         return header

@@ -13,11 +13,11 @@ struct PlaybookChecker {
         checkTriggers()
         let contactColumns = checkDataFiles()
         checkSegments(contactColumns: contactColumns)
-        checkTemplates()
+        checkTemplates(contactColumns: contactColumns)
         checkCondition(playbook.condition, scope: scope(steps: nil), "the playbook's 'if'")
-        let stepIDs = Set((playbook.steps + playbook.recovery).map(\.id.value))
+        let stepIDs = Set((playbook.steps + playbook.recovery).map(\.id.value) + playbook.unreadable.ids(of: .step))
         for step in playbook.steps + playbook.recovery {
-            checkStep(step)
+            checkStep(step, contactColumns: contactColumns)
             checkCondition(step.condition, scope: scope(steps: stepIDs), "the 'if' of \(describe(step))")
         }
         checkAfter(playbook.steps, section: "steps")
@@ -30,8 +30,9 @@ struct PlaybookChecker {
     // MARK: - Scope
 
     var triggerFields: [String: ValueType] {
-        playbook.triggers.reduce(into: ["id": .text, "kind": .text]) { fields, trigger in
-            fields.merge(NameScope.triggerFields(of: trigger.kindName)) { a, _ in a }
+        let kinds = playbook.triggers.map(\.kindName) + playbook.unreadable.triggerKinds.sorted()
+        return kinds.reduce(into: ["id": .text, "kind": .text]) { fields, kind in
+            fields.merge(NameScope.triggerFields(of: kind)) { a, _ in a }
         }
     }
 
@@ -95,7 +96,7 @@ struct PlaybookChecker {
                     }
                 }
             case .trafficDrop(let drop):
-                if playbook.source(drop.source.value) == nil {
+                if playbook.source(drop.source.value) == nil, !playbook.unreadable.contains(.source, drop.source.value) {
                     let ids = playbook.sources.map(\.id.value)
                     sink.error("trigger '\(trigger.id.value)' reads unknown source '\(drop.source.value)'\(Suggestion.hint(for: drop.source.value, in: ids))\(ids.isEmpty ? "; define it under 'sources'" : "")", at: drop.source.location)
                 }
@@ -115,10 +116,12 @@ struct PlaybookChecker {
 
     // MARK: - Steps
 
-    private func checkStep(_ step: Step) {
+    /// `contactColumns`: the contacts file's extra columns when it could be read, for `contact.fields.*` in messages.
+    private func checkStep(_ step: Step, contactColumns: Set<String>?) {
         let what = describe(step)
         for reference in step.action.channels {
             guard let channel = playbook.channel(reference.value) else {
+                if playbook.unreadable.contains(.channel, reference.value) { continue }
                 let ids = playbook.channels.map(\.id.value)
                 sink.error("\(what) uses unknown channel '\(reference.value)'\(Suggestion.hint(for: reference.value, in: ids))\(ids.isEmpty ? "; define it under 'channels'" : "")", at: reference.location)
                 continue
@@ -126,14 +129,15 @@ struct PlaybookChecker {
             let action = step.action.name
             if !channel.type.actions.contains(action) {
                 let fitting = ChannelType.allCases.filter { $0.actions.contains(action) }.map(\.rawValue)
-                sink.error("\(what): channel '\(channel.id.value)' is of type \(channel.type.rawValue), which cannot \(action); \(action) needs a channel of type \(fitting.joined(separator: ", "))", at: reference.location)
+                let types = fitting.count > 1 ? fitting.dropLast().joined(separator: ", ") + " or " + fitting.last! : fitting.joined()
+                sink.error("\(what): '\(action)' cannot use channel '\(channel.id.value)', which is of type \(channel.type.rawValue); '\(action)' needs a channel of type \(types)", at: reference.location)
             }
         }
         switch step.action {
         case .notify(let segment, let via, let content, _):
             checkSegmentReference(segment, what)
             checkDuplicateReferences(via, what)
-            checkContent(content, what, contact: true, postChannels: [])
+            checkContent(content, what, contact: true, contactColumns: contactColumns, postChannels: [])
         case .post(let to, let content, let link, _):
             checkDuplicateReferences(to, what)
             let types = to.compactMap { playbook.channel($0.value) }
@@ -147,11 +151,28 @@ struct PlaybookChecker {
             }
         case .log(let message):
             TemplateChecker(scope: scope(steps: nil), sink: sink).check(message, node: nil, "the message of \(what)")
+        case .webhook:
+            guard let body = step.webhookBody else { break }
+            let checker = TemplateChecker(scope: scope(steps: nil), sink: sink)
+            for leaf in Self.textLeaves(of: body) {
+                if let text = leaf.locatedText { checker.check(text, node: leaf, "the body of \(what)") }
+            }
         default:
             break
         }
         if step.isRecovery, case .pauseAds = step.action {
             sink.warning("\(what) pauses ads during recovery; recovery usually resumes them", at: step.actionLocation)
+        }
+    }
+
+    /// The scalars of a YAML value that are sent as JSON strings (and so rendered as templates).
+    static func textLeaves(of node: YAMLNode) -> [YAMLNode] {
+        switch node.kind {
+        case .scalar:
+            if case .string = node.jsonValue { return [node] }
+            return []
+        case .sequence(let items): return items.flatMap(textLeaves(of:))
+        case .mapping(let entries): return entries.flatMap { textLeaves(of: $0.value) }
         }
     }
 
@@ -164,21 +185,23 @@ struct PlaybookChecker {
 
     private func checkSegmentReference(_ segment: Located<String>, _ what: String) {
         guard let audience = playbook.audience else {
+            if playbook.unreadable.containsSection(.segment) { return }
             sink.error("\(what) notifies segment '\(segment.value)', but the playbook has no 'audience'", at: segment.location)
             return
         }
-        if audience.segment(segment.value) == nil {
+        if audience.segment(segment.value) == nil, !playbook.unreadable.contains(.segment, segment.value) {
             let ids = audience.segments.map(\.id.value)
             sink.error("\(what) notifies unknown segment '\(segment.value)'\(Suggestion.hint(for: segment.value, in: ids))\(ids.isEmpty ? "; define it under 'audience.segments'" : "")", at: segment.location)
         }
     }
 
-    private func checkContent(_ content: MessageContent, _ what: String, contact: Bool, postChannels: [Channel], link: Located<String>? = nil) {
-        let checker = TemplateChecker(scope: scope(steps: nil, contact: contact), sink: sink)
+    private func checkContent(_ content: MessageContent, _ what: String, contact: Bool, contactColumns: Set<String>? = nil, postChannels: [Channel], link: Located<String>? = nil) {
+        let checker = TemplateChecker(scope: scope(steps: nil, contact: contact, contactFields: contactColumns), sink: sink)
         var postText: Located<String>?
         switch content {
         case .template(let id):
             guard let template = playbook.template(id.value) else {
+                if playbook.unreadable.contains(.template, id.value) { return }
                 let ids = playbook.templates.map(\.id.value)
                 sink.error("\(what) uses unknown template '\(id.value)'\(Suggestion.hint(for: id.value, in: ids))\(ids.isEmpty ? "; define it under 'templates'" : "")", at: id.location)
                 return
@@ -223,7 +246,7 @@ struct PlaybookChecker {
                     edges[step.id.value, default: []].append(dependency.value)
                 } else if otherSection.contains(dependency.value) {
                     sink.error("\(describe(step)) waits for '\(dependency.value)', which is in '\(section == "steps" ? "recovery" : "steps")'; 'after' names steps of the same section", at: dependency.location)
-                } else {
+                } else if !playbook.unreadable.contains(.step, dependency.value) {
                     sink.error("\(describe(step)) waits for unknown step '\(dependency.value)'\(Suggestion.hint(for: dependency.value, in: ids))", at: dependency.location)
                 }
             }
@@ -239,7 +262,7 @@ struct PlaybookChecker {
                 if state[next] == 1, let start = stack.firstIndex(of: next) {
                     let cycle = Array(stack[start...])
                     if reported.insert(Set(cycle)).inserted, let step = steps.first(where: { $0.id.value == cycle[0] }) {
-                        let names = (cycle + [cycle[0]]).joined(separator: " -> ")
+                        let names = (cycle + [cycle[0]]).joined(separator: " -> ") + " (each waits for the next, so none can start)"
                         let location = step.after.first { $0.value == cycle.dropFirst().first ?? cycle[0] }?.location ?? step.id.location
                         sink.error("cycle in 'after': \(names)", at: location)
                     }
@@ -263,8 +286,8 @@ struct PlaybookChecker {
         }
     }
 
-    private func checkTemplates() {
-        let checker = TemplateChecker(scope: scope(steps: nil, contact: true), sink: sink)
+    private func checkTemplates(contactColumns: Set<String>?) {
+        let checker = TemplateChecker(scope: scope(steps: nil, contact: true, contactFields: contactColumns), sink: sink)
         for template in playbook.templates {
             for (part, text) in [("subject", template.subject), ("text", template.text), ("html", template.html)] {
                 if let text { checker.check(text, node: nil, "the \(part) of template '\(template.id.value)'") }

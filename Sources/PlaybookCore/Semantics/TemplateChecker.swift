@@ -11,14 +11,15 @@ struct TemplateChecker {
         do {
             _ = try MustacheTemplate(string: text.value)
         } catch let error as MustacheTemplate.ParserError {
-            sink.error("\(what) is not a valid Mustache template: \(Self.describe(error.error))", at: location(text, node, line: error.context.lineNumber, column: error.context.columnNumber))
+            let (problem, line, column) = Self.explain(error.error, in: text.value, line: error.context.lineNumber, column: error.context.columnNumber)
+            sink.error("\(what) is not a valid Mustache template: \(problem)", at: location(text, node, line: line, column: column))
             return
         } catch {
             sink.error("\(what) is not a valid Mustache template: \(error)", at: text.location)
             return
         }
         for tag in Self.tags(in: text.value) {
-            if tag.relative { continue }
+            if tag.relative || tag.closesSection || tag.name == "." { continue }
             let path = tag.name.split(separator: ".").map(String.init)
             if case .failure(let problem) = scope.type(of: path) {
                 sink.error("\(what) names {{ \(tag.name) }}: \(problem.message)", at: location(text, node, line: tag.line, column: tag.column))
@@ -27,29 +28,88 @@ struct TemplateChecker {
     }
 
     private func location(_ text: Located<String>, _ node: YAMLNode?, line: Int, column: Int) -> SourceLocation {
-        line == 1 ? text.location(ofTextOffset: column - 1) : text.location
+        text.location(ofTextLine: line, column: column)
     }
 
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+    /// What went wrong, and where to point: the parser stops at the end of the text for an
+    /// unclosed section or tag, but the author needs to see the opening that lacks its close.
+    static func explain(_ error: any Error, in text: String, line: Int, column: Int) -> (String, Int, Int) {
+        guard let error = error as? MustacheTemplate.Error else { return ("\(error)", line, column) }
         switch error {
-        case .sectionCloseNameIncorrect: return "a section is closed with the wrong name"
-        case .unfinishedName: return "a tag is not closed with '}}'"
-        case .expectedSectionEnd: return "a section '{{#…}}' is never closed with '{{/…}}'"
-        case .invalidSetDelimiter: return "invalid set-delimiter tag"
-        default: return "\(error)"
+        case .sectionCloseNameIncorrect:
+            if let (open, close) = mismatchedSection(in: text) {
+                return ("'{{/\(close.name)}}' closes section '{{#\(open.name)}}'; close it with '{{/\(open.name)}}'", close.line, close.column)
+            }
+            return ("a section is closed with the wrong name", line, column)
+        case .unfinishedName:
+            if let open = unclosedTag(in: text) { return ("this tag is never closed with '}}'", open.line, open.column) }
+            return ("a tag is not closed with '}}'", line, column)
+        case .expectedSectionEnd:
+            if let open = openSections(in: text).last {
+                return ("section '{{#\(open.name)}}' is never closed; add '{{/\(open.name)}}'", open.line, open.column)
+            }
+            return ("a section '{{#…}}' is never closed with '{{/…}}'", line, column)
+        case .invalidSetDelimiter: return ("invalid set-delimiter tag", line, column)
+        default: return ("\(error)", line, column)
         }
+    }
+
+    /// Sections opened and not closed by the end of the text, outermost first.
+    static func openSections(in text: String) -> [Tag] {
+        var open: [Tag] = []
+        for tag in tags(in: text) {
+            if tag.closesSection { _ = open.popLast() } else if tag.opensSection { open.append(tag) }
+        }
+        return open
+    }
+
+    /// The first section closed with another section's name: (the open section, the close).
+    static func mismatchedSection(in text: String) -> (Tag, Tag)? {
+        var open: [Tag] = []
+        for tag in tags(in: text) {
+            if tag.opensSection {
+                open.append(tag)
+            } else if tag.closesSection {
+                guard let last = open.popLast() else { return nil }
+                if last.name != tag.name { return (last, tag) }
+            }
+        }
+        return nil
+    }
+
+    /// The position of the first `{{` with no `}}` before the next `{{` or the end.
+    static func unclosedTag(in text: String) -> (line: Int, column: Int)? {
+        let scalars = Array(text.unicodeScalars)
+        var line = 1, column = 1
+        var open: (line: Int, column: Int)?
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "{", i + 1 < scalars.count, scalars[i + 1] == "{" {
+                if let open { return open }
+                open = (line, column)
+                i += 2
+                column += 2
+                continue
+            }
+            if scalars[i] == "}", i + 1 < scalars.count, scalars[i + 1] == "}" { open = nil }
+            if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
+            i += 1
+        }
+        return open
     }
 
     struct Tag {
         var name: String
+        /// Where the name starts (1-based, in the template's own lines).
         var line: Int
         var column: Int
         /// Inside a section, where names resolve against the section's item first.
         var relative: Bool
+        var opensSection = false
+        var closesSection = false
     }
 
-    /// The variable and section names of a template, with their positions (1-based).
+    /// The variable and section names of a template, section closes included, with their positions (1-based).
     static func tags(in text: String) -> [Tag] {
         var tags: [Tag] = []
         var sectionDepth = 0
@@ -71,21 +131,30 @@ struct TemplateChecker {
                 }
                 i = j + 2
                 var body = inner.trimmingCharacters(in: .whitespaces)
+                var nameColumn = startColumn + 2 + inner.prefix { $0 == " " || $0 == "\t" }.count
                 let sigil = body.first
-                if let sigil, "#^/!>&{$<=".contains(sigil) { body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces) }
+                if let sigil, "#^/!>&{$<=".contains(sigil) {
+                    let rest = body.dropFirst()
+                    nameColumn += 1 + rest.prefix { $0 == " " || $0 == "\t" }.count
+                    body = String(rest).trimmingCharacters(in: .whitespaces)
+                }
                 if body.hasSuffix("}") { body = String(body.dropLast()).trimmingCharacters(in: .whitespaces) }
                 if let open = body.lastIndex(of: "("), let close = body.firstIndex(of: ")"), open < close {
                     body = String(body[body.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
                 }
                 switch sigil {
                 case "!", ">", "=", "<", "$": continue
-                case "/": sectionDepth = max(0, sectionDepth - 1); continue
+                case "/":
+                    sectionDepth = max(0, sectionDepth - 1)
+                    tags.append(Tag(name: body, line: startLine, column: nameColumn, relative: sectionDepth > 0, closesSection: true))
+                    continue
                 default: break
                 }
-                if !body.isEmpty, body != "." {
-                    tags.append(Tag(name: body, line: startLine, column: startColumn + 2, relative: sectionDepth > 0))
+                let opens = sigil == "#" || sigil == "^"
+                if !body.isEmpty, body != "." || opens {
+                    tags.append(Tag(name: body, line: startLine, column: nameColumn, relative: sectionDepth > 0, opensSection: opens))
                 }
-                if sigil == "#" || sigil == "^" { sectionDepth += 1 }
+                if opens { sectionDepth += 1 }
                 continue
             }
             if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }

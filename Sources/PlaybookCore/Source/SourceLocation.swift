@@ -29,6 +29,8 @@ public struct Located<Value> {
     /// For text written on one line: how many columns after `location` the text itself starts
     /// (1 past an opening quote). Nil when positions inside the text cannot be mapped (block scalars).
     public var textColumnShift: Int?
+    /// For text whose characters do not sit at a fixed shift (escapes, several lines): where each was written.
+    public var textLayout: TextLayout?
 
     public init(_ value: Value, at location: SourceLocation, textColumnShift: Int? = nil) {
         self.value = value
@@ -40,6 +42,7 @@ public struct Located<Value> {
 extension Located where Value == String {
     /// Where the character at `offset` (in Unicode scalars) of the text was written, when known.
     public func location(ofTextOffset offset: Int) -> SourceLocation {
+        if let textLayout { return textLayout.location(ofOffset: offset, file: location.file) ?? location }
         guard let shift = textColumnShift else { return location }
         return location.advanced(byColumns: shift + offset)
     }
@@ -48,3 +51,19 @@ extension Located where Value == String {
 extension Located: Sendable where Value: Sendable {}
 extension Located: Equatable where Value: Equatable {}
 extension Located: Hashable where Value: Hashable {}
+
+extension Located where Value == String {
+    /// Where the character at 1-based `line`:`column` of the text was written, when known
+    /// (template parsers count lines and columns rather than offsets).
+    public func location(ofTextLine line: Int, column: Int) -> SourceLocation {
+        var offset = 0
+        var currentLine = 1
+        for scalar in value.unicodeScalars {
+            if currentLine == line { break }
+            offset += 1
+            if scalar == "\n" { currentLine += 1 }
+        }
+        guard currentLine == line else { return location }
+        return location(ofTextOffset: offset + max(0, column - 1))
+    }
+}

@@ -7,7 +7,12 @@ public enum Suggestion {
             let distance = editDistance(word.lowercased(), candidate.lowercased(), limit: limit)
             if distance <= limit, distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
-        return best?.0
+        if let best { return best.0 }
+        // A key with a part added or dropped (`from_number` for `from`, `webhook` for `webhook_url`)
+        // is too far by edits but plainly meant.
+        return candidates.first { candidate in
+            min(candidate.count, word.count) >= 4 && (word.hasPrefix(candidate + "_") || candidate.hasPrefix(word + "_"))
+        }
     }
 
     /// "; did you mean 'x'?" or nothing.

@@ -18,13 +18,22 @@ struct MappingReader {
     }
 
     /// Reports keys outside `allowed` and required keys that are absent.
+    ///
+    /// A required key that is only misspelt (`querry:` for `query:`) is reported once, as the
+    /// unknown key with its suggestion, not a second time as missing.
     func checkKeys(_ allowed: [String], required: [String] = []) {
         for entry in entries where !allowed.contains(entry.key.value) {
             sink.error("unknown key '\(entry.key.value)' in \(context)\(Suggestion.hint(for: entry.key.value, in: allowed))", at: entry.key.location)
         }
-        for key in required where value(key) == nil {
+        let misspelt = misspellings(allowed)
+        for key in required where value(key) == nil && !misspelt.contains(key) {
             sink.error("missing required key '\(key)' in \(context)", at: node.location)
         }
+    }
+
+    /// The allowed keys that unknown keys of this mapping look like misspellings of.
+    func misspellings(_ allowed: [String]) -> Set<String> {
+        Set(entries.filter { !allowed.contains($0.key.value) }.compactMap { Suggestion.closest(to: $0.key.value, in: allowed) })
     }
 
     func value(_ key: String) -> YAMLNode? {

@@ -8,15 +8,18 @@ extension PlaybookReader {
             return nil
         }
         guard let type = ChannelType(rawValue: typeText.value) else {
-            let hint = Suggestion.hint(for: typeText.value, in: typeNames)
+            let hint = Self.channelTypeAliases[typeText.value.lowercased()].map { "; did you mean '\($0)'?" } ?? Suggestion.hint(for: typeText.value, in: typeNames)
             sink.error("unknown channel type '\(typeText.value)' in \(context)\(hint.isEmpty ? "; types are \(typeNames.joined(separator: ", "))" : hint)", at: typeText.location)
             return nil
         }
         let typed = MappingReader(node: node, entries: reader.entries, context: "\(type.rawValue) \(context)", sink: sink)
         let fieldNames = type.fields.map(\.name)
-        var allowed = ChannelType.commonFields.filter { $0 != "base_url" || type.isHTTP } + fieldNames
+        var allowed = ChannelType.commonFields + fieldNames
         if type == .webhook { allowed.append("headers") }
         typed.checkKeys(allowed, required: type.fields.filter(\.required).map(\.name))
+        if !type.isHTTP, let base = typed.entry("base_url") {
+            sink.error("'base_url' applies to channels that call an HTTP API; \(typed.context) has none to redirect", at: base.key.location)
+        }
 
         var channel = Channel(id: id, type: type, fields: [:])
         for field in type.fields {
@@ -45,14 +48,14 @@ extension PlaybookReader {
                 if let value = typed.config(field.name) { channel.fields[field.name] = value }
             }
         }
-        checkTypeSpecificFields(channel, typed)
+        checkTypeSpecificFields(channel, typed, misspelt: typed.misspellings(allowed))
         if let concurrency = typed.integer("concurrency", in: 1...1024) { channel.concurrency = concurrency.value }
         if let rate = typed.text("rate") {
             if let parsed = Rate.parse(rate.value) { channel.rate = parsed } else {
                 sink.error("'rate' in \(typed.context) must be 'N/s' or 'N/m' with N a positive whole number, found '\(rate.value)'", at: rate.location)
             }
         }
-        if let base = typed.config("base_url") {
+        if type.isHTTP, let base = typed.config("base_url") {
             if !base.isSecret, !Units.isHTTPURL(base.raw) {
                 sink.error("'base_url' in \(typed.context) must be an http(s) URL, found '\(base.raw)'", at: base.location)
             }
@@ -62,11 +65,11 @@ extension PlaybookReader {
     }
 
     /// Rules a field table cannot say: one-of pairs and value formats.
-    private func checkTypeSpecificFields(_ channel: Channel, _ reader: MappingReader) {
+    private func checkTypeSpecificFields(_ channel: Channel, _ reader: MappingReader, misspelt: Set<String>) {
         switch channel.type {
         case .twilio:
             let from = channel["from"], service = channel["messaging_service_sid"]
-            if from == nil, service == nil {
+            if from == nil, service == nil, misspelt.isDisjoint(with: ["from", "messaging_service_sid"]) {
                 sink.error("\(reader.context) needs 'from' (a number in E.164) or 'messaging_service_sid'", at: reader.node.location)
             } else if from != nil, service != nil {
                 sink.error("\(reader.context) takes 'from' or 'messaging_service_sid', not both", at: service!.location)
@@ -75,7 +78,7 @@ extension PlaybookReader {
                 sink.error("'from' in \(reader.context) must be a phone number in E.164 form such as '+390000000000', found '\(from.raw)'", at: from.location)
             }
         case .smtp:
-            if (channel["username"] == nil) != (channel["password"] == nil) {
+            if (channel["username"] == nil) != (channel["password"] == nil), misspelt.isDisjoint(with: ["username", "password"]) {
                 sink.error("\(reader.context) needs both 'username' and 'password' for AUTH, or neither", at: reader.node.location)
             }
             if let from = channel["from"], !from.isSecret, !from.raw.contains("@") {
@@ -95,6 +98,12 @@ extension PlaybookReader {
             break
         }
     }
+
+    /// Names people use for a channel type, from the service or the old name of the network.
+    static let channelTypeAliases = [
+        "twitter": "x", "email": "smtp", "mail": "smtp", "sms": "twilio", "facebook_ads": "meta_ads",
+        "adwords": "google_ads", "http": "webhook", "bsky": "bluesky",
+    ]
 
     static func isE164(_ text: String) -> Bool {
         text.hasPrefix("+") && (8...16).contains(text.count) && text.dropFirst().allSatisfy { $0.isASCII && $0.isNumber } && !text.hasPrefix("+0")

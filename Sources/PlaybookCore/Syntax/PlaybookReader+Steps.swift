@@ -10,6 +10,7 @@ extension PlaybookReader {
         scoped.checkKeys(Self.stepCommonKeys + Action.names, required: ["id"])
         let actions = reader.entries.filter { Action.names.contains($0.key.value) }
         guard let actionEntry = actions.first else {
+            if !scoped.misspellings(Self.stepCommonKeys + Action.names).isDisjoint(with: Action.names) { return nil }
             sink.error("\(context) has no action; add one of \(Action.names.map { "'\($0)'" }.joined(separator: ", "))", at: node.location)
             return nil
         }
@@ -20,6 +21,7 @@ extension PlaybookReader {
 
         var step = Step(id: id ?? Located("", at: node.location), action: action ?? .log(Located("", at: node.location)), actionLocation: actionEntry.key.location)
         step.isRecovery = recovery
+        if actionEntry.key.value == "webhook" { step.webhookBody = actionEntry.value.entries?.first { $0.key.value == "body" }?.value }
         if let at = scoped.value("at"), let seconds = Units.duration(at, "'at' in \(context)", sink, allowPlus: true) {
             if seconds < 0 { sink.error("'at' in \(context) cannot be negative", at: at.location) }
             step.at = seconds

@@ -9,6 +9,7 @@ extension PlaybookReader {
         let scoped = MappingReader(node: node, entries: reader.entries, context: context, sink: sink)
         scoped.checkKeys(Self.triggerCommonKeys + TriggerKind.names, required: ["id"])
         guard let kindEntry = kinds.first else {
+            if !scoped.misspellings(Self.triggerCommonKeys + TriggerKind.names).isDisjoint(with: TriggerKind.names) { return nil }
             sink.error("\(context) needs one kind: \(TriggerKind.names.map { "'\($0)'" }.joined(separator: ", "))", at: node.location)
             return nil
         }
@@ -64,7 +65,9 @@ extension PlaybookReader {
         guard let reader = MappingReader.open(node, checkContext, sink) else { return nil }
         let kinds = reader.entries.filter { ["http", "dns", "statuspage"].contains($0.key.value) }
         guard let kind = kinds.first else {
-            reader.checkKeys(["http", "dns", "statuspage", "expect", "component", "server"])
+            let keys = ["http", "dns", "statuspage", "expect", "component", "server"]
+            reader.checkKeys(keys)
+            if !reader.misspellings(keys).isDisjoint(with: ["http", "dns", "statuspage"]) { return nil }
             sink.error("\(checkContext) needs one of 'http', 'dns' or 'statuspage'", at: node.location)
             return nil
         }
@@ -113,12 +116,18 @@ extension PlaybookReader {
                 fixedReader.checkKeys(["fixed"], required: ["fixed"])
                 if let fixed = fixedReader.value("fixed") {
                     if fixed.isPlainScalar, let n = fixed.scalarText.flatMap(YAMLScalar.number), n > 0 { baseline = .fixed(n) } else {
-                        sink.error("'fixed' in the baseline of \(context) must be a positive number, found \(fixed.kindDescription)", at: fixed.location)
+                        let found = fixed.isPlainScalar && fixed.scalarText.flatMap(YAMLScalar.number) != nil ? fixed.scalarText! : fixed.kindDescription
+                        sink.error("'fixed' in the baseline of \(context) must be a positive number, found \(found)", at: fixed.location)
                     }
                 }
-            } else if let seconds = Units.duration(node, "'baseline' in \(context) (a duration such as '7d', or 'fixed: NUMBER')", sink) {
+            } else if let text = node.scalarText, !node.isNull, let seconds = Duration.parseSeconds(text.trimmingCharacters(in: .whitespaces)) {
                 if seconds <= 0 { sink.error("'baseline' in \(context) must be longer than 0s", at: node.location) }
                 baseline = .ago(seconds)
+            } else if node.isPlainScalar, let n = node.scalarText.flatMap(YAMLScalar.number) {
+                let shown = Value.number(n).displayText
+                sink.error("'baseline' in \(context) is a bare number '\(shown)': write a duration such as '\(shown)d' (the same time that long ago), or 'fixed: \(shown)' for a fixed value", at: node.location)
+            } else {
+                sink.error("'baseline' in \(context) must be a duration such as '7d' (the same time that long ago) or 'fixed: NUMBER', found \(node.kindDescription)", at: node.location)
             }
         }
         var trigger = TrafficDropTrigger(source: source ?? Located("", at: node.location), drop: drop ?? 0, baseline: baseline ?? .fixed(0))

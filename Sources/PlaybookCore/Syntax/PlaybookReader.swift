@@ -22,6 +22,8 @@ struct PlaybookReader {
         if let node = top.value("version") {
             if node.isPlainScalar, node.scalarText == "1" {
                 playbook.version = Located(1, at: node.location)
+            } else if node.scalarText == "1" {
+                sink.error("'version' must be the number 1, not the text \"1\"; remove the quotes", at: node.location)
             } else {
                 sink.error("unsupported version \(node.scalarText.map { "'\($0)'" } ?? node.kindDescription); this tool reads version 1", at: node.location)
             }
@@ -51,6 +53,7 @@ struct PlaybookReader {
         if let node = top.value("if") { playbook.condition = readCondition(node, "the playbook's 'if'") }
         playbook.steps = readList(top.value("steps"), "steps", required: true) { readStep($0, recovery: false) }
         playbook.recovery = readList(top.value("recovery"), "recovery", required: false) { readStep($0, recovery: true) }
+        playbook.unreadable = unreadableDefinitions(top, playbook)
         return playbook
     }
 

@@ -10,13 +10,45 @@ enum Units {
         var body = text.trimmingCharacters(in: .whitespaces)
         if allowPlus, body.hasPrefix("+") { body.removeFirst() }
         if let seconds = Duration.parseSeconds(body) { return seconds }
+        if body.hasPrefix("-"), Duration.parseSeconds(String(body.dropFirst())) != nil {
+            sink.error("\(what) cannot be negative, found '\(text)'", at: node.location)
+            return nil
+        }
         if let number = Double(body) {
             let n = Value.number(number).displayText
             sink.error("\(what) is a bare number '\(text)'; add a unit: '\(n)s', '\(n)m', '\(n)h' or '\(n)d'", at: node.location)
+        } else if let meant = Self.durationMeant(body) {
+            sink.error("\(what) must be a duration such as '30s', '5m' or '1h30m', found '\(text)'; did you mean '\(meant)'?", at: node.location)
         } else {
             sink.error("\(what) must be a duration such as '30s', '5m' or '1h30m' (units d, h, m, s, largest first), found '\(text)'", at: node.location)
         }
         return nil
+    }
+
+    /// Unit words people write for the one-letter units.
+    static let unitWords: [String: Character] = [
+        "d": "d", "day": "d", "days": "d", "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+        "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m", "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    ]
+
+    /// The duration a malformed one most likely means: `5min` -> `5m`, `1m1h` -> `1h1m`, `2 hours` -> `2h`.
+    static func durationMeant(_ text: String) -> String? {
+        var seconds = 0.0
+        var rest = Substring(text.lowercased())
+        var parts = 0
+        while !rest.isEmpty {
+            rest = rest.drop { $0 == " " }
+            let digits = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard let amount = Double(digits) else { return nil }
+            rest = rest.dropFirst(digits.count).drop { $0 == " " }
+            let word = rest.prefix { $0.isLetter }
+            guard let unit = unitWords[String(word)], let size = Duration.units.first(where: { $0.0 == unit })?.1 else { return nil }
+            rest = rest.dropFirst(word.count)
+            seconds += amount * size
+            parts += 1
+        }
+        guard parts > 0, seconds.rounded() == seconds else { return nil }
+        return Duration.format(seconds: seconds)
     }
 
     /// A percentage `40%`, as a fraction.
@@ -42,6 +74,18 @@ enum Units {
     }
 
     static func window(_ node: YAMLNode, _ what: String, _ sink: DiagnosticSink) -> TimeWindow? {
+        if let text = node.scalarText, !node.isNull, TimeWindow.parse(text) == nil {
+            let ends = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let shaped = ends.count == 2 && ends.allSatisfy { $0.count == 5 && $0.dropFirst(2).first == ":" && $0.filter(\.isNumber).count == 4 }
+            if shaped, let bad = ends.first(where: { TimeWindow.parseTimeOfDay($0) == nil }) {
+                sink.error("\(what): '\(bad)' is not a time of day; use 00:00 to 23:59", at: node.location)
+                return nil
+            }
+            if shaped, ends[0] == ends[1] {
+                sink.error("\(what) starts and ends at \(ends[0]), so it is empty; write a window such as '21:00-08:00'", at: node.location)
+                return nil
+            }
+        }
         guard let text = node.scalarText, let window = TimeWindow.parse(text) else {
             sink.error("\(what) must be a time window 'HH:MM-HH:MM' such as '21:00-08:00', found \(node.kindDescription)", at: node.location)
             return nil

@@ -27,13 +27,26 @@ public struct YAMLDocumentLoader: Sendable {
             return .failure(.error("file is over 1 MiB (the limit is \(Self.maximumBytes) bytes); a playbook should be far smaller", at: start), nil)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
+            if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+                return .failure(.error("file is UTF-16, not UTF-8; save it as UTF-8", at: start), nil)
+            }
             return .failure(.error("file is not valid UTF-8 (\(Self.describeInvalidUTF8(bytes)))", at: Self.locationOfInvalidUTF8(bytes, path: path)), nil)
         }
         let source = SourceFile(path: path, text: text)
+        var parsedText = text
         do {
             Self.lowerLibyamlNestingLimit
             let protected = Self.protectEnvironmentReferences(text)
-            let parser = try Parser(yaml: protected ?? text, resolver: .basic, constructor: .default, encoding: .utf8)
+            parsedText = protected ?? text
+            if parsedText.contains("&"), parsedText.contains("*"), let finding = AliasScan.scan(parsedText, nodeLimit: Self.maximumNodes) {
+                switch finding {
+                case .collectionKey(let line, let column):
+                    return .failure(.error(Self.collectionKeyMessage, at: SourceLocation(file: path, line: line, column: column)), source)
+                case .expansion(let line, let column):
+                    return .failure(.error(Self.expansionMessage, at: SourceLocation(file: path, line: line, column: column)), source)
+                }
+            }
+            let parser = try Parser(yaml: parsedText, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let root = try parser.nextRoot() else {
                 return .failure(.error("file is empty: a playbook needs at least 'version', 'playbook', 'triggers' and 'steps'", at: start), source)
             }
@@ -41,13 +54,13 @@ public struct YAMLDocumentLoader: Sendable {
                 let at = second.mark.map { SourceLocation(file: path, line: $0.line, column: $0.column) } ?? start
                 return .failure(.error("file holds more than one YAML document; a playbook is exactly one (remove the '---' separator)", at: at), source)
             }
-            var budget = Budget(restoresBraces: protected != nil)
+            var budget = Budget(restoresBraces: protected != nil, lines: Self.lines(of: protected ?? text))
             let tree = try convert(root, path: path, depth: 1, budget: &budget)
             return .document(tree, source)
         } catch let failure as LoadFailure {
             return .failure(failure.diagnostic, source)
         } catch let error as YamlError {
-            return .failure(Self.diagnostic(for: error, path: path), source)
+            return .failure(Self.diagnostic(for: error, path: path, text: parsedText), source)
         } catch {
             return .failure(.error("cannot read YAML: \(error)", at: start), source)
         }
@@ -58,6 +71,44 @@ public struct YAMLDocumentLoader: Sendable {
     private struct Budget {
         var nodes = 0
         var restoresBraces: Bool
+        /// The parsed text's lines, in Unicode scalars (libyaml's columns), to place scalars' characters.
+        var lines: [[Unicode.Scalar]]
+    }
+
+    static func lines(of text: String) -> [[Unicode.Scalar]] {
+        var lines: [[Unicode.Scalar]] = [[]]
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if lines[lines.count - 1].last == "\r" { lines[lines.count - 1].removeLast() }
+                lines.append([])
+            } else {
+                lines[lines.count - 1].append(scalar)
+            }
+        }
+        return lines
+    }
+
+    /// Records where a scalar's characters were written when its style's fixed shift does not say.
+    private func layOut(_ node: inout YAMLNode, raw: String, budget: Budget) {
+        guard case .scalar(_, let style) = node.kind else { return }
+        let text = Array(raw.unicodeScalars)
+        let row = node.location.line - 1
+        guard row >= 0, row < budget.lines.count else {
+            node.isTextMappable = false
+            return
+        }
+        if let shift = style.textColumnOffset, !text.contains("\n") {
+            let start = node.location.column - 1 + shift
+            let line = budget.lines[row]
+            if start >= 0, start + text.count <= line.count, line[start..<(start + text.count)].elementsEqual(text) {
+                return  // on the mark's line, unchanged: the style's shift applies
+            }
+        }
+        if let layout = TextLayout.align(text, style: style, lines: budget.lines, line: node.location.line, column: node.location.column) {
+            node.textLayout = layout
+        } else {
+            node.isTextMappable = false
+        }
     }
 
     // MARK: - `${env.NAME}` in flow collections
@@ -108,7 +159,7 @@ public struct YAMLDocumentLoader: Sendable {
         let at = location(node.mark, path)
         budget.nodes += 1
         if budget.nodes > Self.maximumNodes {
-            throw LoadFailure(diagnostic: .error("document expands to more than \(Self.maximumNodes) nodes (aliases expanding recursively?); refusing to load it", at: at))
+            throw LoadFailure(diagnostic: .error(Self.expansionMessage, at: at))
         }
         if depth > Self.maximumDepth {
             throw LoadFailure(diagnostic: .error("document is nested deeper than \(Self.maximumDepth) levels", at: at))
@@ -123,7 +174,9 @@ public struct YAMLDocumentLoader: Sendable {
             case .folded: style = .folded
             default: style = .plain
             }
-            return YAMLNode(.scalar(budget.restoresBraces ? Self.restoreBraces(scalar.string) : scalar.string, style: style), at: at)
+            var converted = YAMLNode(.scalar(budget.restoresBraces ? Self.restoreBraces(scalar.string) : scalar.string, style: style), at: at)
+            layOut(&converted, raw: scalar.string, budget: budget)
+            return converted
         case .sequence(let sequence):
             var items: [YAMLNode] = []
             items.reserveCapacity(sequence.count)
@@ -146,7 +199,7 @@ public struct YAMLDocumentLoader: Sendable {
         for (key, value) in mapping {
             let keyAt = location(key.mark, path)
             guard case .scalar(let keyScalar) = key else {
-                throw LoadFailure(diagnostic: .error("mapping keys must be plain text, found a collection as a key", at: keyAt))
+                throw LoadFailure(diagnostic: .error(Self.collectionKeyMessage, at: keyAt))
             }
             if keyScalar.string == "<<", keyScalar.style == .plain || keyScalar.style == .any {
                 let sources: [Node]
@@ -181,23 +234,35 @@ public struct YAMLDocumentLoader: Sendable {
         yaml_set_max_nest_level(Int32(maximumDepth * 2))
     }()
 
-    static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
+    static let expansionMessage = "document expands to more than \(maximumNodes) nodes (aliases expanding recursively?); refusing to load it"
+    static let collectionKeyMessage = "mapping keys must be plain text, found a collection as a key"
+
+    static func diagnostic(for error: YamlError, path: String, text: String = "") -> Diagnostic {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        func describe(_ context: YamlError.Context?, _ problem: String) -> String {
-            var message = problem
+        let lines = Self.lines(of: text)
+        func describe(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> String {
             if problem.contains("Maximum nesting level") {
-                message = "document is nested deeper than \(maximumDepth) levels"
-            } else if let context, !context.text.isEmpty {
+                return "document is nested deeper than \(maximumDepth) levels"
+            }
+            var message = problem
+            if problem == "found undefined alias", let name = aliasName(at: mark, lines: lines) {
+                return "YAML syntax error: alias '*\(name)' names no anchor '&\(name)' written before it"
+            }
+            if let context, !context.text.isEmpty {
                 message = "\(problem) \(context.text)"
             }
-            return "YAML syntax error: \(message)"
+            return "YAML syntax error: \(message)\(hint(problem, at: mark, lines: lines))"
         }
         switch error {
-        case let .scanner(context, problem, mark, _): return .error(describe(context, problem), at: at(mark))
-        case let .parser(context, problem, mark, _): return .error(describe(context, problem), at: at(mark))
-        case let .composer(context, problem, mark, _): return .error(describe(context, problem), at: at(mark))
+        case let .scanner(context, problem, mark, _): return .error(describe(context, problem, mark), at: at(mark))
+        case let .parser(context, problem, mark, _): return .error(describe(context, problem, mark), at: at(mark))
+        case let .composer(context, problem, mark, _): return .error(describe(context, problem, mark), at: at(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
-            return .error("duplicate key '\(duplicates.first ?? "")' in a mapping", at: at(context.mark))
+            let key = duplicates.first ?? ""
+            let first = at(context.mark)
+            let second = locateDuplicate(key, after: first, lines: lines) ?? first
+            let earlier = second == first ? "" : " (first at line \(first.line))"
+            return .error("key '\(key)' appears twice in the same mapping\(earlier); each key may appear once", at: second)
         case let .reader(problem, offset, _, yaml):
             var location = SourceLocation(file: path, line: 1, column: 1)
             if let offset { location = locationOf(offset: offset, in: yaml, path: path) }
@@ -205,6 +270,79 @@ public struct YAMLDocumentLoader: Sendable {
         default:
             return .error("cannot read YAML: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
         }
+    }
+
+    /// A plain-words hint for the libyaml messages users meet most, which name the parser's state
+    /// rather than the mistake.
+    static func hint(_ problem: String, at mark: Mark, lines: [[Unicode.Scalar]]) -> String {
+        let row = mark.line - 1, col = mark.column - 1
+        let line = row >= 0 && row < lines.count ? lines[row] : []
+        if problem.contains("did not find expected ',' or ']'") {
+            return "; is a '[' above never closed with ']'?"
+        }
+        if problem.contains("did not find expected ',' or '}'"), col > 0, col < line.count,
+            line[col] == "{" || line[col] == openBrace, line[col - 1] == "$"
+        {
+            return "; a '${...}' here is not a well-formed '${env.NAME}': fix the name, or quote the whole value"
+        }
+        if problem == "mapping values are not allowed in this context" {
+            return " (check this line's indentation against the line above, or quote a value that holds ': ')"
+        }
+        if problem.contains("found character that cannot start any token"), col < line.count, line[col] == "\t" {
+            return " (YAML indents with spaces, not tabs)"
+        }
+        return ""
+    }
+
+    static func aliasName(at mark: Mark, lines: [[Unicode.Scalar]]) -> String? {
+        let row = mark.line - 1, col = mark.column - 1
+        guard row >= 0, row < lines.count, col < lines[row].count, lines[row][col] == "*" else { return nil }
+        let name = String(String.UnicodeScalarView(lines[row].dropFirst(col + 1).prefix { !" ,]}\t".unicodeScalars.contains($0) }))
+        return name.isEmpty ? nil : name
+    }
+
+    /// Where a duplicated key is written the second time: Yams reports only the first.
+    ///
+    /// In block style the second key starts at the same column, on a later line, before the
+    /// mapping ends (a line indented less); in flow style it follows on the same or a later line.
+    static func locateDuplicate(_ key: String, after first: SourceLocation, lines: [[Unicode.Scalar]]) -> SourceLocation? {
+        let row = first.line - 1, col = first.column - 1
+        guard row >= 0, row < lines.count, col <= lines[row].count else { return nil }
+        let keyScalars = Array(key.unicodeScalars)
+        func keyStarts(_ line: [Unicode.Scalar], at index: Int) -> Bool {
+            for quote: [Unicode.Scalar] in [[], ["\""], ["'"]] {
+                let candidate = quote + keyScalars + quote
+                guard index + candidate.count <= line.count, Array(line[index..<(index + candidate.count)]) == candidate else { continue }
+                let rest = line[(index + candidate.count)...].drop { $0 == " " }
+                if rest.first == ":" { return true }
+            }
+            return false
+        }
+        let isBlock = lines[row].prefix(col).allSatisfy { $0 == " " || $0 == "-" }
+        if isBlock {
+            for r in (row + 1)..<lines.count {
+                let line = lines[r]
+                let indent = line.prefix { $0 == " " || $0 == "-" }.count
+                if indent == line.count || line[indent] == "#" { continue }
+                if indent < col { return nil }
+                if indent == col, keyStarts(line, at: col) { return SourceLocation(file: first.file, line: r + 1, column: col + 1) }
+            }
+            return nil
+        }
+        var r = row, c = col + keyScalars.count
+        while r < lines.count {
+            let line = lines[r]
+            while c < line.count {
+                let before = c == 0 ? " " : line[c - 1]
+                if before == " " || before == "{" || before == ",", keyStarts(line, at: c) {
+                    return SourceLocation(file: first.file, line: r + 1, column: c + 1)
+                }
+                c += 1
+            }
+            r += 1
+            c = 0
+        }
+        return nil
     }
 
     static func locationOf(offset: Int, in text: String, path: String) -> SourceLocation {

@@ -25,6 +25,12 @@ public struct YAMLNode: Sendable {
 
     public var kind: Kind
     public var location: SourceLocation
+    /// For a scalar whose text does not sit at a fixed shift from its mark (escapes, several
+    /// lines, a block scalar): where each of its characters was written. Nil when the shift of
+    /// its style applies, or when the loader could not tell (then positions inside it are unknown).
+    public var textLayout: TextLayout?
+    /// Whether positions inside the scalar can be mapped to the file at all.
+    var isTextMappable = true
 
     public init(_ kind: Kind, at location: SourceLocation) {
         self.kind = kind
@@ -47,8 +53,16 @@ extension YAMLNode {
 
     /// The scalar's text with its location, able to map offsets inside it back to the file.
     public var locatedText: Located<String>? {
-        guard case .scalar(let text, let style) = kind else { return nil }
-        return Located(text, at: location, textColumnShift: text.contains("\n") ? nil : style.textColumnOffset)
+        guard case .scalar(let text, _) = kind else { return nil }
+        var located = Located(text, at: location, textColumnShift: textColumnShift)
+        located.textLayout = textLayout
+        return located
+    }
+
+    /// The columns between the mark and the text, when the text sits on the mark's line unchanged.
+    private var textColumnShift: Int? {
+        guard case .scalar(let text, let style) = kind, isTextMappable, textLayout == nil, !text.contains("\n") else { return nil }
+        return style.textColumnOffset
     }
 
     public var isPlainScalar: Bool {
@@ -59,7 +73,8 @@ extension YAMLNode {
     /// Where the character at `offset` (in Unicode scalars) of this scalar's text was written,
     /// when the scalar is on one line; else the scalar's own location.
     public func location(ofTextOffset offset: Int) -> SourceLocation {
-        guard case .scalar(let text, let style) = kind, let shift = style.textColumnOffset, !text.contains("\n") else { return location }
+        if let textLayout { return textLayout.location(ofOffset: offset, file: location.file) ?? location }
+        guard let shift = textColumnShift else { return location }
         return location.advanced(byColumns: shift + offset)
     }
 
