@@ -98,7 +98,8 @@ struct Lexer {
                 position += 1
             }
             guard let duration = Duration.parseSeconds(word) else {
-                throw ExpressionError("'\(word)' is not a number or a duration (units: d, h, m, s; e.g. 1h30m)", at: start)
+                let hint = Units.durationMeant(word).map { "; did you mean '\($0)'?" } ?? ""
+                throw ExpressionError("'\(word)' is not a number or a duration (units: d, h, m, s; e.g. 1h30m)\(hint)", at: start)
             }
             return Token(kind: .duration(duration), offset: start, length: position - start)
         }

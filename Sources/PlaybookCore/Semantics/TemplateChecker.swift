@@ -38,11 +38,15 @@ struct TemplateChecker {
         switch error {
         case .sectionCloseNameIncorrect:
             if let (open, close) = mismatchedSection(in: text) {
+                guard let open else { return ("'{{/\(close.name)}}' closes a section that was never opened", close.line, close.column) }
                 return ("'{{/\(close.name)}}' closes section '{{#\(open.name)}}'; close it with '{{/\(open.name)}}'", close.line, close.column)
             }
             return ("a section is closed with the wrong name", line, column)
         case .unfinishedName:
             if let open = unclosedTag(in: text) { return ("this tag is never closed with '}}'", open.line, open.column) }
+            if let bad = tags(in: text).first(where: { !isReadableName($0.name) }) {
+                return ("'\(bad.name)' is not a name a tag can hold; names are letters, digits, '_', '-' and '.'", bad.line, bad.column)
+            }
             return ("a tag is not closed with '}}'", line, column)
         case .expectedSectionEnd:
             if let open = openSections(in: text).last {
@@ -63,18 +67,23 @@ struct TemplateChecker {
         return open
     }
 
-    /// The first section closed with another section's name: (the open section, the close).
-    static func mismatchedSection(in text: String) -> (Tag, Tag)? {
+    /// The first section closed with another section's name: (the open section, or nil when
+    /// none is open, and the close).
+    static func mismatchedSection(in text: String) -> (Tag?, Tag)? {
         var open: [Tag] = []
         for tag in tags(in: text) {
             if tag.opensSection {
                 open.append(tag)
             } else if tag.closesSection {
-                guard let last = open.popLast() else { return nil }
+                guard let last = open.popLast() else { return (nil, tag) }
                 if last.name != tag.name { return (last, tag) }
             }
         }
         return nil
+    }
+
+    static func isReadableName(_ name: String) -> Bool {
+        name.unicodeScalars.allSatisfy { $0 == "_" || $0 == "-" || $0 == "." || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
     }
 
     /// The position of the first `{{` with no `}}` before the next `{{` or the end.

@@ -9,10 +9,12 @@ public enum Suggestion {
         }
         if let best { return best.0 }
         // A key with a part added or dropped (`from_number` for `from`, `webhook` for `webhook_url`)
-        // is too far by edits but plainly meant.
-        return candidates.first { candidate in
-            min(candidate.count, word.count) >= 4 && (word.hasPrefix(candidate + "_") || candidate.hasPrefix(word + "_"))
+        // is too far by edits but plainly meant, when only one candidate fits.
+        let parts = candidates.filter { candidate in
+            min(candidate.count, word.count) >= 3
+                && (word.hasPrefix(candidate + "_") || candidate.hasPrefix(word + "_") || candidate.hasSuffix("_" + word))
         }
+        return parts.count == 1 ? parts[0] : nil
     }
 
     /// "; did you mean 'x'?" or nothing.

@@ -23,7 +23,11 @@ extension PlaybookReader {
         case "traffic_drop": kind = readTrafficDrop(kindEntry.value, kindContext).map(TriggerKind.trafficDrop)
         case "webhook": kind = readWebhookTrigger(kindEntry.value, kindContext).map(TriggerKind.webhook)
         default:
-            if let body = MappingReader.open(kindEntry.value, kindContext, sink) { body.checkKeys([]) }
+            if let body = MappingReader.open(kindEntry.value, kindContext, sink) {
+                for entry in body.entries {
+                    sink.error("'manual' takes no keys, found '\(entry.key.value)'; write 'manual: {}'", at: entry.key.location)
+                }
+            }
             kind = .manual
         }
         guard let id, let kind else { return nil }

@@ -258,15 +258,17 @@ public struct YAMLDocumentLoader: Sendable {
         case let .parser(context, problem, mark, _): return .error(describe(context, problem, mark), at: at(mark))
         case let .composer(context, problem, mark, _): return .error(describe(context, problem, mark), at: at(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
-            let key = duplicates.first ?? ""
             let first = at(context.mark)
+            // Yams names a key it cannot show as text '<uncovertable>': a collection, which no playbook key may be.
+            guard let key = duplicates.first, key != "<uncovertable>" else { return .error(collectionKeyMessage, at: first) }
             let second = locateDuplicate(key, after: first, lines: lines) ?? first
             let earlier = second == first ? "" : " (first at line \(first.line))"
             return .error("key '\(key)' appears twice in the same mapping\(earlier); each key may appear once", at: second)
         case let .reader(problem, offset, _, yaml):
             var location = SourceLocation(file: path, line: 1, column: 1)
             if let offset { location = locationOf(offset: offset, in: yaml, path: path) }
-            return .error("cannot read the file: \(problem)", at: location)
+            let hint = problem == "control characters are not allowed" ? " (is this a binary file, or text in another encoding than UTF-8?)" : ""
+            return .error("cannot read the file: \(problem)\(hint)", at: location)
         default:
             return .error("cannot read YAML: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
         }
