@@ -23,6 +23,16 @@ extension PlaybookReader {
 
         var channel = Channel(id: id, type: type, fields: [:])
         for field in type.fields {
+            // "Values may use ${env.NAME}": a port or a choice from the environment is checked when the channel is used.
+            let isChecked: Bool
+            switch field.kind {
+            case .integer, .choice: isChecked = true
+            default: isChecked = false
+            }
+            if isChecked, let node = typed.value(field.name), let text = node.scalarText, text.contains("${") {
+                if let value = typed.config(field.name) { channel.fields[field.name] = value }
+                continue
+            }
             switch field.kind {
             case .headers:
                 guard let headers = typed.value(field.name) else { continue }

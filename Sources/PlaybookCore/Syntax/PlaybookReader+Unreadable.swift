@@ -33,17 +33,17 @@ extension PlaybookReader {
                 if let id = Self.scalar("id", in: item), !readSteps.contains(id) { out.insert(.step, id) }
             }
         }
-        if let node = top.value("triggers"), !node.isNull {
-            let readTriggers = Set(playbook.triggers.map(\.id.value))
-            if let items = node.items {
-                for item in items {
-                    guard let entries = item.entries else { continue }
-                    if let id = Self.scalar("id", in: item), readTriggers.contains(id) { continue }
-                    for entry in entries where TriggerKind.names.contains(entry.key.value) { out.triggerKinds.insert(entry.key.value) }
-                }
-            } else {
-                out.triggerKinds = Set(TriggerKind.names)
+        // A trigger that cannot be read might be of any kind when its kind cannot be told (or there
+        // are no triggers to read): then no `trigger.*` name is reported as exposed by none.
+        let readTriggers = Set(playbook.triggers.map(\.id.value))
+        if let items = top.value("triggers")?.items, !items.isEmpty {
+            for item in items {
+                if let id = Self.scalar("id", in: item), readTriggers.contains(id) { continue }
+                let kinds = (item.entries ?? []).map(\.key.value).filter(TriggerKind.names.contains)
+                out.triggerKinds.formUnion(kinds.isEmpty ? TriggerKind.names : kinds)
             }
+        } else {
+            out.triggerKinds = Set(TriggerKind.names)
         }
         return out
     }

@@ -25,7 +25,11 @@ struct PlaybookReader {
             } else if node.scalarText == "1" {
                 sink.error("'version' must be the number 1, not the text \"1\"; remove the quotes", at: node.location)
             } else {
-                sink.error("unsupported version \(node.scalarText.map { "'\($0)'" } ?? node.kindDescription); this tool reads version 1", at: node.location)
+                if let text = node.scalarText, !node.isNull {
+                    sink.error("unsupported version '\(text)'; this tool reads version 1", at: node.location)
+                } else {
+                    sink.error("'version' must be 1, found \(node.kindDescription)", at: node.location)
+                }
             }
         }
         if let name = top.text("playbook") {
