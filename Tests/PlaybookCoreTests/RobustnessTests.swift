@@ -66,6 +66,14 @@ import Testing
         #expect(found.first?.message.hasPrefix("document expands to more than 10000 nodes") == true)
     }
 
+    /// Without anchors nothing expands: the message says the file is large, not that aliases are.
+    @Test func manyNodesWithoutAliasesAreRejectedAsLarge() {
+        let text = "version: 1\nplaybook: wide\nvars:\n  items: [" + (0..<12_000).map(String.init).joined(separator: ", ") + "]\n"
+        let found = Self.diagnostics(text)
+        #expect(found.count == 1)
+        #expect(found.first?.message.hasPrefix("document has more than 10000 nodes") == true)
+    }
+
     @Test func fiveHundredDeepBlockNestingIsRejected() {
         var text = "version: 1\nplaybook: deep\n"
         for level in 0..<500 { text += String(repeating: " ", count: level) + "k:\n" }

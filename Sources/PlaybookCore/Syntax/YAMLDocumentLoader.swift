@@ -54,7 +54,8 @@ public struct YAMLDocumentLoader: Sendable {
                 let at = second.mark.map { SourceLocation(file: path, line: $0.line, column: $0.column) } ?? start
                 return .failure(.error("file holds more than one YAML document; a playbook is exactly one (remove the '---' separator)", at: at), source)
             }
-            var budget = Budget(restoresBraces: protected != nil, lines: Self.lines(of: protected ?? text))
+            let hasAliases = parsedText.contains("&") && parsedText.contains("*")
+            var budget = Budget(restoresBraces: protected != nil, lines: Self.lines(of: parsedText), hasAliases: hasAliases)
             let tree = try convert(root, path: path, depth: 1, budget: &budget)
             return .document(tree, source)
         } catch let failure as LoadFailure {
@@ -73,6 +74,7 @@ public struct YAMLDocumentLoader: Sendable {
         var restoresBraces: Bool
         /// The parsed text's lines, in Unicode scalars (libyaml's columns), to place scalars' characters.
         var lines: [[Unicode.Scalar]]
+        var hasAliases: Bool
     }
 
     static func lines(of text: String) -> [[Unicode.Scalar]] {
@@ -159,7 +161,8 @@ public struct YAMLDocumentLoader: Sendable {
         let at = location(node.mark, path)
         budget.nodes += 1
         if budget.nodes > Self.maximumNodes {
-            throw LoadFailure(diagnostic: .error(Self.expansionMessage, at: at))
+            // Without anchors nothing expands: the file itself is that large.
+            throw LoadFailure(diagnostic: .error(budget.hasAliases ? Self.expansionMessage : Self.sizeMessage, at: at))
         }
         if depth > Self.maximumDepth {
             throw LoadFailure(diagnostic: .error("document is nested deeper than \(Self.maximumDepth) levels", at: at))
@@ -235,6 +238,7 @@ public struct YAMLDocumentLoader: Sendable {
     }()
 
     static let expansionMessage = "document expands to more than \(maximumNodes) nodes (aliases expanding recursively?); refusing to load it"
+    static let sizeMessage = "document has more than \(maximumNodes) nodes; a playbook should be far smaller (split it into several playbooks)"
     static let collectionKeyMessage = "mapping keys must be plain text, found a collection as a key"
 
     static func diagnostic(for error: YamlError, path: String, text: String = "") -> Diagnostic {
