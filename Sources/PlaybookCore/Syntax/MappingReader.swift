@@ -6,6 +6,9 @@ struct MappingReader {
     /// What the mapping is, for messages: "smtp channel 'newsletter'", "step 'warn-vips'".
     let context: String
     let sink: DiagnosticSink
+    /// Keys that are not allowed here but are somewhere near, with where they belong ("under
+    /// 'retry'"): the usual result of an indentation slip, said plainly instead of "unknown".
+    var misplaced: [String: String] = [:]
 
     /// Opens a mapping, or reports that the node is something else.
     static func open(_ node: YAMLNode, _ context: String, _ sink: DiagnosticSink) -> MappingReader? {
@@ -23,7 +26,9 @@ struct MappingReader {
     /// unknown key with its suggestion, not a second time as missing.
     func checkKeys(_ allowed: [String], required: [String] = []) {
         for entry in entries where !allowed.contains(entry.key.value) {
-            sink.error("unknown key '\(entry.key.value)' in \(context)\(Suggestion.hint(for: entry.key.value, in: allowed))", at: entry.key.location)
+            var hint = Suggestion.hint(for: entry.key.value, in: allowed)
+            if hint.isEmpty, let place = misplaced[entry.key.value] { hint = "; it belongs \(place)" }
+            sink.error("unknown key '\(entry.key.value)' in \(context)\(hint)", at: entry.key.location)
         }
         let misspelt = misspellings(allowed)
         for key in required where value(key) == nil && !misspelt.contains(key) {

@@ -1,14 +1,27 @@
 extension PlaybookReader {
     static let stepCommonKeys = ["id", "at", "after", "delay", "if", "timeout", "retry", "continue_on_error"]
 
+    /// The keys each action takes.
+    static let actionKeys: [String: [String]] = [
+        "notify": ["segment", "via", "template", "message", "mode"],
+        "post": ["to", "text", "template", "link", "mode"],
+        "pause_ads": ["channel", "campaigns"], "resume_ads": ["channel", "campaigns"],
+        "reschedule_posts": ["channel", "networks", "window", "shift"], "restore_posts": ["channel"],
+        "webhook": ["channel", "url", "method", "body"], "wait": ["for"], "log": ["message"],
+    ]
+
     func readStep(_ node: YAMLNode, recovery: Bool) -> Step? {
         let section = recovery ? "recovery step" : "step"
         guard let reader = MappingReader.open(node, "a \(section)", sink) else { return nil }
         let id = readID(reader, section)
         let context = id.map { "\(section) '\($0.value)'" } ?? "a \(section)"
-        let scoped = MappingReader(node: node, entries: reader.entries, context: context, sink: sink)
-        scoped.checkKeys(Self.stepCommonKeys + Action.names, required: ["id"])
+        var scoped = MappingReader(node: node, entries: reader.entries, context: context, sink: sink)
         let actions = reader.entries.filter { Action.names.contains($0.key.value) }
+        scoped.misplaced = ["attempts": "under 'retry'", "backoff": "under 'retry'"]
+        if let name = actions.first?.key.value {
+            for key in Self.actionKeys[name] ?? [] { scoped.misplaced[key] = "under '\(name)'" }
+        }
+        scoped.checkKeys(Self.stepCommonKeys + Action.names, required: ["id"])
         guard let actionEntry = actions.first else {
             if !scoped.misspellings(Self.stepCommonKeys + Action.names).isDisjoint(with: Action.names) { return nil }
             sink.error("\(context) has no action; add one of \(Action.names.map { "'\($0)'" }.joined(separator: ", "))", at: node.location)
@@ -50,18 +63,16 @@ extension PlaybookReader {
     }
 
     private func readAction(_ entry: YAMLEntry, _ context: String) -> Action? {
-        let node = entry.value
+        guard var reader = MappingReader.open(entry.value, context, sink) else { return nil }
+        for key in Self.stepCommonKeys where key != "id" { reader.misplaced[key] = "to the step itself, beside '\(entry.key.value)'" }
         switch entry.key.value {
         case "wait":
-            guard let reader = MappingReader.open(node, context, sink) else { return nil }
-            reader.checkKeys(["for"], required: ["for"])
+            reader.checkKeys(Self.actionKeys["wait"]!, required: ["for"])
             return reader.duration("for").map(Action.wait)
         case "log":
-            guard let reader = MappingReader.open(node, context, sink) else { return nil }
-            reader.checkKeys(["message"], required: ["message"])
+            reader.checkKeys(Self.actionKeys["log"]!, required: ["message"])
             return reader.text("message").map(Action.log)
         default:
-            guard let reader = MappingReader.open(node, context, sink) else { return nil }
             return readChannelAction(entry.key.value, reader, context)
         }
     }
@@ -73,12 +84,12 @@ extension PlaybookReader {
     private func readChannelAction(_ name: String, _ reader: MappingReader, _ context: String) -> Action? {
         switch name {
         case "notify":
-            reader.checkKeys(["segment", "via", "template", "message", "mode"], required: ["segment", "via"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["segment", "via"])
             guard let segment = reader.text("segment"), let via = reader.textList("via"), let content = readContent(reader, context, inlineKey: "message") else { return nil }
             let mode = reader.choice("mode", ["first", "all"]).flatMap { DeliveryMode(rawValue: $0.value) } ?? .first
             return .notify(segment: segment, via: via, content: content, mode: mode)
         case "post":
-            reader.checkKeys(["to", "text", "template", "link", "mode"], required: ["to"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["to"])
             guard let to = reader.textList("to"), let content = readContent(reader, context, inlineKey: "text") else { return nil }
             let link = reader.text("link")
             if let link, !link.value.contains("{{"), !Units.isHTTPURL(link.value) {
@@ -87,16 +98,16 @@ extension PlaybookReader {
             let mode = reader.choice("mode", ["all", "first"]).flatMap { DeliveryMode(rawValue: $0.value) } ?? .all
             return .post(to: to, content: content, link: link, mode: mode)
         case "pause_ads":
-            reader.checkKeys(["channel", "campaigns"], required: ["channel"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["channel"])
             guard let channel = channelRef(reader) else { return nil }
             let campaigns = reader.value("campaigns").flatMap { readCampaigns($0, context) } ?? .all
             return .pauseAds(channel: channel, campaigns: campaigns)
         case "resume_ads":
-            reader.checkKeys(["channel", "campaigns"], required: ["channel"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["channel"])
             guard let channel = channelRef(reader) else { return nil }
             return .resumeAds(channel: channel, campaigns: reader.value("campaigns").flatMap { readCampaigns($0, context) })
         case "reschedule_posts":
-            reader.checkKeys(["channel", "networks", "window", "shift"], required: ["channel", "networks", "window", "shift"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["channel", "networks", "window", "shift"])
             guard let channel = channelRef(reader), let networks = reader.textList("networks"),
                 let window = reader.duration("window"), let shift = reader.duration("shift")
             else { return nil }
@@ -105,10 +116,10 @@ extension PlaybookReader {
             }
             return .reschedulePosts(channel: channel, networks: networks, window: window, shift: shift)
         case "restore_posts":
-            reader.checkKeys(["channel"], required: ["channel"])
+            reader.checkKeys(Self.actionKeys[name]!, required: ["channel"])
             return channelRef(reader).map { .restorePosts(channel: $0) }
         default:  // webhook
-            reader.checkKeys(["channel", "url", "method", "body"])
+            reader.checkKeys(Self.actionKeys[name]!)
             let channel = reader.text("channel")
             let url = reader.config("url")
             if channel == nil, url == nil, !reader.has("channel"), !reader.has("url") {

@@ -1,12 +1,28 @@
 extension PlaybookReader {
     static let triggerCommonKeys = ["id", "for", "clear_for"]
 
+    /// The keys each trigger kind takes.
+    static let triggerKindKeys: [String: [String]] = [
+        "platform_down": ["platforms", "checks", "down_when", "every", "timeout"],
+        "traffic_drop": ["source", "drop", "baseline", "every"], "webhook": ["path", "secret"], "manual": [],
+    ]
+
+    /// Opens the body of a trigger kind, knowing that `for` and `clear_for` written there belong a level up.
+    private func openKind(_ node: YAMLNode, _ kind: String, _ context: String) -> MappingReader? {
+        guard var reader = MappingReader.open(node, context, sink) else { return nil }
+        for key in Self.triggerCommonKeys where key != "id" { reader.misplaced[key] = "to the trigger itself, beside '\(kind)'" }
+        return reader
+    }
+
     func readTrigger(_ node: YAMLNode) -> Trigger? {
         guard let reader = MappingReader.open(node, "a trigger", sink) else { return nil }
         let id = readID(reader, "trigger")
         let context = id.map { "trigger '\($0.value)'" } ?? "a trigger"
         let kinds = reader.entries.filter { TriggerKind.names.contains($0.key.value) }
-        let scoped = MappingReader(node: node, entries: reader.entries, context: context, sink: sink)
+        var scoped = MappingReader(node: node, entries: reader.entries, context: context, sink: sink)
+        if let kind = kinds.first?.key.value {
+            for key in Self.triggerKindKeys[kind] ?? [] { scoped.misplaced[key] = "under '\(kind)'" }
+        }
         scoped.checkKeys(Self.triggerCommonKeys + TriggerKind.names, required: ["id"])
         guard let kindEntry = kinds.first else {
             if !scoped.misspellings(Self.triggerCommonKeys + TriggerKind.names).isDisjoint(with: TriggerKind.names) { return nil }
@@ -23,9 +39,10 @@ extension PlaybookReader {
         case "traffic_drop": kind = readTrafficDrop(kindEntry.value, kindContext).map(TriggerKind.trafficDrop)
         case "webhook": kind = readWebhookTrigger(kindEntry.value, kindContext).map(TriggerKind.webhook)
         default:
-            if let body = MappingReader.open(kindEntry.value, kindContext, sink) {
+            if let body = openKind(kindEntry.value, "manual", kindContext) {
                 for entry in body.entries {
-                    sink.error("'manual' takes no keys, found '\(entry.key.value)'; write 'manual: {}'", at: entry.key.location)
+                    let place = body.misplaced[entry.key.value].map { " ('\(entry.key.value)' belongs \($0))" } ?? ""
+                    sink.error("'manual' takes no keys, found '\(entry.key.value)'\(place); write 'manual: {}'", at: entry.key.location)
                 }
             }
             kind = .manual
@@ -38,8 +55,8 @@ extension PlaybookReader {
     }
 
     private func readPlatformDown(_ node: YAMLNode, _ context: String) -> PlatformDownTrigger? {
-        guard let reader = MappingReader.open(node, context, sink) else { return nil }
-        reader.checkKeys(["platforms", "checks", "down_when", "every", "timeout"], required: ["platforms"])
+        guard let reader = openKind(node, "platform_down", context) else { return nil }
+        reader.checkKeys(Self.triggerKindKeys["platform_down"]!, required: ["platforms"])
         var trigger = PlatformDownTrigger()
         trigger.platforms = reader.textList("platforms") ?? []
         if let checks = reader.value("checks") {
@@ -110,8 +127,8 @@ extension PlaybookReader {
     }
 
     private func readTrafficDrop(_ node: YAMLNode, _ context: String) -> TrafficDropTrigger? {
-        guard let reader = MappingReader.open(node, context, sink) else { return nil }
-        reader.checkKeys(["source", "drop", "baseline", "every"], required: ["source", "drop", "baseline"])
+        guard let reader = openKind(node, "traffic_drop", context) else { return nil }
+        reader.checkKeys(Self.triggerKindKeys["traffic_drop"]!, required: ["source", "drop", "baseline"])
         let source = reader.text("source")
         let drop = reader.value("drop").flatMap { Units.percentage($0, "'drop' in \(context)", sink) }
         var baseline: TrafficDropTrigger.Baseline?
@@ -141,8 +158,8 @@ extension PlaybookReader {
     }
 
     private func readWebhookTrigger(_ node: YAMLNode, _ context: String) -> WebhookTrigger? {
-        guard let reader = MappingReader.open(node, context, sink) else { return nil }
-        reader.checkKeys(["path", "secret"], required: ["path"])
+        guard let reader = openKind(node, "webhook", context) else { return nil }
+        reader.checkKeys(Self.triggerKindKeys["webhook"]!, required: ["path"])
         guard let path = reader.text("path") else { return nil }
         if !path.value.hasPrefix("/") || path.value.contains(" ") {
             sink.error("'path' in \(context) must be a URL path starting with '/', found '\(path.value)'", at: path.location)
