@@ -78,4 +78,6 @@ public struct DataSource: Sendable {
 
     public var id: Located<String>
     public var kind: Kind
+    /// Where a `csv` source's `path` is written, for diagnostics about the file.
+    public var pathLocation: SourceLocation?
 }

@@ -23,7 +23,7 @@ extension PlaybookChecker {
         }
         for source in playbook.sources {
             if case .csv(let path) = source.kind {
-                checkCSV(Located(path, at: source.id.location), what: "data file", of: " of csv source '\(source.id.value)'", required: ["time", "value"])
+                checkCSV(Located(path, at: source.pathLocation ?? source.id.location), what: "data file", of: " of csv source '\(source.id.value)'", required: ["time", "value"])
             }
         }
         return extraColumns

@@ -201,7 +201,7 @@ extension PlaybookReader {
         default:
             typed.checkKeys(["type", "path"], required: ["path"])
             guard let path = typed.text("path") else { return nil }
-            return DataSource(id: id, kind: .csv(path: path.value))
+            return DataSource(id: id, kind: .csv(path: path.value), pathLocation: path.location)
         }
     }
 }
