@@ -89,7 +89,9 @@ extension PlaybookReader {
             }
         case .smtp:
             if (channel["username"] == nil) != (channel["password"] == nil), misspelt.isDisjoint(with: ["username", "password"]) {
-                sink.error("\(reader.context) needs both 'username' and 'password' for AUTH, or neither", at: reader.node.location)
+                let given = channel["username"] ?? channel["password"]
+                let missing = channel["username"] == nil ? "username" : "password"
+                sink.error("\(reader.context) has \(missing == "password" ? "'username' without 'password'" : "'password' without 'username'"); AUTH needs both, or neither", at: given?.location ?? reader.node.location)
             }
             if let from = channel["from"], !from.isSecret, !from.raw.contains("@") {
                 sink.error("'from' in \(reader.context) must be an email address, found '\(from.raw)'", at: from.location)
