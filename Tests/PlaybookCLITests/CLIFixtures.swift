@@ -34,7 +34,7 @@ enum CLIFixtures {
         """
 
     static let invalidDiagnostics = [
-        (line: 8, column: 22, message: "in the 'if' of step 'a': cannot compare a number with a text"),
+        (line: 8, column: 22, message: "in the 'if' of step 'a': cannot compare a number with text"),
         (line: 11, column: 18, message: "step 'b' uses unknown channel 'nowhere'; define it under 'channels'"),
     ]
 

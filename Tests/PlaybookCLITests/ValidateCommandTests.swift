@@ -70,7 +70,7 @@ import Testing
         let workspace = try Workspace(["a,b.yaml": CLIFixtures.invalid])
         let run = try workspace.run(["validate", "--format", "github", "a,b.yaml"])
         #expect(run.status == 1)
-        #expect(run.stderrLines.first == "::error file=a%2Cb.yaml,line=8,col=22::in the 'if' of step 'a': cannot compare a number with a text")
+        #expect(run.stderrLines.first == "::error file=a%2Cb.yaml,line=8,col=22::in the 'if' of step 'a': cannot compare a number with text")
     }
 
     /// Directories are searched recursively; scenario files (`*.test.yaml`), hidden folders and
@@ -96,7 +96,7 @@ import Testing
         ])
         let run = try workspace.run(["validate", "playbooks/"])
         #expect(run.status == 1)
-        #expect(run.stderrLines.first == "playbooks/sub/broken.yaml:8:22: error: in the 'if' of step 'a': cannot compare a number with a text")
+        #expect(run.stderrLines.first == "playbooks/sub/broken.yaml:8:22: error: in the 'if' of step 'a': cannot compare a number with text")
         #expect(run.stderrLines.last == "1 of 2 playbooks invalid")
     }
 

@@ -23,16 +23,6 @@ extension PlaybookReader {
 
         var channel = Channel(id: id, type: type, fields: [:])
         for field in type.fields {
-            // "Values may use ${env.NAME}": a port or a choice from the environment is checked when the channel is used.
-            let isChecked: Bool
-            switch field.kind {
-            case .integer, .choice: isChecked = true
-            default: isChecked = false
-            }
-            if isChecked, let node = typed.value(field.name), let text = node.scalarText, text.contains("${") {
-                if let value = typed.config(field.name) { channel.fields[field.name] = value }
-                continue
-            }
             switch field.kind {
             case .headers:
                 guard let headers = typed.value(field.name) else { continue }
@@ -91,7 +81,8 @@ extension PlaybookReader {
             if (channel["username"] == nil) != (channel["password"] == nil), misspelt.isDisjoint(with: ["username", "password"]) {
                 let given = channel["username"] ?? channel["password"]
                 let missing = channel["username"] == nil ? "username" : "password"
-                sink.error("\(reader.context) has \(missing == "password" ? "'username' without 'password'" : "'password' without 'username'"); AUTH needs both, or neither", at: given?.location ?? reader.node.location)
+                let present = missing == "password" ? "username" : "password"
+                sink.error("\(reader.context) has '\(present)' but not '\(missing)'; AUTH needs both 'username' and 'password', or neither", at: given?.location ?? reader.node.location)
             }
             if let from = channel["from"], !from.isSecret, !from.raw.contains("@") {
                 sink.error("'from' in \(reader.context) must be an email address, found '\(from.raw)'", at: from.location)
