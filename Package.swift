@@ -78,6 +78,21 @@ let package = Package(
             path: "bench/plan",
             swiftSettings: strict
         ),
+        /// Notifies 100,000 contacts through a webhook channel into a loopback sink, beside the
+        /// sink's own maximum rate with a plain client.
+        .executableTarget(
+            name: "bench-fanout",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "bench/fanout",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlaybookCoreTests",
             dependencies: ["PlaybookCore"],

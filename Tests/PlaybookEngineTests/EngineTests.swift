@@ -58,7 +58,7 @@ import Testing
         let clock = FastClock(origin: Self.start)
         let channels = RecordingChannels(clock: clock)
                 let scope = Planner.scope(of: fixture.playbook)
-        let outcome = try await engine(fixture, channels, clock: FixedStartClock(clock)).run(
+        let outcome = try await engine(fixture, channels, clock: clock).run(
             fixture.playbook, .init(assignments: [try FactAssignment.parse("trigger.platforms=facebook,instagram", scope: scope)]))
         #expect(outcome.statuses == ["a": .succeeded, "fallback": .skipped, "fb": .succeeded, "wa": .skipped])
         #expect(await channels.sent.map(\.message.text).contains("Facebook and Instagram down"))
@@ -77,7 +77,7 @@ import Testing
               - { id: tolerant, continue_on_error: true, post: { to: [out], text: tolerant } }
               - { id: after-tolerant, after: [tolerant], post: { to: [out], text: y } }
             """)
-        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let clock = FastClock(origin: Self.start)
         let channels = RecordingChannels(clock: clock)
         await channels.setScript("/flaky/out", [.retryable("busy", after: 30), .retryable("busy", after: 30)])
         await channels.setScript("/broken/out", [.permanent("bad token"), .permanent("bad token")])
@@ -109,7 +109,7 @@ import Testing
                 "x1,No Consent,nc@example.com,+393330000999,fan,false,false,Europe/Rome,en",
                 "x2,Duplicate,p1@example.com,,fan,true,false,Europe/Rome,en",
             ])
-        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let clock = FastClock(origin: Self.start)
         let channels = RecordingChannels(clock: clock)
         await channels.setHoldAfter(250)
         let stop = StopSignal()
@@ -144,7 +144,7 @@ import Testing
             recovery:
               - { id: resume, resume_ads: { channel: meta } }
             """)
-        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let clock = FastClock(origin: Self.start)
         let channels = RecordingChannels(clock: clock)
         let run = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
         #expect(run.statuses["pause"] == .succeeded)
@@ -174,7 +174,7 @@ import Testing
             ])
         // 21:30 in Rome (19:30 UTC); 15:30 in New York.
         let start = ISO8601DateFormatter().date(from: "2021-10-04T19:30:00Z")!
-        let clock = FixedStartClock(FastClock(origin: start, factor: 18_000))
+        let clock = FastClock(origin: start, factor: 18_000)
         let channels = RecordingChannels(clock: clock)
         let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
         #expect(outcome.statuses["tell"] == .succeeded)
@@ -201,7 +201,7 @@ import Testing
             steps:
               - { id: a, post: { to: [out], text: a } }
             """)
-        let clock = FixedStartClock(FastClock(origin: Self.start))
+        let clock = FastClock(origin: Self.start)
         let channels = RecordingChannels(clock: clock)
         let secret = "sk_live_SUPERSECRET123"
         await channels.setScript("/a/out", [.permanent("token \(secret) refused")])
@@ -242,10 +242,4 @@ final class ProgressLog: ProgressReporter, @unchecked Sendable {
     var waits: [String: Date] { lock.withLock { recorded } }
 }
 
-/// Starts at exactly its origin (so incident ids are predictable), then runs fast.
-struct FixedStartClock: EngineClock {
-    let inner: FastClock
-    init(_ inner: FastClock) { self.inner = inner }
-    func now() -> Date { inner.now() }
-    func sleep(until deadline: Date) async throws { try await inner.sleep(until: deadline) }
-}
+

@@ -3,24 +3,27 @@ import PlaybookCore
 @testable import PlaybookEngine
 import Testing
 
-/// A clock that runs `factor` times faster than real time: an hour of incident passes in a
-/// fraction of a second, while ordering stays that of real concurrent code.
-struct FastClock: EngineClock {
-    let origin: Date
-    let realStart = Date()
+/// A clock for tests whose time moves only when someone sleeps: a sleeper waits a sliver of real
+/// time (the virtual wait divided by `factor`) and then the clock jumps to its deadline. Work done
+/// between sleeps takes no virtual time at all, however busy the machine, so what the engine
+/// decides (when to start a step, whether quiet hours apply) is the same on every run.
+final class FastClock: EngineClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
     let factor: Double
 
     init(origin: Date, factor: Double = 36_000) {
-        self.origin = origin
+        current = origin
         self.factor = factor
     }
 
-    func now() -> Date { origin.addingTimeInterval(Date().timeIntervalSince(realStart) * factor) }
+    func now() -> Date { lock.withLock { current } }
 
     func sleep(until deadline: Date) async throws {
         let real = deadline.timeIntervalSince(now()) / factor
         if real > 0 { try await Task.sleep(nanoseconds: UInt64(real * 1_000_000_000)) }
         try Task.checkCancellation()
+        lock.withLock { current = max(current, deadline) }
     }
 }
 
