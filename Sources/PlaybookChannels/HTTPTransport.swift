@@ -36,7 +36,9 @@ public struct HTTPTransport: Sendable {
         return target.string ?? url
     }
 
+    /// Sends a request; it is bounded by `timeout` and by the step's timeout (`CallTimeout`), whichever is shorter.
     public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double = 30) async throws(ChannelFailure) -> Response {
+        let timeout = min(timeout, CallTimeout.seconds ?? timeout)
         let target = resolve(url)
         var request = HTTPClientRequest(url: target)
         request.method = method

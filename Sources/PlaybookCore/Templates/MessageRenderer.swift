@@ -85,8 +85,26 @@ public struct MessageRenderer: Sendable {
 
     /// The Mustache context of a message.
     public static func context(contact: Contact?, facts: Facts) -> [String: Any] {
+        adding(contact, to: baseContext(facts: facts))
+    }
+
+    /// The context with a contact added: the per-delivery part, cheap, over a base computed once per step.
+    public static func adding(_ contact: Contact?, to base: [String: Any]) -> [String: Any] {
+        guard let contact else { return base }
+        var context = base
+        context["contact"] = [
+            "id": contact.id, "name": contact.name, "email": contact.email, "phone": contact.phone, "tags": contact.tags,
+            "timezone": contact.timezone, "locale": contact.locale,
+            "consent": ["email": contact.consentEmail, "sms": contact.consentSMS], "fields": contact.fields,
+        ] as [String: Any]
+        return context
+    }
+
+    /// The part of the context that is the same for every contact of a step: trigger, incident,
+    /// vars and the clock (dates and calendars are costly to format per delivery).
+    public static func baseContext(facts: Facts) -> [String: Any] {
         var context: [String: Any] = [:]
-        if let contact {
+        if let contact = Optional<Contact>.none {
             context["contact"] = [
                 "id": contact.id, "name": contact.name, "email": contact.email, "phone": contact.phone, "tags": contact.tags,
                 "timezone": contact.timezone, "locale": contact.locale,

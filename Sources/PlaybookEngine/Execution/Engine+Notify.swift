@@ -45,7 +45,8 @@ extension Engine {
             return .failed("cannot read the journal: \(error)")
         }
         let counter = FanOutCounter()
-        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter)
+        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
+                            baseContext: BaseContext(value: MessageRenderer.baseContext(facts: facts)))
 
         var seen = Set<String>()
         var batch: [PendingDelivery] = []
@@ -142,6 +143,11 @@ extension Engine {
     }
 }
 
+/// A template context shared by the deliveries of a step; read-only once built.
+struct BaseContext: @unchecked Sendable {
+    let value: [String: Any]
+}
+
 /// Counts a step's deliveries as they finish, for progress and the step's outcome.
 actor FanOutCounter {
     private(set) var total = 0
@@ -184,26 +190,30 @@ struct FanOut: Sendable {
     let facts: Facts
     let renderer: MessageRenderer
     let counter: FanOutCounter
+    /// The template context without the contact, computed once for the step.
+    let baseContext: BaseContext
     var gates: GateRegistry { engine.gates }
     private let progressEvery = 100
 
     func deliver(_ delivery: Engine.PendingDelivery) async {
         let journal = engine.journal
         let clock = engine.clock
+        var attempts = 0
         do {
-            try await journal.markDelivery(delivery.key, .attempting, at: clock.now())
-            let rendered = renderer.render(MessageRenderer.context(contact: delivery.contact, facts: facts), locale: delivery.contact.locale)
+            let rendered = renderer.render(MessageRenderer.adding(delivery.contact, to: baseContext.value), locale: delivery.contact.locale)
             let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
                                           idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
                                           subject: rendered.subject, text: rendered.text, html: rendered.html)
             let channel = try await engine.channels.messageChannel(delivery.channel)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
-            _ = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
-            try await journal.markDelivery(delivery.key, .sent, at: clock.now())
+            let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
+            attempts = made
+            try await journal.markDelivery(delivery.key, .sent, attempts: attempts, at: clock.now())
             await counter.record(.sent, detail: nil)
         } catch {
             let reason = engine.redactor.redact(Self.describe(error))
-            try? await journal.markDelivery(delivery.key, .failed, detail: reason, at: clock.now())
+            if let failed = error as? AttemptsFailed { attempts = failed.attempts }
+            try? await journal.markDelivery(delivery.key, .failed, attempts: attempts, detail: reason, at: clock.now())
             await counter.record(.failed, detail: reason)
         }
         let summary = await counter.summary()

@@ -3,7 +3,7 @@ import PlaybookCore
 
 /// Runs one channel call with the step's retry policy: exponential backoff from `backoff`,
 /// doubling, with jitter, capped at 5 minutes; a retry hint from the provider (429/503) is
-/// honoured; each attempt is bounded by the step's `timeout`.
+/// honoured; each attempt is bounded by the step's `timeout` (see `CallTimeout`).
 struct Retrying {
     let policy: RetryPolicy
     let timeout: Double
@@ -34,20 +34,9 @@ struct Retrying {
         }
     }
 
+    /// Bounds the attempt by the step's timeout through `CallTimeout`, which adapters honour.
     private func withTimeout<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelFailure) -> T) async throws -> T {
-        let timeout = self.timeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await call() }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ChannelFailure.retryable("no answer within the step's timeout of \(Duration.format(seconds: timeout))")
-            }
-            return value
-        }
+        try await CallTimeout.$seconds.withValue(timeout) { try await call() }
     }
 }
 

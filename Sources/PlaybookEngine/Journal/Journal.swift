@@ -178,11 +178,14 @@ public actor Journal {
         })
     }
 
-    /// Marks a delivery's state (durably, before the attempt for `attempting`, after it for the rest).
-    public func markDelivery(_ key: String, _ status: DeliveryStatus, detail: String? = nil, at now: Date) async throws {
-        let attempts = status == .attempting ? "attempts + 1" : "attempts"
-        try await commit([("UPDATE deliveries SET status = ?, attempts = \(attempts), detail = ?, updated_at = ? WHERE key = ?",
-                           [.text(status.rawValue), Self.text(detail), Self.time(now), .text(key)])])
+    /// Marks a delivery's state durably; `attempts` (the attempts this run made) is added to the count.
+    ///
+    /// A delivery needs no mark *before* its attempt: it was journaled as pending before any
+    /// attempt, and on resume pending deliveries are sent again with the same key — the
+    /// in-flight window is what is pending but already attempted, bounded by the channel gate.
+    public func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int = 0, detail: String? = nil, at now: Date) async throws {
+        try await commit([("UPDATE deliveries SET status = ?, attempts = attempts + ?, detail = ?, updated_at = ? WHERE key = ?",
+                           [.text(status.rawValue), .integer(Int64(attempts)), Self.text(detail), Self.time(now), .text(key)])])
     }
 
     public func deliveries(incident: String, step: String) throws -> [DeliveryRecord] {
