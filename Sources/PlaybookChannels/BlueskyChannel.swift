@@ -121,10 +121,11 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
             var uri = word
             while let last = uri.last, ".,;:!?)\"'".contains(last) { uri.removeLast() }
             let start = text.utf8.distance(from: text.startIndex, to: uri.startIndex)
-            facets.append(.object([
-                ("index", .object([("byteStart", .number(Double(start))), ("byteEnd", .number(Double(start + uri.utf8.count)))])),
-                ("features", .array([.object([("$type", .string("app.bsky.richtext.facet#link")), ("uri", .string(String(uri)))])])),
-            ]))
+            facets.append(
+                .object([
+                    ("index", .object([("byteStart", .number(Double(start))), ("byteEnd", .number(Double(start + uri.utf8.count)))])),
+                    ("features", .array([.object([("$type", .string("app.bsky.richtext.facet#link")), ("uri", .string(String(uri)))])])),
+                ]))
         }
         return facets
     }
@@ -161,7 +162,8 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
 
     private func refreshSession(_ stale: Session) async -> Result<Session, ChannelFailure> {
         do throws(ChannelFailure) {
-            let response = try await transport.send(.POST, xrpc("com.atproto.server.refreshSession"), headers: [ProviderSupport.bearer(stale.refreshJwt)], timeout: timeout)
+            let response = try await transport.send(
+                .POST, xrpc("com.atproto.server.refreshSession"), headers: [ProviderSupport.bearer(stale.refreshJwt)], timeout: timeout)
             if response.isSuccess, let renewed = Self.session(from: response, did: stale.did) { return .success(renewed) }
             if (400..<500).contains(response.status), response.status != 429 { return await createSession() }
             throw failure(response, during: "refreshing the session")
@@ -173,7 +175,8 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
     private func createSession() async -> Result<Session, ChannelFailure> {
         do throws(ChannelFailure) {
             let body = JSONValue.object([("identifier", .string(handle)), ("password", .string(appPassword))])
-            let response = try await transport.send(.POST, xrpc("com.atproto.server.createSession"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+            let response = try await transport.send(
+                .POST, xrpc("com.atproto.server.createSession"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response, during: "signing in") }
             guard let made = Self.session(from: response, did: nil) else { throw .retryable("\(what): Bluesky answered createSession without tokens") }
             return .success(made)

@@ -14,7 +14,9 @@ extension CampaignSelector {
             return active.filter { wanted.contains($0.id) }
         case .nameMatches(let pattern):
             let expression: NSRegularExpression
-            do { expression = try NSRegularExpression(pattern: pattern) } catch { throw .permanent("\(what): name_matches '\(pattern)' is not a valid regular expression") }
+            do { expression = try NSRegularExpression(pattern: pattern) } catch {
+                throw .permanent("\(what): name_matches '\(pattern)' is not a valid regular expression")
+            }
             return active.filter { campaign in
                 expression.firstMatch(in: campaign.name, range: NSRange(campaign.name.startIndex..., in: campaign.name)) != nil
             }

@@ -43,7 +43,8 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
                 ("content", .string(ProviderSupport.postText(message))),
                 ("allowed_mentions", .object([("parse", .array([]))])),
             ])
-            let response = try await transport.send(.POST, executeURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+            let response = try await transport.send(
+                .POST, executeURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.string("id"))
         }
@@ -63,7 +64,10 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
         let error = response.object ?? [:]
         let code = error.int("code")
         let said = error.string("message").map { ProviderSupport.snippet($0) } ?? ""
-        let tag = " (" + [said.isEmpty ? nil : said, code.flatMap { $0 == 0 ? nil : "code \($0)" }, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ", ") + ")"
+        let tag =
+            " ("
+            + [said.isEmpty ? nil : said, code.flatMap { $0 == 0 ? nil : "code \($0)" }, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ", ")
+            + ")"
         if response.status == 429 {
             let after = error.double("retry_after") ?? HTTPTransport.retryAfter(response.header("Retry-After"))
             let scope = (error["global"] as? Bool) == true ? " (global limit)" : ""

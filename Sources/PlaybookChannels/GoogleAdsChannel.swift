@@ -43,8 +43,10 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
     let apiVersion: String
     let timeout: Double
 
-    public init(name: String, transport: HTTPTransport, customerID: String, developerToken: String, accessToken: String,
-                loginCustomerID: String?, apiVersion: String = GoogleAdsChannel.defaultAPIVersion, timeout: Double = 30) {
+    public init(
+        name: String, transport: HTTPTransport, customerID: String, developerToken: String, accessToken: String,
+        loginCustomerID: String?, apiVersion: String = GoogleAdsChannel.defaultAPIVersion, timeout: Double = 30
+    ) {
         self.name = name
         self.transport = transport
         self.customerID = Self.digits(customerID)
@@ -124,7 +126,8 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
             let reachable = Set((body["resourceNames"] as? [String] ?? []).map { $0.replacingOccurrences(of: "customers/", with: "") })
             if reachable.contains(customerID) { return .ok("customer \(customerID) is accessible") }
             if let loginCustomerID, reachable.contains(loginCustomerID) { return .ok("customer \(customerID) through manager \(loginCustomerID)") }
-            throw .permanent("\(what): the token cannot reach customer \(customerID)\(loginCustomerID == nil ? "; if a manager account grants access, set login_customer_id" : " nor manager \(loginCustomerID!)")")
+            let hint = loginCustomerID.map { " nor manager \($0)" } ?? "; if a manager account grants access, set login_customer_id"
+            throw .permanent("\(what): the token cannot reach customer \(customerID)\(hint)")
         }
     }
 
@@ -137,15 +140,25 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
         let errorCode = first?.object("errorCode").flatMap { code in code.first.map { "\($0.key).\($0.value)" } }
         let said = ProviderSupport.snippet(first?.string("message") ?? error.string("message") ?? "")
         let requestID = error.objects("details").compactMap { $0.string("requestId") }.first
-        let tag = " (" + [said.isEmpty ? nil : said, errorCode, status.isEmpty ? "HTTP \(response.status)" : "\(status), HTTP \(response.status)", requestID.map { "request \($0)" }]
+        let tag =
+            " ("
+            + [
+                said.isEmpty ? nil : said, errorCode, status.isEmpty ? "HTTP \(response.status)" : "\(status), HTTP \(response.status)",
+                requestID.map { "request \($0)" },
+            ]
             .compactMap { $0 }.joined(separator: "; ") + ")"
         let subject = campaign.map { "campaign \($0.id)" } ?? "customer \(customerID)"
         let code = errorCode ?? ""
         if response.status == 429 || status == "RESOURCE_EXHAUSTED" || code.hasPrefix("quotaError.") {
-            return .retryable("\(what): Google Ads is rate limiting this developer token or customer\(tag)", after: Self.retryDelay(error) ?? HTTPTransport.retryAfter(response.header("Retry-After")))
+            return .retryable(
+                "\(what): Google Ads is rate limiting this developer token or customer\(tag)",
+                after: Self.retryDelay(error) ?? HTTPTransport.retryAfter(response.header("Retry-After")))
         }
-        if (500..<600).contains(response.status) || code == "internalError.TRANSIENT_ERROR" || ["UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"].contains(status) {
-            return .retryable("\(what): Google Ads server error\(tag)", after: Self.retryDelay(error) ?? HTTPTransport.retryAfter(response.header("Retry-After")))
+        if (500..<600).contains(response.status) || code == "internalError.TRANSIENT_ERROR"
+            || ["UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"].contains(status)
+        {
+            return .retryable(
+                "\(what): Google Ads server error\(tag)", after: Self.retryDelay(error) ?? HTTPTransport.retryAfter(response.header("Retry-After")))
         }
         if response.status == 401 || status == "UNAUTHENTICATED" {
             return .permanent("\(what): Google refused the access token (expired or revoked; access tokens last an hour)\(tag)")

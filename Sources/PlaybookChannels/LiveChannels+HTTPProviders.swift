@@ -16,7 +16,8 @@ extension LiveChannels {
         case .discord:
             return DiscordChannel(name: id, transport: try transport(channel), webhookURL: try required(channel, "webhook_url"))
         case .telegram:
-            return TelegramChannel(name: id, transport: try transport(channel), botToken: try required(channel, "bot_token"), chatID: try value(channel, "chat_id"))
+            return TelegramChannel(
+                name: id, transport: try transport(channel), botToken: try required(channel, "bot_token"), chatID: try value(channel, "chat_id"))
         case .mastodon:
             return MastodonChannel(
                 name: id, transport: try transport(channel), instance: try required(channel, "instance"), token: try required(channel, "token"),

@@ -50,7 +50,8 @@ public struct MastodonChannel: MessageChannel, ChannelCheck {
     /// `GET /api/v1/accounts/verify_credentials`: the account behind the token.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
         try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
-            let response = try await transport.send(.GET, "\(instance)/api/v1/accounts/verify_credentials", headers: [ProviderSupport.bearer(token)], timeout: timeout)
+            let response = try await transport.send(
+                .GET, "\(instance)/api/v1/accounts/verify_credentials", headers: [ProviderSupport.bearer(token)], timeout: timeout)
             guard response.isSuccess, let account = response.object else { throw failure(response) }
             return .ok("account @\(account.string("acct") ?? account.string("username") ?? "?") on \(HTTPTransport.hostOnly(instance))")
         }

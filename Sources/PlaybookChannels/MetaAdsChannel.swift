@@ -107,7 +107,9 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
     /// `GET /{version}/{ad_account}?fields=name,account_status`: the account and whether it runs.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
         try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
-            let response = try await transport.send(.GET, url(adAccount, [("fields", "name,account_status"), ("access_token", accessToken)]), headers: [("Accept", "application/json")], timeout: timeout)
+            let response = try await transport.send(
+                .GET, url(adAccount, [("fields", "name,account_status"), ("access_token", accessToken)]), headers: [("Accept", "application/json")],
+                timeout: timeout)
             guard response.isSuccess, let account = response.object else { throw failure(response) }
             let status = account.int("account_status")
             let label = "ad account \(account.string("name").map { "\"\($0)\"" } ?? adAccount) (\(Self.accountStatus(status)))"
@@ -139,7 +141,12 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
         let code = error.int("code")
         let subcode = error.int("error_subcode")
         let said = error.string("error_user_msg") ?? error.string("message") ?? ""
-        let tag = " (" + [ProviderSupport.snippet(said), code.map { "code \($0)" }, subcode.map { "subcode \($0)" }, error.string("fbtrace_id").map { "fbtrace_id \($0)" }]
+        let tag =
+            " ("
+            + [
+                ProviderSupport.snippet(said), code.map { "code \($0)" }, subcode.map { "subcode \($0)" },
+                error.string("fbtrace_id").map { "fbtrace_id \($0)" },
+            ]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ") + ")"
         let subject = campaign.map { "campaign \($0.id)" } ?? "ad account \(adAccount)"
         switch code ?? 0 {
@@ -158,7 +165,9 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
         case 368:
             return .permanent("\(what): Meta has temporarily blocked this account from the action\(tag)")
         default:
-            if (500..<600).contains(response.status) { return .retryable("\(what): Meta server error\(tag)", after: HTTPTransport.retryAfter(response.header("Retry-After"))) }
+            if (500..<600).contains(response.status) {
+                return .retryable("\(what): Meta server error\(tag)", after: HTTPTransport.retryAfter(response.header("Retry-After")))
+            }
             return .permanent("\(what): Meta rejected the request for \(subject)\(tag)")
         }
     }

@@ -33,7 +33,8 @@ public struct SlackChannel: MessageChannel, ChannelCheck {
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
         try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
             let body = JSONValue.object([("text", .string(ProviderSupport.postText(message)))])
-            let response = try await transport.send(.POST, webhookURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+            let response = try await transport.send(
+                .POST, webhookURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt()
         }

@@ -53,7 +53,8 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
             var text = ProviderSupport.postText(message)
             if message.action == "notify", let subject = message.subject, !subject.isEmpty { text = subject + "\n\n" + text }
             let body = JSONValue.object([("chat_id", Self.chatIDValue(chat)), ("text", .string(text))])
-            let response = try await transport.send(.POST, method("sendMessage"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+            let response = try await transport.send(
+                .POST, method("sendMessage"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
             let answer = response.object ?? [:]
             guard response.isSuccess, (answer["ok"] as? Bool) == true else { throw failure(response, chat: chat) }
             return DeliveryReceipt(providerID: answer.object("result")?.string("message_id"))
@@ -85,7 +86,9 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
         let tag = " (" + (description.isEmpty ? "" : "\(description), ") + "HTTP \(response.status))"
         let lower = description.lowercased()
         if code == 429 || response.status == 429 {
-            return .retryable("\(what): Telegram is rate limiting the bot\(tag)", after: parameters.double("retry_after") ?? HTTPTransport.retryAfter(response.header("Retry-After")))
+            return .retryable(
+                "\(what): Telegram is rate limiting the bot\(tag)",
+                after: parameters.double("retry_after") ?? HTTPTransport.retryAfter(response.header("Retry-After")))
         }
         if (500..<600).contains(response.status) {
             return .retryable("\(what): Telegram server error\(tag)", after: parameters.double("retry_after"))

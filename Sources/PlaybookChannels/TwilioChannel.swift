@@ -27,7 +27,9 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
     let messagingServiceSID: String?
     let timeout: Double
 
-    public init(name: String, transport: HTTPTransport, accountSID: String, authToken: String, from: String?, messagingServiceSID: String?, timeout: Double = 30) {
+    public init(
+        name: String, transport: HTTPTransport, accountSID: String, authToken: String, from: String?, messagingServiceSID: String?, timeout: Double = 30
+    ) {
         self.name = name
         self.transport = transport
         self.accountSID = accountSID
@@ -65,7 +67,8 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
     /// Reads the account (`GET /2010-04-01/Accounts/{AccountSid}.json`): its name and status.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
         try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
-            let response = try await transport.send(.GET, "\(account).json", headers: [ProviderSupport.basic(accountSID, authToken), ("Accept", "application/json")], timeout: timeout)
+            let response = try await transport.send(
+                .GET, "\(account).json", headers: [ProviderSupport.basic(accountSID, authToken), ("Accept", "application/json")], timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             let account = response.object ?? [:]
             let status = account.string("status") ?? "unknown"

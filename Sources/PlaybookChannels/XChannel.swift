@@ -32,7 +32,9 @@ public struct XChannel: MessageChannel, ChannelCheck {
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
         try await ProviderSupport.guarded(what, [token]) { () async throws(ChannelFailure) -> DeliveryReceipt in
             let body = JSONValue.object([("text", .string(ProviderSupport.postText(message)))])
-            let response = try await transport.send(.POST, "\(Self.api)/2/tweets", headers: [ProviderSupport.bearer(token), ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+            let response = try await transport.send(
+                .POST, "\(Self.api)/2/tweets", headers: [ProviderSupport.bearer(token), ProviderSupport.jsonContentType], body: ProviderSupport.json(body),
+                timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.object("data")?.string("id"))
         }
@@ -49,7 +51,8 @@ public struct XChannel: MessageChannel, ChannelCheck {
 
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let body = response.object ?? [:]
-        let said = ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderSupport.snippet($0) } ?? ""
+        let said =
+            ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderSupport.snippet($0) } ?? ""
         let tag = " (" + (said.isEmpty ? "" : "\(said), ") + "HTTP \(response.status))"
         let lower = said.lowercased()
         switch response.status {

@@ -52,7 +52,8 @@ struct ChannelsCheckCommand: AsyncParsableCommand {
                 return outcomes.compactMap { $0 }
             }
         }
-        var failed = 0, unchecked = 0
+        var failed = 0
+        var unchecked = 0
         let width = channels.map { $0.id.value.count + $0.type.rawValue.count + 3 }.max() ?? 0
         for (channel, outcome) in zip(channels, outcomes) {
             let label = "\(channel.id.value) (\(channel.type.rawValue))".padding(toLength: width, withPad: " ", startingAt: 0)

@@ -53,8 +53,9 @@ final class BlueskyFake: Sendable {
         case .unauthorized: return .json(401, #"{"error": "AuthenticationRequired", "message": "Invalid identifier or password"}"#)
         case .notFound: return .respond(status: 404, headers: [("Content-Type", "text/plain")], body: Array("Not Found".utf8))
         case .rateLimited:
-            return .json(429, #"{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}"#,
-                         headers: [("ratelimit-limit", "30"), ("ratelimit-remaining", "0"), ("ratelimit-reset", epoch(in: 60)), ("ratelimit-policy", "30;w=300")])
+            return .json(
+                429, #"{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}"#,
+                headers: [("ratelimit-limit", "30"), ("ratelimit-remaining", "0"), ("ratelimit-reset", epoch(in: 60)), ("ratelimit-policy", "30;w=300")])
         case .serverError: return .json(500, #"{"error": "InternalServerError", "message": "Internal Server Error"}"#)
         case .hang: return .hang
         }
@@ -65,13 +66,17 @@ final class BlueskyFake: Sendable {
             guard body["identifier"] as? String == Self.handle, body["password"] as? String == Self.appPassword else {
                 return .json(401, #"{"error": "AuthenticationRequired", "message": "Invalid identifier or password"}"#)
             }
-            return .json(200, state.withLock { state in
-                state.sessionsCreated += 1
-                return issue(&state)
-            })
+            return .json(
+                200,
+                state.withLock { state in
+                    state.sessionsCreated += 1
+                    return issue(&state)
+                })
         case "/xrpc/com.atproto.server.refreshSession":
             return state.withLock { state in
-                guard request.header("Authorization") == "Bearer \(state.refresh)" else { return .json(400, #"{"error": "ExpiredToken", "message": "Token has expired"}"#) }
+                guard request.header("Authorization") == "Bearer \(state.refresh)" else {
+                    return .json(400, #"{"error": "ExpiredToken", "message": "Token has expired"}"#)
+                }
                 state.refreshes += 1
                 return .json(200, issue(&state))
             }
@@ -123,7 +128,9 @@ final class BlueskyFake: Sendable {
 
 @Suite struct BlueskyChannelTests {
     func channel(_ transport: HTTPTransport) -> BlueskyChannel {
-        BlueskyChannel(name: "bluesky", transport: transport, handle: "@" + BlueskyFake.handle, appPassword: BlueskyFake.appPassword, service: "https://pds.example/", timeout: shortTimeout)
+        BlueskyChannel(
+            name: "bluesky", transport: transport, handle: "@" + BlueskyFake.handle, appPassword: BlueskyFake.appPassword, service: "https://pds.example/",
+            timeout: shortTimeout)
     }
 
     @Test func signsInOnceAndPostsWithLinkFacets() async throws {
@@ -150,10 +157,11 @@ final class BlueskyFake: Sendable {
             #expect(fake.state.current.sessionsCreated == 1)
             #expect(fake.state.current.refreshes == 1)
             #expect(fake.state.current.records.count == 1)
-            #expect(server.requests.map(\.path) == [
-                "/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.repo.createRecord",
-                "/xrpc/com.atproto.server.refreshSession", "/xrpc/com.atproto.repo.createRecord",
-            ])
+            #expect(
+                server.requests.map(\.path) == [
+                    "/xrpc/com.atproto.server.createSession", "/xrpc/com.atproto.repo.createRecord",
+                    "/xrpc/com.atproto.server.refreshSession", "/xrpc/com.atproto.repo.createRecord",
+                ])
         }
     }
 
@@ -170,7 +178,9 @@ final class BlueskyFake: Sendable {
         let fake = BlueskyFake(.success, sendError: answer)
         try await withFake(fake.handler) { _, transport in
             let failed = await failure { try await channel(transport).send(.post(String(repeating: "a", count: 301))) }
-            expect(failed, Expected(retryable: false, after: nil, mentions: "over Bluesky's limit"), secrets: [BlueskyFake.appPassword, "eyJhbGciOiJIUzI1NiJ9.access-1"])
+            expect(
+                failed, Expected(retryable: false, after: nil, mentions: "over Bluesky's limit"),
+                secrets: [BlueskyFake.appPassword, "eyJhbGciOiJIUzI1NiJ9.access-1"])
         }
     }
 

@@ -83,7 +83,8 @@ extension OutboundMessage {
     }
 
     static func notify(to address: String, subject: String? = nil, _ text: String, key: String = "inc-1/warn/c1/chan") -> OutboundMessage {
-        OutboundMessage(playbook: "meta-outage", incident: "inc-1", step: "warn", action: "notify", idempotencyKey: key, address: address, subject: subject, text: text)
+        OutboundMessage(
+            playbook: "meta-outage", incident: "inc-1", step: "warn", action: "notify", idempotencyKey: key, address: address, subject: subject, text: text)
     }
 }
 

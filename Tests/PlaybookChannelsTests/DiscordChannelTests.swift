@@ -16,7 +16,10 @@ enum DiscordFake {
             guard request.path == path else { return .reject("unexpected path \(request.path)") }
             if request.method == "GET" {
                 if play == .notFound { return .json(404, #"{"message": "Unknown Webhook", "code": 10015}"#) }
-                return .json(200, #"{"type": 1, "id": "1100000000000000001", "name": "Shop alerts", "channel_id": "987654321", "guild_id": "123456789", "token": "dIsCoRdWeBhOoKtOkEn-abc123"}"#)
+                return .json(
+                    200,
+                    #"{"type": 1, "id": "1100000000000000001", "name": "Shop alerts", "channel_id": "987654321", "guild_id": "123456789", "token": "dIsCoRdWeBhOoKtOkEn-abc123"}"#
+                )
             }
             guard request.method == "POST" else { return .reject("method \(request.method)") }
             guard request.query == ["wait": "true"] else { return .reject("query \(request.query)") }
@@ -30,8 +33,9 @@ enum DiscordFake {
             case .unauthorized: return .json(401, #"{"message": "Invalid Webhook Token", "code": 50027}"#)
             case .notFound: return .json(404, #"{"message": "Unknown Webhook", "code": 10015}"#)
             case .rateLimited:
-                return .json(429, #"{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}"#,
-                             headers: [("Retry-After", "2"), ("X-RateLimit-Scope", "user"), ("X-RateLimit-Reset-After", "1.5")])
+                return .json(
+                    429, #"{"message": "You are being rate limited.", "retry_after": 1.5, "global": false}"#,
+                    headers: [("Retry-After", "2"), ("X-RateLimit-Scope", "user"), ("X-RateLimit-Reset-After", "1.5")])
             case .serverError: return .json(502, #"{"message": "502: Bad Gateway", "code": 0}"#)
             case .hang: return .hang
             }
@@ -72,10 +76,12 @@ enum DiscordFake {
     }
 
     @Test func overlongContentIsPermanent() async throws {
-        let error = #"{"code": 50035, "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}, "message": "Invalid Form Body"}"#
+        let error =
+            #"{"code": 50035, "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}, "message": "Invalid Form Body"}"#
         try await withFake(DiscordFake.handler(.success, error: (400, error))) { _, transport in
-            expect(await failure { try await channel(transport).send(.post(String(repeating: "a", count: 2001))) },
-                   Expected(retryable: false, after: nil, mentions: "over Discord's limit"), secrets: secrets)
+            expect(
+                await failure { try await channel(transport).send(.post(String(repeating: "a", count: 2001))) },
+                Expected(retryable: false, after: nil, mentions: "over Discord's limit"), secrets: secrets)
         }
     }
 

@@ -39,7 +39,9 @@ final class GoogleAdsFake: Sendable {
         if request.method == "GET", request.path == "/v26/customers:listAccessibleCustomers" {
             return .json(200, #"{"resourceNames": ["customers/\#(Self.customer)", "customers/\#(Self.manager)"]}"#)
         }
-        guard request.header("login-customer-id") == (expectManager ? Self.manager : nil) else { return .reject("login-customer-id \(request.header("login-customer-id") ?? "absent")") }
+        guard request.header("login-customer-id") == (expectManager ? Self.manager : nil) else {
+            return .reject("login-customer-id \(request.header("login-customer-id") ?? "absent")")
+        }
         guard request.method == "POST", request.header("Content-Type") == "application/json", let body = request.json else { return .reject("not a JSON POST") }
         if let sendError { return .json(sendError.0, sendError.1) }
         switch request.path {
@@ -48,13 +50,17 @@ final class GoogleAdsFake: Sendable {
             switch body["pageToken"] as? String {
             case nil:
                 guard keys(body) == ["query"] else { return .reject("body keys \(keys(body))") }
-                return .json(200, #"""
+                return .json(
+                    200,
+                    #"""
                     {"results": [{"campaign": {"resourceName": "customers/1234567890/campaigns/111", "status": "ENABLED", "name": "Search - Summer", "id": "111"}},
                                  {"campaign": {"resourceName": "customers/1234567890/campaigns/222", "status": "ENABLED", "name": "PMax - Brand", "id": "222"}}],
                      "nextPageToken": "CPcBEAE", "fieldMask": "campaign.id,campaign.name,campaign.status", "queryResourceConsumption": "12"}
                     """#)
             case "CPcBEAE":
-                return .json(200, #"""
+                return .json(
+                    200,
+                    #"""
                     {"results": [{"campaign": {"resourceName": "customers/1234567890/campaigns/333", "status": "ENABLED", "name": "Search - Summer retargeting", "id": "333"}}],
                      "fieldMask": "campaign.id,campaign.name,campaign.status"}
                     """#)
@@ -87,8 +93,12 @@ final class GoogleAdsFake: Sendable {
         case .notFound:
             return .json(404, #"{"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}"#)
         case .rateLimited:
-            return .json(429, Self.adsFailure(429, "RESOURCE_EXHAUSTED", #"{"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"}"#, "Too many requests. Retry in 42 seconds.",
-                                              details: #", "details": {"quotaErrorDetails": {"rateScope": "DEVELOPER", "rateName": "Requests per developer per day", "retryDelay": "42s"}}"#))
+            return .json(
+                429,
+                Self.adsFailure(
+                    429, "RESOURCE_EXHAUSTED", #"{"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"}"#, "Too many requests. Retry in 42 seconds.",
+                    details:
+                        #", "details": {"quotaErrorDetails": {"rateScope": "DEVELOPER", "rateName": "Requests per developer per day", "retryDelay": "42s"}}"#))
         case .serverError:
             return .json(500, Self.adsFailure(500, "INTERNAL", #"{"internalError": "INTERNAL_ERROR"}"#, "An internal error has occurred."))
         case .hang: return .hang
@@ -108,8 +118,9 @@ final class GoogleAdsFake: Sendable {
     let secrets = [GoogleAdsFake.accessToken, GoogleAdsFake.developerToken]
 
     func channel(_ transport: HTTPTransport, manager: String? = "987-654-3210") -> GoogleAdsChannel {
-        GoogleAdsChannel(name: "google-ads", transport: transport, customerID: "123-456-7890", developerToken: GoogleAdsFake.developerToken,
-                         accessToken: GoogleAdsFake.accessToken, loginCustomerID: manager, timeout: shortTimeout)
+        GoogleAdsChannel(
+            name: "google-ads", transport: transport, customerID: "123-456-7890", developerToken: GoogleAdsFake.developerToken,
+            accessToken: GoogleAdsFake.accessToken, loginCustomerID: manager, timeout: shortTimeout)
     }
 
     @Test func listsEnabledCampaignsAcrossPages() async throws {
@@ -143,17 +154,25 @@ final class GoogleAdsFake: Sendable {
     @Test(arguments: Play.failures) func failuresAreClassified(_ play: Play) async throws {
         try await withFake(GoogleAdsFake(play).handler) { server, transport in
             expect(await failure { try await channel(transport).activeCampaigns(matching: .all) }, GoogleAdsFake.expected[play], secrets: secrets)
-            expect(await failure { try await channel(transport).pause(Campaign(id: "111", name: "x"), idempotencyKey: "k") }, GoogleAdsFake.expected[play], secrets: secrets)
+            expect(
+                await failure { try await channel(transport).pause(Campaign(id: "111", name: "x"), idempotencyKey: "k") }, GoogleAdsFake.expected[play],
+                secrets: secrets)
             #expect(server.rejections == [])
         }
     }
 
     @Test func missingManagerAccessNamesLoginCustomerID() async throws {
-        let answer = (403, GoogleAdsFake.adsFailure(403, "PERMISSION_DENIED", #"{"authorizationError": "USER_PERMISSION_DENIED"}"#,
-                                                    "User doesn't have permission to access customer. Note: If you're accessing a client customer, the manager's customer id must be set in the 'login-customer-id' header."))
+        let answer = (
+            403,
+            GoogleAdsFake.adsFailure(
+                403, "PERMISSION_DENIED", #"{"authorizationError": "USER_PERMISSION_DENIED"}"#,
+                "User doesn't have permission to access customer. Note: If you're accessing a client customer, the manager's customer id must be set in the 'login-customer-id' header."
+            )
+        )
         try await withFake(GoogleAdsFake(.success, sendError: answer).handler) { _, transport in
-            expect(await failure { try await channel(transport).activeCampaigns(matching: .all) },
-                   Expected(retryable: false, after: nil, mentions: "set login_customer_id"), secrets: secrets)
+            expect(
+                await failure { try await channel(transport).activeCampaigns(matching: .all) },
+                Expected(retryable: false, after: nil, mentions: "set login_customer_id"), secrets: secrets)
         }
     }
 

@@ -9,9 +9,15 @@ import Testing
 @Suite struct LiveChannelsTests {
     /// One loopback server standing in for all nine providers, routed by path.
     static func providers() -> LoopbackHTTPServer.Handler {
-        let twilio = TwilioFake.handler(.success), slack = SlackFake.handler(.success), discord = DiscordFake.handler(.success)
-        let telegram = TelegramFake.handler(.success), mastodon = MastodonFake.handler(.success), bluesky = BlueskyFake(.success).handler
-        let x = XFake.handler(.success), meta = MetaFake(.success).handler, google = GoogleAdsFake(.success, expectManager: false).handler
+        let twilio = TwilioFake.handler(.success)
+        let slack = SlackFake.handler(.success)
+        let discord = DiscordFake.handler(.success)
+        let telegram = TelegramFake.handler(.success)
+        let mastodon = MastodonFake.handler(.success)
+        let bluesky = BlueskyFake(.success).handler
+        let x = XFake.handler(.success)
+        let meta = MetaFake(.success).handler
+        let google = GoogleAdsFake(.success, expectManager: false).handler
         return { request in
             let path = request.path
             if path.hasPrefix("/2010-04-01/") { return twilio(request) }
@@ -68,7 +74,9 @@ import Testing
         try await LoopbackHTTPServer.with(Self.providers()) { server in
             let playbook = try Self.playbook(baseURL: server.baseURL)
             let outcomes = try await LiveChannels.with(playbook: playbook, environment: Self.environment) { live in
-                let sms = try await live.messageChannel("sms"), bluesky = try await live.messageChannel("bluesky"), google = try await live.adsChannel("google-ads")
+                let sms = try await live.messageChannel("sms")
+                let bluesky = try await live.messageChannel("bluesky")
+                let google = try await live.adsChannel("google-ads")
                 #expect(sms is TwilioChannel)
                 #expect(bluesky is BlueskyChannel)
                 #expect(google is GoogleAdsChannel)
@@ -85,8 +93,14 @@ import Testing
             #expect(outcomes["x"] == .ok("account @exampleshop"))
             #expect(outcomes["meta-ads"] == .ok("ad account \"Example Shop\" (active)"))
             #expect(outcomes["google-ads"] == .ok("customer 1234567890 is accessible"))
-            guard case .notChecked = outcomes["team"] else { Issue.record("slack: \(String(describing: outcomes["team"]))"); return }
-            guard case .failed(let why) = outcomes["unset"] else { Issue.record("unset: \(String(describing: outcomes["unset"]))"); return }
+            guard case .notChecked = outcomes["team"] else {
+                Issue.record("slack: \(String(describing: outcomes["team"]))")
+                return
+            }
+            guard case .failed(let why) = outcomes["unset"] else {
+                Issue.record("unset: \(String(describing: outcomes["unset"]))")
+                return
+            }
             #expect(why.contains("PLAYBOOK_TEST_UNSET_TOKEN"))
         }
     }

@@ -41,7 +41,8 @@ enum MastodonFake {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             let reset = formatter.string(from: Date().addingTimeInterval(120))
-            return .json(429, #"{"error": "Too many requests"}"#, headers: [("X-RateLimit-Limit", "300"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset)])
+            return .json(
+                429, #"{"error": "Too many requests"}"#, headers: [("X-RateLimit-Limit", "300"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset)])
         case .serverError: return .json(503, #"{"error": "Service Unavailable"}"#)
         case .hang: return .hang
         }
@@ -58,12 +59,15 @@ enum MastodonFake {
 
 @Suite struct MastodonChannelTests {
     func channel(_ transport: HTTPTransport, visibility: String? = nil) -> MastodonChannel {
-        MastodonChannel(name: "mastodon", transport: transport, instance: "https://mastodon.example/", token: MastodonFake.token, visibility: visibility, timeout: shortTimeout)
+        MastodonChannel(
+            name: "mastodon", transport: transport, instance: "https://mastodon.example/", token: MastodonFake.token, visibility: visibility,
+            timeout: shortTimeout)
     }
 
     @Test func postsAStatusWithTheIdempotencyKey() async throws {
         try await withFake(MastodonFake.handler(.success)) { server, transport in
-            let receipt = try await channel(transport, visibility: "unlisted").send(.post("We are open", link: "https://shop.example", key: "inc-7/speak/mastodon"))
+            let receipt = try await channel(transport, visibility: "unlisted").send(
+                .post("We are open", link: "https://shop.example", key: "inc-7/speak/mastodon"))
             #expect(receipt.providerID == "103704874086360371")
             #expect(server.rejections == [])
             let request = try #require(server.requests.first)
@@ -83,8 +87,9 @@ enum MastodonFake {
     @Test func overTheInstanceLimitIsPermanent() async throws {
         let answer = (422, #"{"error": "Validation failed: Text character limit of 500 exceeded"}"#)
         try await withFake(MastodonFake.handler(.success, sendError: answer)) { _, transport in
-            expect(await failure { try await channel(transport).send(.post(String(repeating: "a", count: 501))) },
-                   Expected(retryable: false, after: nil, mentions: "over the instance's length limit"), secrets: [MastodonFake.token])
+            expect(
+                await failure { try await channel(transport).send(.post(String(repeating: "a", count: 501))) },
+                Expected(retryable: false, after: nil, mentions: "over the instance's length limit"), secrets: [MastodonFake.token])
         }
     }
 

@@ -35,17 +35,23 @@ final class MetaFake: Sendable {
         case ("GET", "\(Self.account)/campaigns"):
             var query = request.query
             let after = query.removeValue(forKey: "after")
-            guard query == ["fields": "id,name,effective_status", "effective_status": #"["ACTIVE"]"#, "limit": "200", "access_token": Self.token] else { return .reject("query \(query)") }
+            guard query == ["fields": "id,name,effective_status", "effective_status": #"["ACTIVE"]"#, "limit": "200", "access_token": Self.token] else {
+                return .reject("query \(query)")
+            }
             switch after {
             case nil:
-                return .json(200, #"""
+                return .json(
+                    200,
+                    #"""
                     {"data": [{"id": "120210000000001", "name": "Summer sale", "effective_status": "ACTIVE"},
                               {"id": "120210000000002", "name": "Brand awareness", "effective_status": "ACTIVE"}],
                      "paging": {"cursors": {"before": "QVFIUjBF", "after": "QVFIUkN1cnNvcjE"},
                                 "next": "https://graph.facebook.com/v27.0/act_1234567890/campaigns?access_token=\#(Self.token)&limit=200&after=QVFIUkN1cnNvcjE"}}
                     """#)
             case "QVFIUkN1cnNvcjE":
-                return .json(200, #"""
+                return .json(
+                    200,
+                    #"""
                     {"data": [{"id": "120210000000003", "name": "Summer retargeting", "effective_status": "ACTIVE"},
                               {"id": "120210000000004", "name": "Old promo", "effective_status": "CAMPAIGN_PAUSED"}],
                      "paging": {"cursors": {"before": "QVFIUkN1cnNvcjE", "after": "QVFIUkN1cnNvcjI"}}}
@@ -59,7 +65,9 @@ final class MetaFake: Sendable {
         case ("POST", let campaign) where campaign.hasPrefix("1202100"):
             guard request.header("Content-Type") == "application/x-www-form-urlencoded" else { return .reject("content type") }
             let form = request.form
-            guard Set(form.keys) == ["status", "access_token"], let status = form["status"], ["PAUSED", "ACTIVE"].contains(status) else { return .reject("form \(form)") }
+            guard Set(form.keys) == ["status", "access_token"], let status = form["status"], ["PAUSED", "ACTIVE"].contains(status) else {
+                return .reject("form \(form)")
+            }
             statuses.withLock { $0.append((campaign, status)) }
             return .json(200, #"{"success": true}"#)
         default:
@@ -72,13 +80,25 @@ final class MetaFake: Sendable {
         switch play {
         case .success: return nil
         case .unauthorized:
-            return .json(400, #"{"error": {"message": "Malformed access token \#(Self.token)", "type": "OAuthException", "code": 190, "fbtrace_id": "AtRx1Ua2bC3dE4f"}}"#,
-                         headers: [("WWW-Authenticate", #"OAuth "Facebook Platform" "invalid_token" "Malformed access token""#)])
+            return .json(
+                400,
+                #"{"error": {"message": "Malformed access token \#(Self.token)", "type": "OAuthException", "code": 190, "fbtrace_id": "AtRx1Ua2bC3dE4f"}}"#,
+                headers: [("WWW-Authenticate", #"OAuth "Facebook Platform" "invalid_token" "Malformed access token""#)])
         case .notFound:
-            return .json(400, #"{"error": {"message": "Unsupported get request. Object with ID 'act_1234567890' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "AbCdEf"}}"#)
+            return .json(
+                400,
+                #"{"error": {"message": "Unsupported get request. Object with ID 'act_1234567890' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "AbCdEf"}}"#
+            )
         case .rateLimited:
-            return .json(400, #"{"error": {"message": "(#80004) There have been too many calls to this ad-account. Wait a bit and try again.", "type": "OAuthException", "code": 80004, "error_subcode": 2446079, "fbtrace_id": "AzYx"}}"#,
-                         headers: [("X-Business-Use-Case-Usage", #"{"1234567890": [{"type": "ads_management", "call_count": 100, "total_cputime": 25, "total_time": 25, "estimated_time_to_regain_access": 5}]}"#)])
+            return .json(
+                400,
+                #"{"error": {"message": "(#80004) There have been too many calls to this ad-account. Wait a bit and try again.", "type": "OAuthException", "code": 80004, "error_subcode": 2446079, "fbtrace_id": "AzYx"}}"#,
+                headers: [
+                    (
+                        "X-Business-Use-Case-Usage",
+                        #"{"1234567890": [{"type": "ads_management", "call_count": 100, "total_cputime": 25, "total_time": 25, "estimated_time_to_regain_access": 5}]}"#
+                    )
+                ])
         case .serverError:
             return .json(500, #"{"error": {"message": "An unknown error has occurred.", "type": "OAuthException", "code": 1, "fbtrace_id": "Aq1"}}"#)
         case .hang: return .hang
@@ -134,7 +154,9 @@ final class MetaFake: Sendable {
     @Test(arguments: Play.failures) func failuresAreClassified(_ play: Play) async throws {
         try await withFake(MetaFake(play).handler) { server, transport in
             expect(await failure { try await channel(transport).activeCampaigns(matching: .all) }, MetaFake.expected[play], secrets: [MetaFake.token])
-            expect(await failure { try await channel(transport).pause(Campaign(id: "120210000000001", name: "x"), idempotencyKey: "k") }, MetaFake.expected[play], secrets: [MetaFake.token])
+            expect(
+                await failure { try await channel(transport).pause(Campaign(id: "120210000000001", name: "x"), idempotencyKey: "k") }, MetaFake.expected[play],
+                secrets: [MetaFake.token])
             #expect(server.rejections == [])
         }
     }

@@ -13,7 +13,9 @@ enum SlackFake {
         { request in
             guard request.method == "POST", request.path == path else { return .reject("unexpected \(request.method) \(request.path)") }
             guard request.header("Content-Type") == "application/json" else { return .reject("content type \(request.header("Content-Type") ?? "none")") }
-            guard let body = request.json, keys(body) == ["text"], let text = body["text"] as? String, !text.isEmpty else { return .reject("body is not {\"text\"}: \(request.text)") }
+            guard let body = request.json, keys(body) == ["text"], let text = body["text"] as? String, !text.isEmpty else {
+                return .reject("body is not {\"text\"}: \(request.text)")
+            }
             if let error { return .text(error.0, error.1) }
             switch play {
             case .success: return .text(200, "ok")
@@ -60,13 +62,18 @@ enum SlackFake {
 
     @Test func archivedChannelIsPermanent() async throws {
         try await withFake(SlackFake.handler(.success, error: (410, "channel_is_archived"))) { server, transport in
-            expect(await failure { try await channel(server, transport).send(.post("hi")) }, Expected(retryable: false, after: nil, mentions: "archived"), secrets: secrets)
+            expect(
+                await failure { try await channel(server, transport).send(.post("hi")) }, Expected(retryable: false, after: nil, mentions: "archived"),
+                secrets: secrets)
         }
     }
 
     @Test func checkSaysItCannotWithoutPosting() async throws {
         try await withFake(SlackFake.handler(.success)) { server, transport in
-            guard case .notChecked = try await channel(server, transport).check() else { Issue.record("expected notChecked"); return }
+            guard case .notChecked = try await channel(server, transport).check() else {
+                Issue.record("expected notChecked")
+                return
+            }
             #expect(server.requests.isEmpty)
         }
     }

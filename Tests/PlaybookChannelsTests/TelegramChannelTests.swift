@@ -22,11 +22,16 @@ enum TelegramFake {
                 return .json(200, #"{"ok": true, "result": {"id": 7123456789, "is_bot": true, "first_name": "Example Shop", "username": "example_shop_bot"}}"#)
             case ("POST", "getChat"):
                 guard let body = request.json, keys(body) == ["chat_id"] else { return .reject("getChat body \(request.text)") }
-                return .json(200, #"{"ok": true, "result": {"id": -1001234567890, "title": "Example Shop news", "type": "channel", "username": "exampleshop"}}"#)
+                return .json(
+                    200, #"{"ok": true, "result": {"id": -1001234567890, "title": "Example Shop news", "type": "channel", "username": "exampleshop"}}"#)
             case ("POST", "sendMessage"):
                 guard request.header("Content-Type") == "application/json" else { return .reject("content type") }
-                guard let body = request.json, keys(body) == ["chat_id", "text"], let text = body["text"] as? String, !text.isEmpty else { return .reject("body \(request.text)") }
-                guard body["chat_id"] is NSNumber || (body["chat_id"] as? String)?.hasPrefix("@") == true else { return .reject("chat_id is neither an integer nor @name") }
+                guard let body = request.json, keys(body) == ["chat_id", "text"], let text = body["text"] as? String, !text.isEmpty else {
+                    return .reject("body \(request.text)")
+                }
+                guard body["chat_id"] is NSNumber || (body["chat_id"] as? String)?.hasPrefix("@") == true else {
+                    return .reject("chat_id is neither an integer nor @name")
+                }
                 if let sendError { return .json(sendError.0, sendError.1) }
                 return .json(200, #"{"ok": true, "result": {"message_id": 42, "date": 1633362000, "chat": {"id": 1, "type": "private"}, "text": "x"}}"#)
             default:
@@ -42,7 +47,8 @@ enum TelegramFake {
         case .success: return nil
         case .unauthorized: return .json(401, #"{"ok": false, "error_code": 401, "description": "Unauthorized"}"#)
         case .notFound: return notFound
-        case .rateLimited: return .json(429, #"{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 7", "parameters": {"retry_after": 7}}"#)
+        case .rateLimited:
+            return .json(429, #"{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 7", "parameters": {"retry_after": 7}}"#)
         case .serverError: return .respond(status: 502, headers: [("Content-Type", "text/html")], body: Array("<html><body>502 Bad Gateway</body></html>".utf8))
         case .hang: return .hang
         }
@@ -81,7 +87,7 @@ enum TelegramFake {
             _ = try await channel(transport).send(.notify(to: "123456789", subject: "Still open", "Order at shop.example"))
             #expect(server.rejections == [])
             let body = try #require(server.requests.first?.json)
-            #expect((body["chat_id"] as? NSNumber)?.int64Value == 123456789)
+            #expect((body["chat_id"] as? NSNumber)?.int64Value == 123_456_789)
             #expect(body["text"] as? String == "Still open\n\nOrder at shop.example")
         }
     }
@@ -96,18 +102,24 @@ enum TelegramFake {
     @Test func unknownChatIsPermanent() async throws {
         let answer = (400, #"{"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}"#)
         try await withFake(TelegramFake.handler(.success, sendError: answer)) { _, transport in
-            expect(await failure { try await channel(transport).send(.notify(to: "555", "hi")) }, Expected(retryable: false, after: nil, mentions: "unknown chat"), secrets: secrets)
+            expect(
+                await failure { try await channel(transport).send(.notify(to: "555", "hi")) }, Expected(retryable: false, after: nil, mentions: "unknown chat"),
+                secrets: secrets)
         }
     }
 
     @Test func overlongTextAndBlockedBotArePermanent() async throws {
         let long = (400, #"{"ok": false, "error_code": 400, "description": "Bad Request: message is too long"}"#)
         try await withFake(TelegramFake.handler(.success, sendError: long)) { _, transport in
-            expect(await failure { try await channel(transport).send(.post("x")) }, Expected(retryable: false, after: nil, mentions: "over Telegram's limit"), secrets: secrets)
+            expect(
+                await failure { try await channel(transport).send(.post("x")) }, Expected(retryable: false, after: nil, mentions: "over Telegram's limit"),
+                secrets: secrets)
         }
         let blocked = (403, #"{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}"#)
         try await withFake(TelegramFake.handler(.success, sendError: blocked)) { _, transport in
-            expect(await failure { try await channel(transport).send(.notify(to: "555", "x")) }, Expected(retryable: false, after: nil, mentions: "blocked the bot"), secrets: secrets)
+            expect(
+                await failure { try await channel(transport).send(.notify(to: "555", "x")) },
+                Expected(retryable: false, after: nil, mentions: "blocked the bot"), secrets: secrets)
         }
     }
 

@@ -23,7 +23,9 @@ enum TwilioFake {
             default:
                 return .reject("unexpected \(request.method) \(request.path)")
             }
-            guard request.header("Content-Type") == "application/x-www-form-urlencoded" else { return .reject("content type \(request.header("Content-Type") ?? "none")") }
+            guard request.header("Content-Type") == "application/x-www-form-urlencoded" else {
+                return .reject("content type \(request.header("Content-Type") ?? "none")")
+            }
             let form = request.form
             let keys = Set(form.keys)
             guard keys == ["To", "From", "Body"] || keys == ["To", "MessagingServiceSid", "Body"] else { return .reject("form fields \(keys.sorted())") }
@@ -35,11 +37,17 @@ enum TwilioFake {
                 return .json(201, #"{"sid": "SM1234567890abcdef1234567890abcdef", "status": "queued", "to": "\#(to)", "body": "\#(body)"}"#)
             case .unauthorized: return unauthorized
             case .notFound:
-                return .json(404, #"{"code": 20404, "message": "The requested resource /2010-04-01/Accounts/\#(sid)/Messages.json was not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}"#)
+                return .json(
+                    404,
+                    #"{"code": 20404, "message": "The requested resource /2010-04-01/Accounts/\#(sid)/Messages.json was not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}"#
+                )
             case .rateLimited:
                 return .json(429, #"{"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429}"#)
             case .serverError:
-                return .json(500, #"{"code": 20500, "message": "An internal server error has occurred", "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}"#)
+                return .json(
+                    500,
+                    #"{"code": 20500, "message": "An internal server error has occurred", "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}"#
+                )
             case .hang: return .hang
             }
         }
@@ -61,7 +69,9 @@ enum TwilioFake {
 
 @Suite struct TwilioChannelTests {
     func channel(_ transport: HTTPTransport, from: String? = "+390000000000", service: String? = nil) -> TwilioChannel {
-        TwilioChannel(name: "sms", transport: transport, accountSID: TwilioFake.sid, authToken: TwilioFake.token, from: from, messagingServiceSID: service, timeout: shortTimeout)
+        TwilioChannel(
+            name: "sms", transport: transport, accountSID: TwilioFake.sid, authToken: TwilioFake.token, from: from, messagingServiceSID: service,
+            timeout: shortTimeout)
     }
 
     @Test func sendsTheDocumentedForm() async throws {
@@ -91,7 +101,8 @@ enum TwilioFake {
     }
 
     @Test func unsubscribedRecipientIsPermanent() async throws {
-        let error = #"{"code": 21610, "message": "Attempt to send to unsubscribed recipient", "more_info": "https://www.twilio.com/docs/errors/21610", "status": 400}"#
+        let error =
+            #"{"code": 21610, "message": "Attempt to send to unsubscribed recipient", "more_info": "https://www.twilio.com/docs/errors/21610", "status": 400}"#
         try await withFake(TwilioFake.handler(.success, sendError: error)) { server, transport in
             let failed = await failure { try await channel(transport).send(.notify(to: "+393331234567", "hi")) }
             expect(failed, Expected(retryable: false, after: nil, mentions: "unsubscribed"), secrets: [TwilioFake.token])
@@ -100,7 +111,8 @@ enum TwilioFake {
     }
 
     @Test func overlongBodyIsPermanent() async throws {
-        let error = #"{"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit", "more_info": "https://www.twilio.com/docs/errors/21617", "status": 400}"#
+        let error =
+            #"{"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit", "more_info": "https://www.twilio.com/docs/errors/21617", "status": 400}"#
         try await withFake(TwilioFake.handler(.success, sendError: error)) { _, transport in
             let failed = await failure { try await channel(transport).send(.notify(to: "+393331234567", String(repeating: "a", count: 1700))) }
             expect(failed, Expected(retryable: false, after: nil, mentions: "over Twilio's limit"), secrets: [TwilioFake.token])

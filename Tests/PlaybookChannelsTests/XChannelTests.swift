@@ -19,7 +19,9 @@ enum XFake {
                 return .json(200, #"{"data": {"id": "2244994945", "name": "Example Shop", "username": "exampleshop"}}"#)
             case ("POST", "/2/tweets"):
                 guard request.header("Content-Type") == "application/json" else { return .reject("content type") }
-                guard let body = request.json, keys(body) == ["text"], (body["text"] as? String)?.isEmpty == false else { return .reject("body \(request.text)") }
+                guard let body = request.json, keys(body) == ["text"], (body["text"] as? String)?.isEmpty == false else {
+                    return .reject("body \(request.text)")
+                }
                 if let sendError { return .json(sendError.0, sendError.1) }
                 return .json(201, #"{"data": {"id": "1445880548472328192", "text": "hi", "edit_history_tweet_ids": ["1445880548472328192"]}}"#)
             default:
@@ -32,10 +34,13 @@ enum XFake {
         switch play {
         case .success: return nil
         case .unauthorized: return .json(401, #"{"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}"#)
-        case .notFound: return .json(404, #"{"title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found", "detail": "Not Found", "status": 404}"#)
+        case .notFound:
+            return .json(
+                404, #"{"title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found", "detail": "Not Found", "status": 404}"#)
         case .rateLimited:
-            return .json(429, #"{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}"#,
-                         headers: [("x-rate-limit-limit", "100"), ("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", epoch(in: 900))])
+            return .json(
+                429, #"{"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}"#,
+                headers: [("x-rate-limit-limit", "100"), ("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", epoch(in: 900))])
         case .serverError: return .json(503, #"{"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503}"#)
         case .hang: return .hang
         }
@@ -72,9 +77,13 @@ enum XFake {
     }
 
     @Test func duplicateIsPermanent() async throws {
-        let answer = (403, #"{"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank", "title": "Forbidden", "status": 403}"#)
+        let answer = (
+            403, #"{"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank", "title": "Forbidden", "status": 403}"#
+        )
         try await withFake(XFake.handler(.success, sendError: answer)) { _, transport in
-            expect(await failure { try await channel(transport).send(.post("hi")) }, Expected(retryable: false, after: nil, mentions: "duplicate"), secrets: [XFake.token])
+            expect(
+                await failure { try await channel(transport).send(.post("hi")) }, Expected(retryable: false, after: nil, mentions: "duplicate"),
+                secrets: [XFake.token])
         }
     }
 
