@@ -63,8 +63,8 @@ import Testing
             }
             #expect(run.statuses == ["speak": .succeeded, "pause": .succeeded])
             #expect(recovery.statuses["resume"] == .succeeded)
-            // The hint (1 s) replaced the 5-minute backoff.
-            #expect(Date().timeIntervalSince(started) < 30)
+            // The hint (1 s) replaced the 5-minute backoff (the bound leaves room for a loaded machine).
+            #expect(Date().timeIntervalSince(started) < 120)
             #expect(telegramCalls.current == 2)
             #expect(server.rejections == [])
             let keys = server.requests.filter { $0.path == "/api/v1/statuses" }.compactMap { $0.header("Idempotency-Key") }
