@@ -6,8 +6,8 @@ import PlaybookEngine
 /// and dry runs of a whole incident. It serves every action: messages are written as §7's
 /// envelope; ads and calendar calls are written as what would have been done.
 public actor FileChannel: MessageChannel, AdsChannel, CalendarChannel, WebhookCallChannel {
-    private let path: String
-    private let name: String
+    let path: String
+    let name: String
     private var handle: FileHandle?
 
     public init(name: String, path: String) {

@@ -6,7 +6,7 @@ import PlaybookEngine
 /// The real channels of a playbook: each adapter is built on first use, when its `${env.X}`
 /// values are resolved (an unset variable fails that channel, with its name, not the run).
 public actor LiveChannels: ChannelRegistry {
-    private let playbook: Playbook
+    let playbook: Playbook
     private let environment: [String: String]
     let client: HTTPClient
     private var built: [String: any Sendable] = [:]
@@ -64,7 +64,7 @@ public actor LiveChannels: ChannelRegistry {
         return HTTPTransport(client: client, baseURL: base)
     }
 
-    private func adapter(_ id: String) throws(ChannelFailure) -> any Sendable {
+    func adapter(_ id: String) throws(ChannelFailure) -> any Sendable {
         if let existing = built[id] { return existing }
         guard let channel = playbook.channel(id) else { throw .permanent("unknown channel '\(id)'") }
         let made = try make(channel)
