@@ -17,7 +17,7 @@ import Testing
             playbook: kill-resume
             triggers: [{ id: manual, manual: {} }]
             channels:
-              outbox: { type: file, path: outbox.jsonl, rate: 3000/s, concurrency: 32 }
+              outbox: { type: file, path: outbox.jsonl, rate: 800/s, concurrency: 32 }
             audience: { contacts: contacts.csv, segments: { everyone: "true" } }
             steps:
               - id: tell
@@ -33,7 +33,8 @@ import Testing
         var kills = 0
         var finished = false
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<60 {
+        // Paced at 800 deliveries/s, the whole run takes 2.5 s: kills land all along it.
+        for _ in 0..<100 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["run", "kill.yaml", "--yes", "--state", "state"]
@@ -44,7 +45,7 @@ import Testing
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Kill at a different point each time: anywhere from start-up to mid-fan-out.
-            let delay = Double.random(in: 0.02...0.35, using: &generator)
+            let delay = Double.random(in: 0.03...0.4, using: &generator)
             let deadline = Date().addingTimeInterval(delay)
             while process.isRunning, Date() < deadline { usleep(2_000) }
             if process.isRunning {
@@ -55,17 +56,11 @@ import Testing
             }
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
-            if kills >= 8 {
-                finished = true
-                break
-            }
-            // Finished too soon to have been killed enough: start a fresh incident with a new state.
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent("state"))
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent("outbox.jsonl"))
-            kills = 0
+            finished = true
+            break
         }
         #expect(finished, "the run never finished after being killed \(kills) times")
-        #expect(kills >= 8)
+        #expect(kills >= 5)
 
         let text = try String(contentsOf: directory.appendingPathComponent("outbox.jsonl"), encoding: .utf8)
         var counts: [String: Int] = [:]
