@@ -9,7 +9,8 @@ extension Engine {
                     vars: [(path: [String], value: Value)] = []) async throws -> Outcome {
         let steps = recovery ? playbook.recovery : playbook.steps
         let base = recovery ? (incident.resolvedAt ?? clock.now()) : incident.startedAt
-        let journaled = Dictionary(try await journal.steps(incident: incident.id).map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
+        let ids = Set(steps.map(\.id.value))
+        let journaled = Dictionary(try await journal.steps(incident: incident.id).filter { ids.contains($0.step) }.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
         let board = StepBoard(known: journaled.compactMapValues { $0.status.isFinal ? ($0.status, $0.finishedAt ?? base) : nil })
 
         try await withThrowingTaskGroup(of: Void.self) { group in
