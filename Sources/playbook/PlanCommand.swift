@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlaybookCore
+import PlaybookEngine
 
 /// The options `plan` and `run --dry-run` share.
 struct PlanOptions: ParsableArguments {
@@ -27,7 +28,7 @@ struct PlanOptions: ParsableArguments {
                 throw UsageError(error.description)
             }
         }
-        return Planner.Request(triggerID: trigger, start: start, assignments: facts, includeContacts: contacts)
+        return Planner.Request(triggerID: trigger, start: start, assignments: facts, includeContacts: contacts, contactsOpener: .standard)
     }
 
     func plan(_ playbook: Playbook) throws -> Plan {
@@ -71,6 +72,10 @@ struct PlanCommand: ParsableCommand {
         }
         if format != .text {
             for note in plan.notes { Output.writeError("note: \(note)\n") }
+        }
+        if let audience = plan.audience {
+            for row in audience.skipped.prefix(20) { Output.writeError("\(audience.path):\(row.line): warning: contact row skipped: \(row.reason)\n") }
+            if audience.skippedRows > 20 { Output.writeError("\(audience.path): warning: \(audience.skippedRows - 20) more contact rows skipped\n") }
         }
         Output.write(plan.rendered(format))
     }

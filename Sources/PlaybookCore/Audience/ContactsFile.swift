@@ -24,16 +24,12 @@ public struct ContactsFile {
     }
 
     private var reader: CSVRecordReader
-    private let header: [String]
-    private let index: [String: Int]
-    private let extra: [(name: String, column: Int)]
-    private let columns: (id: Int?, name: Int?, email: Int?, phone: Int?, tags: Int?, consentEmail: Int?, consentSMS: Int?, timezone: Int?, locale: Int?)
-    private var timezones: [String: Bool] = [:]
+    private var rows: RowValidation
     public let path: String
-    public private(set) var skipped: [SkippedRow] = []
-    public private(set) var skippedCount = 0
+    public var skipped: [SkippedRow] { rows.skipped }
+    public var skippedCount: Int { rows.skippedCount }
     /// Extra columns, beyond the contract's.
-    public var extraColumns: [String] { extra.map(\.name) }
+    public var extraColumns: [String] { rows.extraColumns }
 
     public init(path: String) throws(OpenError) {
         self.path = path
@@ -44,19 +40,9 @@ public struct ContactsFile {
             throw .malformed(path, "cannot be read")
         }
         guard let header = reader.next() else { throw .malformed(path, "is empty; it needs a header row") }
-        self.header = header.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard self.header.contains("id") else { throw .malformed(path, "has no 'id' column in its header") }
-        let index = Dictionary(self.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        self.index = index
-        extra = self.header.enumerated().filter { !Self.columns.contains($0.element) }.map { (name: $0.element, column: $0.offset) }
-        columns = (index["id"], index["name"], index["email"], index["phone"], index["tags"], index["consent_email"], index["consent_sms"], index["timezone"], index["locale"])
-    }
-
-    /// A field with surrounding spaces removed; only allocates when there are any.
-    @inline(__always)
-    static func trimmed(_ text: Substring) -> String {
-        guard let first = text.first, let last = text.last, first == " " || last == " " || first == "\t" || last == "\t" else { return String(text) }
-        return text.trimmingCharacters(in: .whitespaces)
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard names.contains("id") else { throw .malformed(path, "has no 'id' column in its header") }
+        rows = RowValidation(header: names)
     }
 
     public func close() { reader.close() }
@@ -64,25 +50,7 @@ public struct ContactsFile {
     /// The next usable contact, or nil at the end of the file.
     public mutating func next() -> Contact? {
         while let record = reader.next() {
-            @inline(__always) func column(_ i: Int?) -> String {
-                guard let i, i < record.count else { return "" }
-                return Self.trimmed(record[i][...])
-            }
-            var fields: [String: String] = [:]
-            for (name, i) in extra { fields[name] = column(i) }
-            let tagsText = column(columns.tags)
-            let contact = Contact(
-                id: column(columns.id), name: column(columns.name), email: column(columns.email), phone: column(columns.phone),
-                tags: tagsText.isEmpty ? [] : tagsText.split(separator: ";").map { Self.trimmed($0) }.filter { !$0.isEmpty },
-                consentEmail: Self.consent(column(columns.consentEmail)), consentSMS: Self.consent(column(columns.consentSMS)),
-                timezone: column(columns.timezone), locale: column(columns.locale), fields: fields
-            )
-            if let problem = problem(with: contact) {
-                skippedCount += 1
-                if skipped.count < 100 { skipped.append(SkippedRow(line: reader.line, reason: problem)) }
-                continue
-            }
-            return contact
+            if let contact = rows.contact(from: record, line: reader.line) { return contact }
         }
         return nil
     }
@@ -93,6 +61,54 @@ public struct ContactsFile {
         case "", "false", "no", "0", "n": return false
         default: return ["true", "yes", "1", "y"].contains(text.lowercased())
         }
+    }
+
+}
+
+/// Turns a row of the contract's columns (from CSV or SQLite) into a contact, skipping and
+/// counting rows that cannot be used: no id, an invalid email or E.164 phone, an unknown timezone.
+public struct RowValidation {
+    private let extra: [(name: String, column: Int)]
+    private let columns: (id: Int?, name: Int?, email: Int?, phone: Int?, tags: Int?, consentEmail: Int?, consentSMS: Int?, timezone: Int?, locale: Int?)
+    private var timezones: [String: Bool] = [:]
+    public private(set) var skipped: [ContactsFile.SkippedRow] = []
+    public private(set) var skippedCount = 0
+    public var extraColumns: [String] { extra.map(\.name) }
+
+    public init(header: [String]) {
+        let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        extra = header.enumerated().filter { !ContactsFile.columns.contains($0.element) }.map { (name: $0.element, column: $0.offset) }
+        columns = (index["id"], index["name"], index["email"], index["phone"], index["tags"], index["consent_email"], index["consent_sms"], index["timezone"], index["locale"])
+    }
+
+    /// A field with surrounding spaces removed; only allocates when there are any.
+    @inline(__always)
+    static func trimmed(_ text: Substring) -> String {
+        guard let first = text.first, let last = text.last, first == " " || last == " " || first == "\t" || last == "\t" else { return String(text) }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The contact of a row, or nil when the row is skipped (and counted).
+    public mutating func contact(from record: [String], line: Int) -> Contact? {
+        @inline(__always) func column(_ i: Int?) -> String {
+            guard let i, i < record.count else { return "" }
+            return Self.trimmed(record[i][...])
+        }
+        var fields: [String: String] = [:]
+        for (name, i) in extra { fields[name] = column(i) }
+        let tagsText = column(columns.tags)
+        let contact = Contact(
+            id: column(columns.id), name: column(columns.name), email: column(columns.email), phone: column(columns.phone),
+            tags: tagsText.isEmpty ? [] : tagsText.split(separator: ";").map { Self.trimmed($0) }.filter { !$0.isEmpty },
+            consentEmail: ContactsFile.consent(column(columns.consentEmail)), consentSMS: ContactsFile.consent(column(columns.consentSMS)),
+            timezone: column(columns.timezone), locale: column(columns.locale), fields: fields
+        )
+        if let problem = problem(with: contact) {
+            skippedCount += 1
+            if skipped.count < 100 { skipped.append(ContactsFile.SkippedRow(line: line, reason: problem)) }
+            return nil
+        }
+        return contact
     }
 
     private mutating func problem(with contact: Contact) -> String? {

@@ -5,6 +5,7 @@ import Foundation
 struct DeliveryCounter {
     let playbook: Playbook
     let contactsPath: String
+    let opener: ContactsOpener
 
     /// One notify step to count, at the moment it would start, with the facts of that moment.
     struct Job {
@@ -17,6 +18,7 @@ struct DeliveryCounter {
         var counts: [String: DeliveryCounts]
         var contacts: Int
         var skippedRows: Int
+        var skipped: [ContactsFile.SkippedRow]
     }
 
     private struct Prepared {
@@ -42,9 +44,9 @@ struct DeliveryCounter {
             return Prepared(id: job.step.id.value, segment: segmentID.value, expression: expression, contactOnly: contactOnly,
                             routing: routing, moment: job.moment, facts: job.facts)
         }
-        var file: ContactsFile
+        var file: any ContactReader
         do {
-            file = try ContactsFile(path: contactsPath)
+            file = try opener.open(contactsPath)
         } catch {
             return .failure(error)
         }
@@ -87,7 +89,7 @@ struct DeliveryCounter {
             }
         }
         let byStep = Dictionary(zip(prepared.map(\.id), counts), uniquingKeysWith: { a, _ in a })
-        return .success(Outcome(counts: byStep, contacts: contacts, skippedRows: file.skippedCount))
+        return .success(Outcome(counts: byStep, contacts: contacts, skippedRows: file.skippedCount, skipped: file.skipped))
     }
 }
 

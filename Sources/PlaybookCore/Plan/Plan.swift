@@ -72,6 +72,8 @@ public struct AudienceSummary: Sendable {
     public var path: String
     public var contacts: Int
     public var skippedRows: Int
+    /// The first skipped rows and why, for per-row warnings.
+    public var skipped: [ContactsFile.SkippedRow] = []
 }
 
 /// Digests that make a plan a reviewable artifact: `run --plan` refuses when any changed.

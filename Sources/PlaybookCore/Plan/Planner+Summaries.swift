@@ -61,7 +61,7 @@ extension Planner {
         }
     }
 
-    static func countDeliveries(_ playbook: Playbook, _ plan: inout Plan, base: Facts) {
+    static func countDeliveries(_ playbook: Playbook, _ plan: inout Plan, base: Facts, opener: ContactsOpener) {
         let notifySteps = playbook.steps + playbook.recovery
         guard notifySteps.contains(where: { if case .notify = $0.action { return true } else { return false } }) else { return }
         guard let contacts = playbook.audience?.contacts?.value else { return }
@@ -69,11 +69,6 @@ extension Planner {
         func markUnknown(_ reason: String) {
             for index in plan.steps.indices where plan.steps[index].action == "notify" { plan.steps[index].countsUnknownReason = reason }
             for index in plan.recovery.indices where plan.recovery[index].action == "notify" { plan.recovery[index].countsUnknownReason = reason }
-        }
-        let lower = contacts.lowercased()
-        if lower.hasSuffix(".db") || lower.hasSuffix(".sqlite") || lower.hasSuffix(".sqlite3") {
-            markUnknown("contacts in an SQLite database are not counted by plan")
-            return
         }
         guard FileManager.default.fileExists(atPath: path) else {
             markUnknown("contacts file '\(contacts)' not found here; counts unknown")
@@ -88,11 +83,11 @@ extension Planner {
             let planned = plan.recovery[index]
             jobs.append(.init(step: step, moment: planned.start ?? plan.start.addingTimeInterval(planned.offset), facts: base.at(offset: nil, active: false)))
         }
-        switch DeliveryCounter(playbook: playbook, contactsPath: path).count(jobs) {
+        switch DeliveryCounter(playbook: playbook, contactsPath: path, opener: opener).count(jobs) {
         case .failure(let error):
             markUnknown(error.description)
         case .success(let outcome):
-            plan.audience = AudienceSummary(path: contacts, contacts: outcome.contacts, skippedRows: outcome.skippedRows)
+            plan.audience = AudienceSummary(path: contacts, contacts: outcome.contacts, skippedRows: outcome.skippedRows, skipped: outcome.skipped)
             for index in plan.steps.indices { plan.steps[index].deliveries = outcome.counts[plan.steps[index].id] }
             for index in plan.recovery.indices { plan.recovery[index].deliveries = outcome.counts[plan.recovery[index].id] }
         }

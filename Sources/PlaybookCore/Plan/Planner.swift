@@ -13,8 +13,12 @@ public enum Planner {
         public var includeContacts: Bool
         /// When the incident resolves, if known (scenario tests).
         public var resolvedAt: Date?
+        /// How contacts are read (CSV here; the CLI adds SQLite).
+        public var contactsOpener: ContactsOpener
 
-        public init(triggerID: String? = nil, start: Date, assignments: [(path: [String], value: Value)] = [], includeContacts: Bool = true, resolvedAt: Date? = nil) {
+        public init(triggerID: String? = nil, start: Date, assignments: [(path: [String], value: Value)] = [], includeContacts: Bool = true, resolvedAt: Date? = nil,
+                    contactsOpener: ContactsOpener = .csv) {
+            self.contactsOpener = contactsOpener
             self.triggerID = triggerID
             self.start = start
             self.assignments = assignments
@@ -85,7 +89,7 @@ public enum Planner {
         }
         for index in plan.steps.indices { plan.steps[index].summary = summary(of: playbook.steps[index], in: playbook) }
         for index in plan.recovery.indices { plan.recovery[index].summary = summary(of: playbook.recovery[index], in: playbook) }
-        if request.includeContacts { countDeliveries(playbook, &plan, base: base) }
+        if request.includeContacts { countDeliveries(playbook, &plan, base: base, opener: request.contactsOpener) }
         return plan
     }
 

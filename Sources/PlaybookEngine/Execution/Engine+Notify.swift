@@ -28,9 +28,9 @@ extension Engine {
             return .failed(error.description)
         }
         let path = contactsName.hasPrefix("/") ? contactsName : (playbook.directory as NSString).appendingPathComponent(contactsName)
-        var contacts: ContactsFile
+        var contacts: any ContactReader
         do {
-            contacts = try ContactsFile(path: path)
+            contacts = try contactsOpener.open(path)
         } catch {
             return .failed(error.description)
         }

@@ -16,6 +16,8 @@ public struct Engine: Sendable {
     public var stop: StopSignal
     /// Per-channel limits, shared by every step of the run.
     let gates = GateRegistry()
+    /// How contacts are read: CSV files and SQLite databases.
+    public var contactsOpener: ContactsOpener = .standard
 
     public init(journal: Journal, channels: any ChannelRegistry, clock: any EngineClock = SystemClock(), progress: any ProgressReporter = SilentProgress(),
                 redactor: SecretRedactor = SecretRedactor(secrets: []), stop: StopSignal = StopSignal()) {

@@ -11,9 +11,12 @@ final class SQLiteDatabase {
         var description: String
     }
 
-    init(path: String) throws(Failure) {
+    convenience init(path: String) throws(Failure) {
+        try self.init(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
+    }
+
+    init(path: String, flags: Int32) throws(Failure) {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "error \(status)"
@@ -29,6 +32,7 @@ final class SQLiteDatabase {
     }
 
     private var errorMessage: String { String(cString: sqlite_nio_sqlite3_errmsg(handle)) }
+    var handleForCursor: OpaquePointer? { handle }
 
     func execute(_ sql: String) throws(Failure) {
         var error: UnsafeMutablePointer<CChar>?
@@ -143,5 +147,41 @@ final class SQLiteDatabase {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+}
+
+extension SQLiteDatabase {
+    /// Opens a database read-only (a contacts table written by another tool).
+    convenience init(readOnly path: String) throws(Failure) {
+        try self.init(path: path, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX)
+    }
+
+    /// A query stepped one row at a time, so a large table is never held in memory.
+    final class Cursor {
+        private let statement: OpaquePointer
+        let columns: [String]
+
+        fileprivate init(statement: OpaquePointer) {
+            self.statement = statement
+            columns = (0..<sqlite_nio_sqlite3_column_count(statement)).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+        }
+
+        deinit { sqlite_nio_sqlite3_finalize(statement) }
+
+        /// The next row as text (NULL as ""), or nil at the end.
+        func next() -> [String]? {
+            guard sqlite_nio_sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            return (0..<Int32(columns.count)).map { column in
+                sqlite_nio_sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
+            }
+        }
+    }
+
+    func cursor(_ sql: String) throws(Failure) -> Cursor {
+        var statement: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v2(handleForCursor, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw Failure(description: String(cString: sqlite_nio_sqlite3_errmsg(handleForCursor)))
+        }
+        return Cursor(statement: statement)
     }
 }
