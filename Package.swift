@@ -78,6 +78,13 @@ let package = Package(
             path: "bench/plan",
             swiftSettings: strict
         ),
+        /// Segments and renders 1,000,000 generated contacts, beside the time to read the CSV.
+        .executableTarget(
+            name: "bench-audience",
+            dependencies: ["PlaybookCore"],
+            path: "bench/audience",
+            swiftSettings: strict
+        ),
         /// Notifies 100,000 contacts through a webhook channel into a loopback sink, beside the
         /// sink's own maximum rate with a plain client.
         .executableTarget(

@@ -73,7 +73,7 @@ public struct MessageRenderer: Sendable {
         return (nil, base)
     }
 
-    public func render(_ context: [String: Any], locale: String = "") -> Rendered {
+    public func render(_ context: Any, locale: String = "") -> Rendered {
         let (variant, fallback) = parts(for: locale)
         func pick(_ part: KeyPath<Parts, MustacheTemplate?>) -> MustacheTemplate? { variant?[keyPath: part] ?? fallback[keyPath: part] }
         return Rendered(
@@ -84,20 +84,15 @@ public struct MessageRenderer: Sendable {
     }
 
     /// The Mustache context of a message.
-    public static func context(contact: Contact?, facts: Facts) -> [String: Any] {
+    public static func context(contact: Contact?, facts: Facts) -> Any {
         adding(contact, to: baseContext(facts: facts))
     }
 
-    /// The context with a contact added: the per-delivery part, cheap, over a base computed once per step.
-    public static func adding(_ contact: Contact?, to base: [String: Any]) -> [String: Any] {
+    /// The context with a contact added: the per-delivery part, cheap, over a base computed once
+    /// per step. The contact is looked up by name on demand (no dictionary built per delivery).
+    public static func adding(_ contact: Contact?, to base: [String: Any]) -> Any {
         guard let contact else { return base }
-        var context = base
-        context["contact"] = [
-            "id": contact.id, "name": contact.name, "email": contact.email, "phone": contact.phone, "tags": contact.tags,
-            "timezone": contact.timezone, "locale": contact.locale,
-            "consent": ["email": contact.consentEmail, "sms": contact.consentSMS], "fields": contact.fields,
-        ] as [String: Any]
-        return context
+        return MessageContext(base: base, contact: ContactContext(contact: contact))
     }
 
     /// The part of the context that is the same for every contact of a step: trigger, incident,
@@ -133,6 +128,36 @@ public struct MessageRenderer: Sendable {
         case .list(let items): return items.map(plain)
         case .object(let members): return members.mapValues(plain)
         case .unknown: return ""
+        }
+    }
+}
+
+/// The root of a message's Mustache context: the step's base values plus the contact.
+struct MessageContext: MustacheParent {
+    let base: [String: Any]
+    let contact: ContactContext
+
+    func child(named name: String) -> Any? {
+        name == "contact" ? contact : base[name]
+    }
+}
+
+/// `contact.*` for templates, answered from the contact without copying it into dictionaries.
+struct ContactContext: MustacheParent {
+    let contact: Contact
+
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": return contact.id
+        case "name": return contact.name
+        case "email": return contact.email
+        case "phone": return contact.phone
+        case "tags": return contact.tags
+        case "timezone": return contact.timezone
+        case "locale": return contact.locale
+        case "consent": return ["email": contact.consentEmail, "sms": contact.consentSMS]
+        case "fields": return contact.fields
+        default: return nil
         }
     }
 }

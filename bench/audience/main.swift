@@ -1,0 +1,158 @@
+import Foundation
+import PlaybookCore
+
+// Audience benchmark (issue: audience). For 100,000 and 1,000,000 generated contacts, in fresh
+// processes (so each peak memory is its own): the time to merely read the CSV, then read +
+// evaluate three segments + route + render the message (Mustache, per contact locale) for every
+// member. Targets: at least 200,000 contacts/s, and peak memory at 1,000,000 no more than 1.2x
+// that at 100,000.
+//
+//   swift run -c release bench-audience
+
+func peakMemoryMB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return (Double(line.split(separator: " ").compactMap { Double($0) }.first ?? 0)) / 1024
+}
+
+func seconds(_ d: Swift.Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func generate(_ path: String, count: Int) throws {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    let zones = ["Europe/Rome", "Europe/London", "America/New_York", "Asia/Tokyo", ""]
+    var chunk = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale,city\n"
+    for i in 0..<count {
+        let tags = i % 3 == 0 ? "vip;newsletter" : (i % 3 == 1 ? "newsletter" : "fan")
+        chunk += "c\(i),Person \(i),p\(i)@example.com,+39333\(String(format: "%07d", i % 10_000_000)),\(tags),\(i % 7 != 0),\(i % 2 == 0),\(zones[i % 5]),\(i % 2 == 0 ? "it" : "en"),City \(i % 100)\n"
+        if chunk.utf8.count > 1 << 20 {
+            try handle.write(contentsOf: Data(chunk.utf8))
+            chunk = ""
+        }
+    }
+    try handle.write(contentsOf: Data(chunk.utf8))
+}
+
+func measure(_ path: String) throws {
+    let yaml = """
+        version: 1
+        playbook: bench-audience
+        timezone: Europe/Rome
+        triggers: [{ id: t, platform_down: { platforms: [facebook, instagram] } }]
+        channels:
+          sms: { type: twilio, account_sid: AC1, auth_token: "${env.T}", from: "+390000000000" }
+          mail: { type: smtp, host: smtp.example.com, from: "Shop <shop@example.com>" }
+        audience:
+          contacts: \(path)
+          segments:
+            vip: "'vip' in contact.tags and contact.consent.email"
+            rome: "contact.timezone == 'Europe/Rome' or contact.fields.city == 'City 7'"
+            news: "'newsletter' in contact.tags and not ('vip' in contact.tags)"
+        settings: { quiet_hours: "21:00-08:00" }
+        templates:
+          hello:
+            subject: "{{ trigger.platform_names }} is down"
+            text: "Hi {{ contact.name }}, we are open at {{ vars.url }}. {{# contact.tags }}#{{ . }} {{/ contact.tags }}"
+            locales: { it: { text: "Ciao {{ contact.name }}, siamo aperti: {{ vars.url }}" } }
+        vars: { url: "https://shop.example.com" }
+        steps:
+          - { id: s1, notify: { segment: vip, via: [mail], template: hello } }
+          - { id: s2, notify: { segment: rome, via: [sms, mail], template: hello } }
+          - { id: s3, notify: { segment: news, via: [mail], template: hello } }
+        """
+    let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "/tmp/bench-audience.yaml")
+    guard let playbook = result.playbook, result.isValid else {
+        print("invalid: \(result.diagnostics.prefix(3).map(\.message))")
+        exit(1)
+    }
+    let clock = ContinuousClock()
+    var contacts = 0
+    let read = try clock.measure {
+        var file = try ContactsFile(path: path)
+        while file.next() != nil { contacts += 1 }
+        file.close()
+    }
+    let afterRead = peakMemoryMB()
+
+    let facts = Facts(trigger: ["platforms": .list([.text("facebook"), .text("instagram")])], triggerID: "t", triggerKind: "platform_down",
+                      triggerTypes: Planner.scope(of: playbook).triggerFields, incidentID: "bench", startedAt: Date(), elapsed: 0, now: Date(),
+                      active: true, timezone: TimeZone(identifier: "Europe/Rome")!, vars: playbook.vars)
+    let renderer = try MessageRenderer(content: .template(Located("hello", at: playbook.location)), in: playbook)
+    let base = MessageRenderer.baseContext(facts: facts)
+    let steps = playbook.steps.map { step -> (PlaybookCore.Expression, DeliveryRouting) in
+        guard case .notify(let segment, let via, _, let mode) = step.action else { fatalError() }
+        let channels = via.map { ref in (id: ref.value, type: playbook.channel(ref.value)!.type) }
+        return (playbook.audience!.segment(segment.value)!.condition.expression!,
+                DeliveryRouting(via: channels, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: facts.timezone))
+    }
+    var rendered = 0
+    var bytes = 0
+    var caches = Array(repeating: DeliveryRouting.QuietHoursCache(), count: steps.count)
+    let moment = Date()
+    var routed = 0
+    let segmenting = try clock.measure {
+        var file = try ContactsFile(path: path)
+        while let contact = file.next() {
+            for (index, (expression, routing)) in steps.enumerated() {
+                guard Evaluator(resolve: { facts.resolve($0, contact: contact) }).evaluate(expression) == .bool(true) else { continue }
+                routed += routing.routes(for: contact, at: moment, cache: &caches[index]).count
+            }
+        }
+        file.close()
+    }
+    let full = try clock.measure {
+        var file = try ContactsFile(path: path)
+        while let contact = file.next() {
+            for (index, (expression, routing)) in steps.enumerated() {
+                guard Evaluator(resolve: { facts.resolve($0, contact: contact) }).evaluate(expression) == .bool(true) else { continue }
+                for _ in routing.routes(for: contact, at: moment, cache: &caches[index]) {
+                    let message = renderer.render(MessageRenderer.adding(contact, to: base), locale: contact.locale)
+                    bytes += message.text.utf8.count
+                    rendered += 1
+                }
+            }
+        }
+        file.close()
+    }
+    let rate = Double(contacts) / seconds(full)
+    print(String(format: "%d %.3f %.3f %.0f %d %d %.1f %.1f %.3f", contacts, seconds(read), seconds(full), rate, rendered, bytes, afterRead, peakMemoryMB(), seconds(segmenting)))
+}
+
+let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "measure" {
+    try measure(arguments[2])
+    exit(0)
+}
+#if DEBUG
+let configuration = "debug (use -c release for figures)"
+#else
+let configuration = "release"
+#endif
+let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+print("bench-audience: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration)")
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-audience-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+var peaks: [Int: Double] = [:]
+for count in [100_000, 1_000_000] {
+    let path = "\(directory)/contacts-\(count).csv"
+    try generate(path, count: count)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["measure", path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let f = output.split(whereSeparator: \.isWhitespace)
+    guard f.count == 9 else {
+        print("measure failed: \(output)")
+        exit(1)
+    }
+    peaks[count] = Double(f[7]) ?? 0
+    print("\(count) contacts: read CSV alone \(f[1]) s; read + 3 segments + routing \(f[8]) s; read + 3 segments + routing + render \(f[2]) s = \(f[3]) contacts/s (target >= 200000); \(f[4]) messages rendered; peak \(f[7]) MB (after the read alone \(f[6]) MB)")
+}
+print(String(format: "peak memory 1,000,000 / 100,000: %.2fx (target <= 1.2x)", (peaks[1_000_000] ?? 0) / (peaks[100_000] ?? 1)))
