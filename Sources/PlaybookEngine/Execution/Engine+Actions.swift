@@ -208,7 +208,7 @@ extension Engine {
         }
     }
 
-    static func renderLeaves(_ value: JSONValue, context: [String: Any]) -> JSONValue {
+    static func renderLeaves(_ value: JSONValue, context: Any) -> JSONValue {
         switch value {
         case .string(let text):
             guard text.contains("{{"), let renderer = try? MessageRenderer(subject: nil, text: text, html: nil) else { return value }
