@@ -60,6 +60,15 @@ public struct DeliveryRouting: Sendable {
 
     public func routes(for contact: Contact, at moment: Date, cache: inout QuietHoursCache) -> [Route] {
         var routes: [Route] = []
+        forEachRoute(for: contact, at: moment, cache: &cache) { routes.append($0) }
+        return routes
+    }
+
+    /// Calls `body` with each route of a contact, without collecting them (the planner's hot loop);
+    /// returns how many there were.
+    @discardableResult
+    public func forEachRoute(for contact: Contact, at moment: Date, cache: inout QuietHoursCache, _ body: (Route) -> Void) -> Int {
+        var count = 0
         for (index, (id, type)) in via.enumerated() {
             guard let address = Self.address(of: contact, for: type) else { continue }
             var route = Route(index: index, channel: id, type: type, address: address, deferredUntil: nil)
@@ -77,10 +86,11 @@ public struct DeliveryRouting: Sendable {
                     route.deferredUntil = end
                 }
             }
-            routes.append(route)
+            body(route)
+            count += 1
             if mode == .first { break }
         }
-        return routes
+        return count
     }
 
     /// When `moment` falls inside the window in `zone`, the moment the window ends; else nil.

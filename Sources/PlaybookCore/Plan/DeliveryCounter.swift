@@ -55,6 +55,8 @@ struct DeliveryCounter {
         // keyed by name; addresses deduplicated by their 64-bit hash (a plan only counts them).
         var counts = Array(repeating: DeliveryCounts(), count: prepared.count)
         var seen = prepared.map { Array(repeating: Set<Int>(), count: $0.routing.via.count) }
+        var byIndex = prepared.map { Array(repeating: 0, count: $0.routing.via.count) }
+        var deferredByIndex = byIndex
         var quietCaches = Array(repeating: DeliveryRouting.QuietHoursCache(), count: prepared.count)
         let segmentNames = Array(Set(prepared.map(\.segment))).sorted()
         let segmentIndex = prepared.map { job in segmentNames.firstIndex(of: job.segment)! }
@@ -74,18 +76,27 @@ struct DeliveryCounter {
                     if job.contactOnly { membership[segment] = member ? 2 : 1 }
                 }
                 guard member else { continue }
-                let routes = job.routing.routes(for: contact, at: job.moment, cache: &quietCaches[jobIndex])
-                if routes.isEmpty {
-                    counts[jobIndex].unreachable += 1
-                    continue
-                }
-                for route in routes {
+                let routed = job.routing.forEachRoute(for: contact, at: job.moment, cache: &quietCaches[jobIndex]) { route in
                     guard seen[jobIndex][route.index].insert(route.address.hashValue).inserted else {
                         counts[jobIndex].duplicates += 1
-                        continue
+                        return
                     }
-                    counts[jobIndex].record(route)
+                    counts[jobIndex].total += 1
+                    byIndex[jobIndex][route.index] += 1
+                    if let until = route.deferredUntil {
+                        counts[jobIndex].deferred += 1
+                        deferredByIndex[jobIndex][route.index] += 1
+                        counts[jobIndex].earliestDeferredUntil = min(counts[jobIndex].earliestDeferredUntil ?? until, until)
+                        counts[jobIndex].latestDeferredUntil = max(counts[jobIndex].latestDeferredUntil ?? until, until)
+                    }
                 }
+                if routed == 0 { counts[jobIndex].unreachable += 1 }
+            }
+        }
+        for (jobIndex, job) in prepared.enumerated() {
+            for (channelIndex, channel) in job.routing.via.enumerated() {
+                if byIndex[jobIndex][channelIndex] > 0 { counts[jobIndex].byChannel[channel.id, default: 0] += byIndex[jobIndex][channelIndex] }
+                if deferredByIndex[jobIndex][channelIndex] > 0 { counts[jobIndex].deferredByChannel[channel.id, default: 0] += deferredByIndex[jobIndex][channelIndex] }
             }
         }
         let byStep = Dictionary(zip(prepared.map(\.id), counts), uniquingKeysWith: { a, _ in a })
