@@ -69,22 +69,8 @@ struct RunCommand: AsyncParsableCommand {
             let what = unfinished.map { "Resume incident \($0.id)" } ?? "Run \(playbook.name.value) now, for real"
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
-        let environment = ProcessInfo.processInfo.environment
-        let stop = StopSignal()
-        let signals = SignalHandling.install(stop)
-        defer { signals.cancel() }
-        let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
-        let outcome: Engine.Outcome
-        do {
-            outcome = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
-                let engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
-                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
-                return try await engine.run(playbook, Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments))
-            }
-        } catch let problem as Engine.Problem {
-            throw UsageError(problem.description)
-        }
-        try RunSummary.finish(outcome)
+        let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
+        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat) { try await $0.run(playbook, runRequest) })
     }
 }
 
@@ -105,22 +91,27 @@ struct RecoverCommand: AsyncParsableCommand {
     func run() async throws {
         let (playbook, _) = try LoadedPlaybook.load(file)
         let journal = try stateOptions.openJournal(besides: file)
+        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat) { try await $0.recover(playbook) })
+    }
+}
+
+/// An engine over the real channels, with progress output and SIGINT/SIGTERM handling, for the
+/// time of one command.
+enum LiveEngine {
+    static func with<T: Sendable>(_ playbook: Playbook, journal: Journal, logFormat: LogFormat, _ body: (Engine) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let stop = StopSignal()
         let signals = SignalHandling.install(stop)
         defer { signals.cancel() }
         let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
-        let outcome: Engine.Outcome
         do {
-            outcome = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
-                let engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
-                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
-                return try await engine.recover(playbook)
+            return try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
+                try await body(Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
+                                      redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop))
             }
         } catch let problem as Engine.Problem {
             throw UsageError(problem.description)
         }
-        try RunSummary.finish(outcome)
     }
 }
 

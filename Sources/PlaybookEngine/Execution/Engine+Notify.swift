@@ -71,17 +71,22 @@ extension Engine {
                             continue
                         }
                         if stop.isRequested { return }
-                        let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
-                        try await gate.acquire()
-                        group.addTask {
-                            await fanOut.deliver(delivery)
-                            await gate.release()
-                        }
-                        outstanding += 1
-                        while outstanding >= 512 {
-                            try await group.next()
-                            outstanding -= 1
-                        }
+                        try await send(delivery)
+                    }
+                }
+                /// Starts one delivery when its channel's gate admits it; reaps finished ones so the
+                /// group holds at most 512 at a time.
+                func send(_ delivery: PendingDelivery) async throws {
+                    let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
+                    try await gate.acquire()
+                    group.addTask {
+                        await fanOut.deliver(delivery)
+                        await gate.release()
+                    }
+                    outstanding += 1
+                    while outstanding >= 512 {
+                        try await group.next()
+                        outstanding -= 1
                     }
                 }
                 while let contact = contacts.next() {
@@ -111,17 +116,7 @@ extension Engine {
                 deferred.sort { ($0.deferredUntil ?? now) < ($1.deferredUntil ?? now) }
                 for delivery in deferred {
                     guard await stop.sleep(until: delivery.deferredUntil ?? now, clock: clock) else { break }
-                    let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
-                    try await gate.acquire()
-                    group.addTask {
-                        await fanOut.deliver(delivery)
-                        await gate.release()
-                    }
-                    outstanding += 1
-                    while outstanding >= 512 {
-                        try await group.next()
-                        outstanding -= 1
-                    }
+                    try await send(delivery)
                 }
                 try await group.waitForAll()
             }
