@@ -27,8 +27,8 @@ public struct Rate: Sendable, Equatable {
 
     public static func parse(_ text: String) -> Rate? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let count = Int(parts[0].trimmingCharacters(in: .whitespaces)), count > 0 else { return nil }
-        switch parts[1].trimmingCharacters(in: .whitespaces) {
+        guard parts.count == 2, let count = Int(parts[0].trimmingBlanks()), count > 0 else { return nil }
+        switch parts[1].trimmingBlanks() {
         case "s": return Rate(count: count, period: 1)
         case "m": return Rate(count: count, period: 60)
         default: return nil
@@ -52,8 +52,8 @@ public struct TimeWindow: Sendable, Equatable {
 
     public static func parse(_ text: String) -> TimeWindow? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = parseTimeOfDay(String(parts[0]).trimmingCharacters(in: .whitespaces)),
-            let end = parseTimeOfDay(String(parts[1]).trimmingCharacters(in: .whitespaces)), start != end
+        guard parts.count == 2, let start = parseTimeOfDay(parts[0].trimmingBlanks()),
+            let end = parseTimeOfDay(parts[1].trimmingBlanks()), start != end
         else { return nil }
         return TimeWindow(start: start, end: end)
     }

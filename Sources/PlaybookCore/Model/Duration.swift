@@ -11,7 +11,7 @@ public enum Duration {
         var lastUnit = -1
         var sawUnit = false
         for c in text {
-            if c.isASCII, c.isNumber || c == "." {
+            if ("0"..."9").contains(c) || c == "." {
                 digits.append(c)
                 continue
             }

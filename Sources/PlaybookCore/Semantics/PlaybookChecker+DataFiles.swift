@@ -65,7 +65,7 @@ extension PlaybookChecker {
             sink.error("\(what) is empty or not UTF-8 text; it needs a header row", at: path.location)
             return nil
         }
-        let header = CSVHeader.split(line.trimmingCharacters(in: .whitespacesAndNewlines))
+        let header = CSVHeader.split(line.trimmingBlanks(newlines: true))
         let missing = required.filter { !header.contains($0) }
         if !missing.isEmpty {
             sink.error("\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header (found: \(header.joined(separator: ",")))", at: path.location)
@@ -88,13 +88,13 @@ enum CSVHeader {
             } else if c == "\"" {
                 quoted = true
             } else if c == "," {
-                fields.append(current.trimmingCharacters(in: .whitespaces))
+                fields.append(current.trimmingBlanks())
                 current = ""
             } else {
                 current.append(c)
             }
         }
-        fields.append(current.trimmingCharacters(in: .whitespaces))
+        fields.append(current.trimmingBlanks())
         return fields
     }
 }

@@ -120,36 +120,54 @@ struct TemplateChecker {
 
     /// The variable and section names of a template, section closes included, with their positions (1-based).
     static func tags(in text: String) -> [Tag] {
-        var tags: [Tag] = []
-        var sectionDepth = 0
-        var line = 1
-        var column = 1
-        let scalars = Array(text.unicodeScalars)
-        var i = 0
-        while i < scalars.count {
-            if scalars[i] == "{", i + 1 < scalars.count, scalars[i + 1] == "{" {
+        // Scans UTF-8 bytes (the delimiters are ASCII); columns count Unicode scalars, as libyaml's do.
+        var text = text
+        return text.withUTF8 { bytes in
+            var tags: [Tag] = []
+            var sectionDepth = 0
+            var line = 1
+            var column = 1
+            let n = bytes.count
+            let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+            func advance(over range: Range<Int>) {
+                for k in range {
+                    if bytes[k] == UInt8(ascii: "\n") {
+                        line += 1
+                        column = 1
+                    } else if bytes[k] & 0xC0 != 0x80 {
+                        column += 1
+                    }
+                }
+            }
+            var i = 0
+            while i < n {
+                guard bytes[i] == open, i + 1 < n, bytes[i + 1] == open else {
+                    advance(over: i..<(i + 1))
+                    i += 1
+                    continue
+                }
                 let startLine = line, startColumn = column
                 var j = i + 2
-                var inner = ""
-                while j + 1 < scalars.count, !(scalars[j] == "}" && scalars[j + 1] == "}") {
-                    inner.unicodeScalars.append(scalars[j])
-                    j += 1
+                while j + 1 < n, !(bytes[j] == close && bytes[j + 1] == close) { j += 1 }
+                var innerEnd = j
+                if j + 1 >= n {
+                    // Unclosed: the text runs to the end, less its last character.
+                    while innerEnd > i + 2, bytes[innerEnd] & 0xC0 == 0x80 { innerEnd -= 1 }
                 }
-                for k in i..<min(j + 2, scalars.count) {
-                    if scalars[k] == "\n" { line += 1; column = 1 } else { column += 1 }
-                }
+                let inner = String(decoding: UnsafeBufferPointer(rebasing: bytes[min(i + 2, innerEnd)..<max(i + 2, innerEnd)]), as: UTF8.self)
+                advance(over: i..<min(j + 2, n))
                 i = j + 2
-                var body = inner.trimmingCharacters(in: .whitespaces)
+                var body = inner.trimmingBlanks()
                 var nameColumn = startColumn + 2 + inner.prefix { $0 == " " || $0 == "\t" }.count
                 let sigil = body.first
                 if let sigil, "#^/!>&{$<=".contains(sigil) {
                     let rest = body.dropFirst()
                     nameColumn += 1 + rest.prefix { $0 == " " || $0 == "\t" }.count
-                    body = String(rest).trimmingCharacters(in: .whitespaces)
+                    body = rest.trimmingBlanks()
                 }
-                if body.hasSuffix("}") { body = String(body.dropLast()).trimmingCharacters(in: .whitespaces) }
+                if body.hasSuffix("}") { body = body.dropLast().trimmingBlanks() }
                 if let open = body.lastIndex(of: "("), let close = body.firstIndex(of: ")"), open < close {
-                    body = String(body[body.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
+                    body = body[body.index(after: open)..<close].trimmingBlanks()
                 }
                 switch sigil {
                 case "!", ">", "=", "<", "$": continue
@@ -164,14 +182,11 @@ struct TemplateChecker {
                     tags.append(Tag(name: body, line: startLine, column: nameColumn, relative: sectionDepth > 0, opensSection: opens))
                 }
                 if opens { sectionDepth += 1 }
-                continue
             }
-            if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
-            i += 1
+            return tags
         }
-        return tags
     }
 
     /// Whether a text holds any Mustache tag, i.e. is not static.
-    static func isStatic(_ text: String) -> Bool { !text.contains("{{") }
+    static func isStatic(_ text: String) -> Bool { !text.containsBytes("{{") }
 }

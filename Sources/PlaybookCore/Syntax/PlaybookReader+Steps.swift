@@ -92,7 +92,7 @@ extension PlaybookReader {
             reader.checkKeys(Self.actionKeys[name]!, required: ["to"])
             guard let to = reader.textList("to"), let content = readContent(reader, context, inlineKey: "text") else { return nil }
             let link = reader.text("link")
-            if let link, !link.value.contains("{{"), !Units.isHTTPURL(link.value) {
+            if let link, !link.value.containsBytes("{{"), !Units.isHTTPURL(link.value) {
                 sink.error("'link' in \(context) must be an http(s) URL, found '\(link.value)'", at: link.location)
             }
             let mode = reader.choice("mode", ["all", "first"]).flatMap { DeliveryMode(rawValue: $0.value) } ?? .all

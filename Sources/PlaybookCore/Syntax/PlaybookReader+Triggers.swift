@@ -120,7 +120,7 @@ extension PlaybookReader {
     }
 
     static func statusRange(_ text: String) -> ClosedRange<Int>? {
-        let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: "-").map { Int($0.trimmingBlanks()) }
         if parts.count == 1, let single = parts[0], (100...599).contains(single) { return single...single }
         guard parts.count == 2, let low = parts[0], let high = parts[1], 100 <= low, low <= high, high <= 599 else { return nil }
         return low...high

@@ -7,7 +7,7 @@ enum Units {
             sink.error("\(what) must be a duration such as '30s', '5m' or '1h30m', found \(node.kindDescription)", at: node.location)
             return nil
         }
-        var body = text.trimmingCharacters(in: .whitespaces)
+        var body = text.trimmingBlanks()
         if allowPlus, body.hasPrefix("+") { body.removeFirst() }
         if let seconds = Duration.parseSeconds(body) { return seconds }
         if body.hasPrefix("-"), Duration.parseSeconds(String(body.dropFirst())) != nil {
@@ -57,7 +57,7 @@ enum Units {
             sink.error("\(what) must be a percentage such as '40%', found \(node.kindDescription)", at: node.location)
             return nil
         }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks()
         guard trimmed.hasSuffix("%"), let value = Double(trimmed.dropLast()) else {
             if let n = Double(trimmed) {
                 sink.error("\(what) must be a percentage; write '\(Value.number(n <= 1 && n > 0 ? n * 100 : n).displayText)%'", at: node.location)

@@ -124,28 +124,68 @@ public struct YAMLDocumentLoader: Sendable {
     /// scalar for one, so lines and columns stay exact) and swapped back in every scalar.
     /// Returns nil when the text has no such reference (or already holds those characters).
     static func protectEnvironmentReferences(_ text: String) -> String? {
-        guard text.contains("${env."), !text.unicodeScalars.contains(where: { $0 == openBrace || $0 == closeBrace }) else { return nil }
-        var scalars = Array(text.unicodeScalars)
-        var i = 0
-        var changed = false
-        while i + 6 < scalars.count {
-            if scalars[i] == "$", scalars[i + 1] == "{", String(String.UnicodeScalarView(scalars[(i + 2)..<(i + 6)])) == "env." {
-                var j = i + 6
-                while j < scalars.count, scalars[j] == "_" || (scalars[j].isASCII && (scalars[j].properties.isAlphabetic || ("0"..."9").contains(scalars[j]))) { j += 1 }
-                if j < scalars.count, scalars[j] == "}", j > i + 6 {
-                    scalars[i + 1] = openBrace
-                    scalars[j] = closeBrace
-                    changed = true
-                    i = j
+        // Works on UTF-8 bytes: every byte that matters is ASCII, and a private-use character
+        // (3 bytes) is still one character to libyaml, whose marks count characters.
+        var found: [UInt8]?
+        var copied = 0
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            let n = bytes.count
+            var i = 0
+            while i + 6 < n {
+                guard bytes[i] == UInt8(ascii: "$"), bytes[i + 1] == UInt8(ascii: "{"), bytes[i + 2] == UInt8(ascii: "e"),
+                    bytes[i + 3] == UInt8(ascii: "n"), bytes[i + 4] == UInt8(ascii: "v"), bytes[i + 5] == UInt8(ascii: ".")
+                else {
+                    i += 1
+                    continue
                 }
+                var j = i + 6
+                while j < n, isNameByte(bytes[j]) { j += 1 }
+                guard j < n, bytes[j] == UInt8(ascii: "}"), j > i + 6 else {
+                    i += 1
+                    continue
+                }
+                if found == nil {
+                    if containsPrivateUseBraces(bytes) { return }
+                    found = []
+                    found!.reserveCapacity(n + 64)
+                }
+                found!.append(contentsOf: bytes[copied...i])
+                found!.append(contentsOf: openBraceUTF8)
+                found!.append(contentsOf: bytes[(i + 2)..<j])
+                found!.append(contentsOf: closeBraceUTF8)
+                copied = j + 1
+                i = j + 1
             }
+            if found != nil { found!.append(contentsOf: bytes[copied..<n]) }
+        } ?? {
+            var copy = text
+            copy.makeContiguousUTF8()
+            found = protectEnvironmentReferences(copy).map { Array($0.utf8) }
+        }()
+        return found.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private static let openBraceUTF8: [UInt8] = Array(String(Character(openBrace)).utf8)
+    private static let closeBraceUTF8: [UInt8] = Array(String(Character(closeBrace)).utf8)
+
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
+    }
+
+    /// Whether the text already holds U+E000 or U+E001 (then it is left alone: they could not be told apart).
+    private static func containsPrivateUseBraces(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i + 2 < bytes.count {
+            if bytes[i] == 0xEE, bytes[i + 1] == 0x80, bytes[i + 2] == 0x80 || bytes[i + 2] == 0x81 { return true }
             i += 1
         }
-        return changed ? String(String.UnicodeScalarView(scalars)) : nil
+        return false
     }
 
     static func restoreBraces(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0 == openBrace || $0 == closeBrace }) else { return text }
+        // Both private-use characters start with the byte 0xEE; most scalars have none.
+        guard text.utf8.contains(0xEE), text.unicodeScalars.contains(where: { $0 == openBrace || $0 == closeBrace }) else { return text }
         return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == openBrace ? "{" : ($0 == closeBrace ? "}" : $0) }))
     }
 
@@ -227,6 +267,7 @@ public struct YAMLDocumentLoader: Sendable {
             let keyText = budget.restoresBraces ? Self.restoreBraces(keyScalar.string) : keyScalar.string
             own.append(YAMLEntry(key: Located(keyText, at: keyAt), value: try convert(value, path: path, depth: depth + 1, budget: &budget)))
         }
+        if merged.isEmpty { return own }
         let ownKeys = Set(own.map(\.key.value))
         return own + merged.filter { !ownKeys.contains($0.key.value) }
     }

@@ -61,7 +61,7 @@ extension YAMLNode {
 
     /// The columns between the mark and the text, when the text sits on the mark's line unchanged.
     private var textColumnShift: Int? {
-        guard case .scalar(let text, let style) = kind, isTextMappable, textLayout == nil, !text.contains("\n") else { return nil }
+        guard case .scalar(let text, let style) = kind, isTextMappable, textLayout == nil, !text.containsBytes("\n") else { return nil }
         return style.textColumnOffset
     }
 
