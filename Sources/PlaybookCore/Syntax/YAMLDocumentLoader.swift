@@ -22,6 +22,11 @@ public struct YAMLDocumentLoader: Sendable {
     }
 
     public func load(bytes: [UInt8], path: String) -> Outcome {
+        load(bytes: bytes, path: path, plainFastPath: true)
+    }
+
+    /// `plainFastPath: false` forces the Yams path, for tests comparing the two.
+    func load(bytes: [UInt8], path: String, plainFastPath: Bool) -> Outcome {
         let start = SourceLocation(file: path, line: 1, column: 1)
         guard bytes.count <= Self.maximumBytes else {
             return .failure(.error("file is over 1 MiB (the limit is \(Self.maximumBytes) bytes); a playbook should be far smaller", at: start), nil)
@@ -45,6 +50,9 @@ public struct YAMLDocumentLoader: Sendable {
                 case .expansion(let line, let column):
                     return .failure(.error(Self.expansionMessage, at: SourceLocation(file: path, line: line, column: column)), source)
                 }
+            }
+            if plainFastPath, let tree = Self.loadPlainDocument(parsedText, path: path, restoresBraces: protected != nil) {
+                return .document(tree, source)
             }
             let parser = try Parser(yaml: parsedText, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let root = try parser.nextRoot() else {
@@ -90,23 +98,27 @@ public struct YAMLDocumentLoader: Sendable {
         return lines
     }
 
-    /// Records where a scalar's characters were written when its style's fixed shift does not say.
     private func layOut(_ node: inout YAMLNode, raw: String, budget: Budget) {
+        Self.layOut(&node, raw: raw, lines: budget.lines)
+    }
+
+    /// Records where a scalar's characters were written when its style's fixed shift does not say.
+    static func layOut(_ node: inout YAMLNode, raw: String, lines: [[Unicode.Scalar]]) {
         guard case .scalar(_, let style) = node.kind else { return }
         let text = Array(raw.unicodeScalars)
         let row = node.location.line - 1
-        guard row >= 0, row < budget.lines.count else {
+        guard row >= 0, row < lines.count else {
             node.isTextMappable = false
             return
         }
         if let shift = style.textColumnOffset, !text.contains("\n") {
             let start = node.location.column - 1 + shift
-            let line = budget.lines[row]
+            let line = lines[row]
             if start >= 0, start + text.count <= line.count, line[start..<(start + text.count)].elementsEqual(text) {
                 return  // on the mark's line, unchanged: the style's shift applies
             }
         }
-        if let layout = TextLayout.align(text, style: style, lines: budget.lines, line: node.location.line, column: node.location.column) {
+        if let layout = TextLayout.align(text, style: style, lines: lines, line: node.location.line, column: node.location.column) {
             node.textLayout = layout
         } else {
             node.isTextMappable = false
