@@ -6,6 +6,18 @@ struct PlaybookChecker {
     let playbook: Playbook
     let sink: DiagnosticSink
     let options: CheckOptions
+    /// The `trigger.*` facts the playbook's triggers expose: every scope needs them, so computed once.
+    let triggerFields: [String: ValueType]
+
+    init(playbook: Playbook, sink: DiagnosticSink, options: CheckOptions) {
+        self.playbook = playbook
+        self.sink = sink
+        self.options = options
+        let kinds = playbook.triggers.map(\.kindName) + playbook.unreadable.triggerKinds.sorted()
+        triggerFields = kinds.reduce(into: ["id": .text, "kind": .text]) { fields, kind in
+            fields.merge(NameScope.triggerFields(of: kind)) { a, _ in a }
+        }
+    }
 
     func run() {
         checkTimezone()
@@ -28,13 +40,6 @@ struct PlaybookChecker {
     func describe(_ step: Step) -> String { "\(step.isRecovery ? "recovery step" : "step") '\(step.id.value)'" }
 
     // MARK: - Scope
-
-    var triggerFields: [String: ValueType] {
-        let kinds = playbook.triggers.map(\.kindName) + playbook.unreadable.triggerKinds.sorted()
-        return kinds.reduce(into: ["id": .text, "kind": .text]) { fields, kind in
-            fields.merge(NameScope.triggerFields(of: kind)) { a, _ in a }
-        }
-    }
 
     func scope(steps: Set<String>?, contact: Bool = false, contactFields: Set<String>? = nil) -> NameScope {
         NameScope(triggerFields: triggerFields, stepIDs: steps, vars: playbook.vars, allowsContact: contact, contactFields: contactFields)
