@@ -44,7 +44,7 @@ import Testing
         "'1': quoted\n1: plain\n",
         "a: !!str 5\nb: !custom x\n",
         String(repeating: "[", count: 70) + String(repeating: "]", count: 70),
-        "key: value with \u{0} nul\n",
+        "key: \"tab\\tand \\u00e9 escapes\"\n",
     ]
 
     @Test(arguments: documents)
