@@ -15,7 +15,9 @@ import Testing
     static func describe(_ node: YAMLNode) -> String {
         let at = "@\(node.location.line):\(node.location.column)"
         switch node.kind {
-        case .scalar(let text, let style): return "\(style)\(at)\(text.debugDescription)"
+        case .scalar(let text, let style):
+            let layout = node.textLayout.map { " layout \($0.runs.map { "\($0.offset)@\($0.line):\($0.column)" })" } ?? ""
+            return "\(style)\(at)\(text.debugDescription)\(layout)\(node.isTextMappable ? "" : " unmappable")"
         case .sequence(let items): return "[\(at) " + items.map(describe).joined(separator: ", ") + "]"
         case .mapping(let entries):
             return "{\(at) " + entries.map { "\($0.key.value.debugDescription)@\($0.key.location.line):\($0.key.location.column): \(describe($0.value))" }.joined(separator: ", ") + "}"
@@ -45,6 +47,11 @@ import Testing
         "a: !!str 5\nb: !custom x\n",
         String(repeating: "[", count: 70) + String(repeating: "]", count: 70),
         "key: \"tab\\tand \\u00e9 escapes\"\n",
+        "a: 'it''s'\nb: \"say \\\"hi\\\"\"\nc: plain text here   \nd: \"two\n  lines\"\ne: plain\n  folded\n",
+        "if: \"now.hour == 'x'\"\nt: |\n  Hi {{ contact.name }}\n  bye\nu: >-\n    folded {{ x }}\n    more\nv: |2\n    indented\n",
+        "\u{FEFF}a: 1\r\nb: 'crlf'\r\n",
+        "x: { token: ${env.T}, y: \"é ${env.U}\" }\n",
+        "k: é plain\nl: 'é quoted'\nm: x\t# tab before a comment\n",
     ]
 
     @Test(arguments: documents)
@@ -72,6 +79,24 @@ import Testing
         }
     }
 
+    /// Every fixture of the corpora, valid and invalid: same tree, or same failure, both ways.
+    @Test func everyFixtureMatches() throws {
+        let root = URL(fileURLWithPath: FixtureTests.root)
+        var compared = 0
+        for folder in try FileManager.default.contentsOfDirectory(atPath: root.path) {
+            let directory = root.appendingPathComponent(folder)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasSuffix(".yaml") {
+                let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(name)))
+                let loader = YAMLDocumentLoader()
+                let fast = Self.describe(loader.load(bytes: bytes, path: name))
+                let yams = Self.describe(loader.load(bytes: bytes, path: name, plainFastPath: false))
+                #expect(fast == yams, "\(folder)/\(name)")
+                compared += 1
+            }
+        }
+        #expect(compared > 50)
+    }
+
     @Test func manyKeysAndDuplicatesFarApart() {
         let many = (0..<40).map { "k\($0): \($0)\n" }.joined()
         #expect(Self.bothWays(many).fast == Self.bothWays(many).yams)
@@ -79,5 +104,26 @@ import Testing
         let (fast, yams) = Self.bothWays(duplicate)
         #expect(fast == yams)
         #expect(fast.hasPrefix("failure"))
+    }
+}
+
+/// The loader's line splitting, against the obvious scalar-by-scalar reading.
+@Suite struct LoaderLinesTests {
+    static func reference(_ text: String) -> [[Unicode.Scalar]] {
+        var lines: [[Unicode.Scalar]] = [[]]
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if lines[lines.count - 1].last == "\r" { lines[lines.count - 1].removeLast() }
+                lines.append([])
+            } else {
+                lines[lines.count - 1].append(scalar)
+            }
+        }
+        return lines
+    }
+
+    @Test(arguments: ["", "a", "a\n", "\n\n", "a\r\nb\r\n", "a\rb\n", "é😀\nx\u{301}\r\n\r", "\r\n"])
+    func splitsLikeTheReference(_ text: String) {
+        #expect(YAMLDocumentLoader.lines(of: text) == Self.reference(text))
     }
 }

@@ -43,7 +43,7 @@ public struct YAMLDocumentLoader: Sendable {
             Self.lowerLibyamlNestingLimit
             let protected = Self.protectEnvironmentReferences(text)
             parsedText = protected ?? text
-            if parsedText.contains("&"), parsedText.contains("*"), let finding = AliasScan.scan(parsedText, nodeLimit: Self.maximumNodes) {
+            if parsedText.containsBytes("&"), parsedText.containsBytes("*"), let finding = AliasScan.scan(parsedText, nodeLimit: Self.maximumNodes) {
                 switch finding {
                 case .collectionKey(let line, let column):
                     return .failure(.error(Self.collectionKeyMessage, at: SourceLocation(file: path, line: line, column: column)), source)
@@ -62,7 +62,7 @@ public struct YAMLDocumentLoader: Sendable {
                 let at = second.mark.map { SourceLocation(file: path, line: $0.line, column: $0.column) } ?? start
                 return .failure(.error("file holds more than one YAML document; a playbook is exactly one (remove the '---' separator)", at: at), source)
             }
-            let hasAliases = parsedText.contains("&") && parsedText.contains("*")
+            let hasAliases = parsedText.containsBytes("&") && parsedText.containsBytes("*")
             var budget = Budget(restoresBraces: protected != nil, lines: Self.lines(of: parsedText), hasAliases: hasAliases)
             let tree = try convert(root, path: path, depth: 1, budget: &budget)
             return .document(tree, source)
@@ -86,15 +86,10 @@ public struct YAMLDocumentLoader: Sendable {
     }
 
     static func lines(of text: String) -> [[Unicode.Scalar]] {
-        var lines: [[Unicode.Scalar]] = [[]]
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" {
-                if lines[lines.count - 1].last == "\r" { lines[lines.count - 1].removeLast() }
-                lines.append([])
-            } else {
-                lines[lines.count - 1].append(scalar)
-            }
-        }
+        // Split on the byte '\n' (a "\r\n" is one Character, so Character splitting would not
+        // see it), then drop the '\r' of each "\r\n".
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array(Substring($0).unicodeScalars) }
+        for i in lines.indices.dropLast() where lines[i].last == "\r" { lines[i].removeLast() }
         return lines
     }
 
