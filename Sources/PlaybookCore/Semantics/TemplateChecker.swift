@@ -9,7 +9,7 @@ struct TemplateChecker {
     /// Checks `text` written at `node`; `what` names it in messages.
     func check(_ text: Located<String>, node: YAMLNode?, _ what: String) {
         do {
-            _ = try MustacheTemplate(string: text.value)
+            if !Self.isPlainlyValid(text.value) { _ = try MustacheTemplate(string: text.value) }
         } catch let error as MustacheTemplate.ParserError {
             let (problem, line, column) = Self.explain(error.error, in: text.value, line: error.context.lineNumber, column: error.context.columnNumber)
             sink.error("\(what) is not a valid Mustache template: \(problem)", at: location(text, node, line: line, column: column))

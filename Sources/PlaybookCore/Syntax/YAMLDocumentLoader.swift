@@ -86,11 +86,35 @@ public struct YAMLDocumentLoader: Sendable {
     }
 
     static func lines(of text: String) -> [[Unicode.Scalar]] {
-        // Split on the byte '\n' (a "\r\n" is one Character, so Character splitting would not
-        // see it), then drop the '\r' of each "\r\n".
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array(Substring($0).unicodeScalars) }
-        for i in lines.indices.dropLast() where lines[i].last == "\r" { lines[i].removeLast() }
-        return lines
+        // One pass over the UTF-8 bytes (valid: checked on load), dropping the '\r' of each "\r\n".
+        var text = text
+        return text.withUTF8 { bytes in
+            var lines: [[Unicode.Scalar]] = []
+            var line: [Unicode.Scalar] = []
+            line.reserveCapacity(96)
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                if byte == UInt8(ascii: "\n") {
+                    if line.last == "\r" { line.removeLast() }
+                    lines.append(line)
+                    line = []
+                    line.reserveCapacity(96)
+                    i += 1
+                } else if byte < 0x80 {
+                    line.append(Unicode.Scalar(byte))
+                    i += 1
+                } else {
+                    let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+                    var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                    for k in 1..<length where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                    line.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                    i += length
+                }
+            }
+            lines.append(line)
+            return lines
+        }
     }
 
     private func layOut(_ node: inout YAMLNode, raw: String, budget: Budget) {
