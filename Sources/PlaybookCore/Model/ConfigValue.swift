@@ -26,6 +26,7 @@ public struct ConfigValue: Sendable, Hashable {
 
     /// Finds the `${env.NAME}` references of a string, or the offset of the first malformed `${`.
     public static func scan(_ text: String) -> Result<[String], ExpressionError> {
+        guard text.containsBytes("${") else { return .success([]) }  // most values: no references
         var names: [String] = []
         let scalars = Array(text.unicodeScalars)
         var i = 0

@@ -7,14 +7,23 @@ extension String {
     /// which costs microseconds a call on Linux; the loader asks it for every scalar. The needles
     /// here are short ASCII strings, for which a byte search gives the same answer.
     func containsBytes(_ needle: String) -> Bool {
-        let bytes = utf8, pattern = needle.utf8
-        guard let first = pattern.first else { return true }
-        var start = bytes.startIndex
-        while let found = bytes[start...].firstIndex(of: first) {
-            if bytes[found...].starts(with: pattern) { return true }
-            start = bytes.index(after: found)
+        var text = self, needle = needle
+        return text.withUTF8 { bytes in
+            needle.withUTF8 { pattern in
+                guard let first = pattern.first else { return true }
+                let n = bytes.count, m = pattern.count
+                var i = 0
+                while i + m <= n {
+                    if bytes[i] == first {
+                        var k = 1
+                        while k < m, bytes[i + k] == pattern[k] { k += 1 }
+                        if k == m { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
         }
-        return false
     }
 }
 

@@ -215,9 +215,26 @@ public struct YAMLDocumentLoader: Sendable {
     }
 
     static func restoreBraces(_ text: String) -> String {
-        // Both private-use characters start with the byte 0xEE; most scalars have none.
-        guard text.utf8.contains(0xEE), text.unicodeScalars.contains(where: { $0 == openBrace || $0 == closeBrace }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == openBrace ? "{" : ($0 == closeBrace ? "}" : $0) }))
+        // Both private-use characters are EE 80 80 / EE 80 81 in UTF-8; most scalars have neither.
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            guard bytes.contains(0xEE) else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var i = 0
+            var changed = false
+            while i < bytes.count {
+                if bytes[i] == 0xEE, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0x80 || bytes[i + 2] == 0x81 {
+                    out.append(bytes[i + 2] == 0x80 ? UInt8(ascii: "{") : UInt8(ascii: "}"))
+                    i += 3
+                    changed = true
+                } else {
+                    out.append(bytes[i])
+                    i += 1
+                }
+            }
+            return changed ? String(decoding: out, as: UTF8.self) : nil
+        } ?? text
     }
 
     private struct LoadFailure: Error {
