@@ -1,11 +1,12 @@
 import Foundation
 import PlaybookCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PlaybookEngine
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The `calendar` channel (§7): a content calendar kept as a CSV file
 /// (`id,network,scheduled_at,text,status`, other columns kept as they are).
@@ -79,7 +80,7 @@ public actor CSVCalendar: CalendarChannel {
         .permanent("calendar channel '\(name)': \(path): \(text)")
     }
 
-    private func read() throws(ChannelFailure) -> CalendarFile {
+    func read() throws(ChannelFailure) -> CalendarFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw failure(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
@@ -92,7 +93,7 @@ public actor CSVCalendar: CalendarChannel {
 
     /// The posts whose status is `scheduled` (or empty) and that have a time. `strict` makes a
     /// time that is not ISO 8601 an error; otherwise such a post is skipped.
-    private func scheduledPosts(_ file: CalendarFile, strict: Bool) throws(ChannelFailure) -> [Post] {
+    func scheduledPosts(_ file: CalendarFile, strict: Bool) throws(ChannelFailure) -> [Post] {
         var posts: [Post] = []
         for record in file.records {
             let status = file.statusColumn.map { record.fields[$0].value.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
@@ -101,7 +102,9 @@ public actor CSVCalendar: CalendarChannel {
             let text = field.value.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }
             guard let time = CalendarTime.parse(text, localTimeZone: timeZone) else {
-                if strict { throw failure("line \(record.line): scheduled_at '\(text.prefix(40))' is not an ISO 8601 date and time such as 2021-10-04T18:00:00Z") }
+                if strict {
+                    throw failure("line \(record.line): scheduled_at '\(text.prefix(40))' is not an ISO 8601 date and time such as 2021-10-04T18:00:00Z")
+                }
                 continue
             }
             let id = record.fields[file.idColumn].value.trimmingCharacters(in: .whitespaces)
@@ -109,8 +112,10 @@ public actor CSVCalendar: CalendarChannel {
                 if strict { throw failure("line \(record.line): a scheduled post has no id") }
                 continue
             }
-            posts.append(Post(id: id, network: record.fields[file.networkColumn].value.trimmingCharacters(in: .whitespaces).lowercased(),
-                              time: time, field: field, line: record.line))
+            posts.append(
+                Post(
+                    id: id, network: record.fields[file.networkColumn].value.trimmingCharacters(in: .whitespaces).lowercased(),
+                    time: time, field: field, line: record.line))
         }
         return posts
     }
@@ -159,9 +164,9 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < buffer.count {
             #if canImport(Glibc)
-            let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             #else
-            let written = Darwin.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Darwin.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             #endif
             if written < 0 {
                 if errno == EINTR { continue }

@@ -35,7 +35,8 @@ extension LiveChannels {
             guard let number = Int(text), (1...65535).contains(number) else { throw invalid("'port' must be a number from 1 to 65535") }
             port = number
         }
-        let username = try value(channel, "username"), password = try value(channel, "password")
+        let username = try value(channel, "username")
+        let password = try value(channel, "password")
         var credentials: SMTPConfiguration.Credentials?
         switch (username, password) {
         case (let user?, let pass?) where !user.isEmpty: credentials = .init(username: user, password: pass)
@@ -55,9 +56,10 @@ extension LiveChannels {
             }
         }
         let configuration = SMTPConfiguration(host: host, port: port, security: security, credentials: credentials, tlsContext: tlsContext)
-        return SMTPChannel(name: id, configuration: configuration, from: from,
-                           listUnsubscribe: SMTPChannel.unsubscribeTargets(try value(channel, "list_unsubscribe")),
-                           maxConnections: min(max(channel.concurrency, 1), 4))
+        return SMTPChannel(
+            name: id, configuration: configuration, from: from,
+            listUnsubscribe: SMTPChannel.unsubscribeTargets(try value(channel, "list_unsubscribe")),
+            maxConnections: min(max(channel.concurrency, 1), 4))
     }
 
     private func makeCalendar(_ channel: PlaybookCore.Channel) throws(ChannelFailure) -> CSVCalendar {

@@ -13,7 +13,8 @@ struct CSVCalendarTests {
 
     /// A calendar with a BOM, CRLF line endings, an extra column in the middle, quoted texts with
     /// commas, quotes and a line break, and times in several ISO 8601 spellings.
-    static let calendar = "\u{FEFF}id,network,campaign,scheduled_at,text,status\r\n"
+    static let calendar =
+        "\u{FEFF}id,network,campaign,scheduled_at,text,status\r\n"
         + "p1,instagram,autumn,2021-10-04T18:00:00Z,\"New autumn collection, 20% off\",scheduled\r\n"
         + "p2,Facebook,autumn,2021-10-04T21:30+02:00,\"Live at \"\"8pm\"\"\nwith Q&A\",\r\n"
         + "p3,tiktok,autumn,2021-10-04T19:00:00Z,Studio tour,scheduled\r\n"
@@ -139,7 +140,10 @@ struct CSVCalendarTests {
         ("id,network,scheduled_at,text,status\np1,instagram,2021-10-04T18:00:00Z,\"unclosed,scheduled\n", "line 2: a quoted field is not closed"),
         ("id,network,scheduled_at,text,status\np1,instagram,2021-10-04T18:00:00Z,Sale, 20% off,scheduled\n", "line 2 has 6 fields but the header has 5"),
         ("id,network,when,text,status\np1,instagram,2021-10-04T18:00:00Z,hi,scheduled\n", "the header has no 'scheduled_at' column"),
-        ("id,network,scheduled_at,text,status\np1,instagram,tomorrow at six,hi,scheduled\n", "line 2: scheduled_at 'tomorrow at six' is not an ISO 8601 date and time"),
+        (
+            "id,network,scheduled_at,text,status\np1,instagram,tomorrow at six,hi,scheduled\n",
+            "line 2: scheduled_at 'tomorrow at six' is not an ISO 8601 date and time"
+        ),
         ("id,network,scheduled_at,text,status\np1,instagram,2021-13-04T18:00:00Z,hi,scheduled\n", "line 2: scheduled_at '2021-13-04T18:00:00Z' is not"),
         ("id,network,scheduled_at,text,status\np1,instagram,\"2021-10-04T18:00:00Z\"x,hi,scheduled\n", "line 2: unexpected text after the closing quote"),
         ("id,network,scheduled_at,text,status\np1,x,2021-10-04T18:00:00Z,a,\np1,x,2021-10-04T19:00:00Z,b,\n", "lines 2 and 3 are both post 'p1' on x"),

@@ -18,7 +18,8 @@ struct LocalProvidersTests {
     }
 
     func playbook(port: Int, security: String, calendar: String = "content/calendar.csv", in directory: URL) throws -> Playbook {
-        try load("""
+        try load(
+            """
             version: 1
             playbook: local-providers
             timezone: Europe/Rome
@@ -53,12 +54,16 @@ struct LocalProvidersTests {
         defer { server.stop() }
         let directory = try temporaryDirectory()
         let playbook = try playbook(port: server.port, security: "starttls", in: directory)
-        let environment = ["SMTP_USER": SMTPTestServer.user, "SMTP_PASSWORD": SMTPTestServer.password,
-                           LiveChannels.smtpTrustRootsVariable: try #require(server.certificate).certificatePath]
+        let environment = [
+            "SMTP_USER": SMTPTestServer.user, "SMTP_PASSWORD": SMTPTestServer.password,
+            LiveChannels.smtpTrustRootsVariable: try #require(server.certificate).certificatePath,
+        ]
         try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
             let mail = try await channels.messageChannel("mail")
-            _ = try await mail.send(OutboundMessage(playbook: "local-providers", incident: "i1", step: "warn", action: "notify", idempotencyKey: "k1",
-                                                    address: "ada@example.com", subject: "Hi", text: "Hello"))
+            _ = try await mail.send(
+                OutboundMessage(
+                    playbook: "local-providers", incident: "i1", step: "warn", action: "notify", idempotencyKey: "k1",
+                    address: "ada@example.com", subject: "Hi", text: "Hello"))
         }
         let message = try #require(try server.messages().first)
         #expect(message.tls && message.auth == SMTPTestServer.user)
@@ -75,8 +80,10 @@ struct LocalProvidersTests {
         let channels = LiveChannels(playbook: playbook, environment: environment, client: .shared)
         let mail = try await channels.messageChannel("mail")
         await #expect(throws: ChannelFailure.self) {
-            _ = try await mail.send(OutboundMessage(playbook: "p", incident: "i", step: "s", action: "notify", idempotencyKey: "k",
-                                                    address: "ada@example.com", text: "Hello"))
+            _ = try await mail.send(
+                OutboundMessage(
+                    playbook: "p", incident: "i", step: "s", action: "notify", idempotencyKey: "k",
+                    address: "ada@example.com", text: "Hello"))
         }
         await channels.closeConnections()
         #expect(try server.messages().isEmpty)
@@ -107,7 +114,36 @@ struct LocalProvidersTests {
         #expect(moves.map(\.postID) == ["p1"])
         #expect(moves.first?.from == ISO8601DateFormatter().date(from: "2021-10-04T18:00:00Z"))
         try await calendar.apply(moves)
-        #expect(try String(contentsOf: directory.appendingPathComponent("content/calendar.csv"), encoding: .utf8)
-            == "id,network,scheduled_at,text,status\np1,instagram,2021-10-05T20:00,Reel,scheduled\n")
+        #expect(
+            try String(contentsOf: directory.appendingPathComponent("content/calendar.csv"), encoding: .utf8)
+                == "id,network,scheduled_at,text,status\np1,instagram,2021-10-05T20:00,Reel,scheduled\n")
+    }
+
+    @Test func channelsCheckLogsInOffersTheSenderAndSendsNothing() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        defer { server.stop() }
+        let directory = try temporaryDirectory()
+        try "id,network,scheduled_at,text,status\np1,instagram,2021-10-04T20:00,Reel,scheduled\np2,x,,Draft,draft\n"
+            .write(to: directory.appendingPathComponent("content/calendar.csv"), atomically: true, encoding: .utf8)
+        let playbook = try playbook(port: server.port, security: "starttls", in: directory)
+        let ca = try #require(server.certificate).certificatePath
+        let good = ["SMTP_USER": SMTPTestServer.user, "SMTP_PASSWORD": SMTPTestServer.password, LiveChannels.smtpTrustRootsVariable: ca]
+        let outcomes = try await LiveChannels.with(playbook: playbook, environment: good) { live in
+            [await live.check("mail"), await live.check("calendar")]
+        }
+        #expect(outcomes[0] == .ok("localhost:\(server.port) accepts hello@shop.example.com as sender over STARTTLS, with AUTH"))
+        #expect(outcomes[1] == .ok("1 scheduled post in \(directory.appendingPathComponent("content/calendar.csv").path) (instagram 1)"))
+        #expect(try server.messages().isEmpty)
+        #expect(server.events().contains("1 RSET") && server.events().contains("1 QUIT"))
+
+        let password = "N0t-the-Password"
+        let bad = try await LiveChannels.with(playbook: playbook, environment: good.merging(["SMTP_PASSWORD": password]) { $1 }) { live in
+            await live.check("mail")
+        }
+        guard case .failed(let message) = bad else {
+            Issue.record("expected a failure, got \(bad)")
+            return
+        }
+        #expect(message.contains("535") && !message.contains(password), "\(message)")
     }
 }

@@ -64,7 +64,8 @@ struct MailMessageTests {
     }
 
     @Test func addressesAreReadAndChecked() throws {
-        #expect(try MailAddress(parsing: "Example Shop <hello@shop.example.com>") == MailAddress(displayName: "Example Shop", address: "hello@shop.example.com"))
+        #expect(
+            try MailAddress(parsing: "Example Shop <hello@shop.example.com>") == MailAddress(displayName: "Example Shop", address: "hello@shop.example.com"))
         #expect(try MailAddress(parsing: "\"Shop, Inc.\" <a@b.c>") == MailAddress(displayName: "Shop, Inc.", address: "a@b.c"))
         #expect(try MailAddress(parsing: " <a@b.c> ") == MailAddress(displayName: nil, address: "a@b.c"))
         #expect(try MailAddress(parsing: "a@b.c").domain == "b.c")
@@ -75,7 +76,11 @@ struct MailMessageTests {
     }
 
     @Test func capabilitiesAreReadFromEHLO() {
-        let reply = SMTPReply(code: 250, lines: ["mx.test greets you", "PIPELINING", "SIZE 35882577", "8BITMIME", "AUTH PLAIN LOGIN XOAUTH2", "auth=login", "STARTTLS", "ENHANCEDSTATUSCODES"])
+        let reply = SMTPReply(
+            code: 250,
+            lines: [
+                "mx.test greets you", "PIPELINING", "SIZE 35882577", "8BITMIME", "AUTH PLAIN LOGIN XOAUTH2", "auth=login", "STARTTLS", "ENHANCEDSTATUSCODES",
+            ])
         let capabilities = SMTPCapabilities(ehlo: reply)
         #expect(capabilities.pipelining && capabilities.startTLS && capabilities.eightBitMIME && capabilities.enhancedStatusCodes)
         #expect(capabilities.authMechanisms == ["PLAIN", "LOGIN", "XOAUTH2"])
@@ -86,7 +91,8 @@ struct MailMessageTests {
 
     @Test func failuresAreClassified() {
         func failure(_ code: Int) -> ChannelFailureKind {
-            SMTPError.refused(SMTPReply(code: code, lines: ["5.1.1 nope\u{7}"]), stage: "RCPT").failure(channel: "m", server: "h:25").isRetryable ? .retryable : .permanent
+            SMTPError.refused(SMTPReply(code: code, lines: ["5.1.1 nope\u{7}"]), stage: "RCPT").failure(channel: "m", server: "h:25").isRetryable
+                ? .retryable : .permanent
         }
         #expect(failure(550) == .permanent)
         #expect(failure(451) == .retryable)
@@ -100,10 +106,12 @@ struct MailMessageTests {
     enum ChannelFailureKind { case retryable, permanent }
 
     @Test func messagesWithoutHTMLAreSinglePart() {
-        let message = MailMessage(from: MailAddress(displayName: nil, address: "a@b.c"), to: MailAddress(displayName: nil, address: "d@e.f"),
-                                  subject: "", text: "x", html: nil, date: Date(timeIntervalSince1970: 0), messageID: "1@b.c")
+        let message = MailMessage(
+            from: MailAddress(displayName: nil, address: "a@b.c"), to: MailAddress(displayName: nil, address: "d@e.f"),
+            subject: "", text: "x", html: nil, date: Date(timeIntervalSince1970: 0), messageID: "1@b.c")
         let text = String(decoding: message.rendered(), as: UTF8.self)
-        #expect(text == "From: a@b.c\r\nTo: d@e.f\r\nSubject: \r\nDate: Thu, 01 Jan 1970 00:00:00 +0000\r\nMessage-ID: <1@b.c>\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nx\r\n")
+        #expect(
+            text == "From: a@b.c\r\nTo: d@e.f\r\nSubject: \r\nDate: Thu, 01 Jan 1970 00:00:00 +0000\r\nMessage-ID: <1@b.c>\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nx\r\n")
     }
 }

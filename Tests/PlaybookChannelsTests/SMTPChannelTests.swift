@@ -13,23 +13,30 @@ struct SMTPChannelTests {
     static let now = Date(timeIntervalSince1970: 1_633_362_000)
     static let from = "Example Shop <hello@shop.example.com>"
 
-    func channel(_ server: SMTPTestServer, security: SMTPSecurity = .none, host: String = "127.0.0.1", auth: Bool = false,
-                 password: String = SMTPTestServer.password, trustTestCertificate: Bool = true, listUnsubscribe: String? = nil,
-                 maxConnections: Int = 2) throws -> SMTPChannel {
-        let tls = security == .none ? nil : try SMTPConfiguration.tlsContext(extraTrustRootsFile: trustTestCertificate ? server.certificate?.certificatePath : nil)
+    func channel(
+        _ server: SMTPTestServer, security: SMTPSecurity = .none, host: String = "127.0.0.1", auth: Bool = false,
+        password: String = SMTPTestServer.password, trustTestCertificate: Bool = true, listUnsubscribe: String? = nil,
+        maxConnections: Int = 2
+    ) throws -> SMTPChannel {
+        let tls =
+            security == .none ? nil : try SMTPConfiguration.tlsContext(extraTrustRootsFile: trustTestCertificate ? server.certificate?.certificatePath : nil)
         let configuration = SMTPConfiguration(
             host: host, port: server.port, security: security,
             credentials: auth ? .init(username: SMTPTestServer.user, password: password) : nil, tlsContext: tls,
             replyTimeout: .seconds(20))
-        return SMTPChannel(name: "mail", configuration: configuration, from: try MailAddress(parsing: Self.from),
-                           listUnsubscribe: SMTPChannel.unsubscribeTargets(listUnsubscribe), maxConnections: maxConnections, clock: { Self.now })
+        return SMTPChannel(
+            name: "mail", configuration: configuration, from: try MailAddress(parsing: Self.from),
+            listUnsubscribe: SMTPChannel.unsubscribeTargets(listUnsubscribe), maxConnections: maxConnections, clock: { Self.now })
     }
 
-    func message(to address: String, name: String = "Ada Lovelace", subject: String = "We're still open", text: String = "Hi Ada,\nwe are open.\n",
-                 html: String? = nil, key: String = UUID().uuidString) -> OutboundMessage {
-        OutboundMessage(playbook: "meta-outage", incident: "i1", step: "warn", action: "notify", idempotencyKey: key,
-                        contact: Contact(id: "c1", name: name, email: address, consentEmail: true), address: address,
-                        subject: subject, text: text, html: html)
+    func message(
+        to address: String, name: String = "Ada Lovelace", subject: String = "We're still open", text: String = "Hi Ada,\nwe are open.\n",
+        html: String? = nil, key: String = UUID().uuidString
+    ) -> OutboundMessage {
+        OutboundMessage(
+            playbook: "meta-outage", incident: "i1", step: "warn", action: "notify", idempotencyKey: key,
+            contact: Contact(id: "c1", name: name, email: address, consentEmail: true), address: address,
+            subject: subject, text: text, html: html)
     }
 
     /// The ChannelFailure that `body` throws; nil (failing the test) when it succeeds.
@@ -64,16 +71,17 @@ struct SMTPChannelTests {
         #expect(mail.mailFrom == "hello@shop.example.com")
         #expect(mail.recipients == ["ada@example.com"])
         #expect(mail.mailOptions == ["SIZE=\(mail.raw.count)"])
-        #expect(mail.rawHeaderLines == [
-            "From: Example Shop <hello@shop.example.com>",
-            "To: Ada Lovelace <ada@example.com>",
-            "Subject: We're still open",
-            "Date: Mon, 04 Oct 2021 15:40:00 +0000",
-            "Message-ID: <\(id)>",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 7bit",
-        ])
+        #expect(
+            mail.rawHeaderLines == [
+                "From: Example Shop <hello@shop.example.com>",
+                "To: Ada Lovelace <ada@example.com>",
+                "Subject: We're still open",
+                "Date: Mon, 04 Oct 2021 15:40:00 +0000",
+                "Message-ID: <\(id)>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 7bit",
+            ])
         #expect(mail.rawText.hasSuffix("\r\n\r\nHi Ada,\r\nwe are open.\r\n"))
         #expect(!mail.rawText.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "every line ends with CRLF")
         #expect(mail.defects.isEmpty)

@@ -40,10 +40,13 @@ struct CalendarFile: Sendable {
         let names = headerRecord.fields.map { $0.value.trimmingCharacters(in: .whitespaces).lowercased() }
         let missing = Self.requiredColumns.filter { !names.contains($0) }
         guard missing.isEmpty else {
-            throw Malformed(message: "the header has no \(missing.map { "'\($0)'" }.joined(separator: ", ")) column (expected id,network,scheduled_at,text,status)")
+            throw Malformed(
+                message: "the header has no \(missing.map { "'\($0)'" }.joined(separator: ", ")) column (expected id,network,scheduled_at,text,status)")
         }
         for record in all where record.fields.count != names.count {
-            throw Malformed(message: "line \(record.line) has \(record.fields.count) fields but the header has \(names.count) (a comma or quote in a text that is not quoted?)")
+            throw Malformed(
+                message:
+                    "line \(record.line) has \(record.fields.count) fields but the header has \(names.count) (a comma or quote in a text that is not quoted?)")
         }
         header = names
         idColumn = names.firstIndex(of: "id")!
@@ -54,7 +57,10 @@ struct CalendarFile: Sendable {
     }
 
     private static func parse(_ bytes: [UInt8]) throws(Malformed) -> [Record] {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(0x0D), lf = UInt8(0x0A)
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let cr = UInt8(0x0D)
+        let lf = UInt8(0x0A)
         var records: [Record] = []
         var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1

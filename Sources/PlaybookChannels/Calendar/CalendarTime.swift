@@ -124,7 +124,8 @@ struct CalendarTime: Sendable, Equatable {
         case .utc(let letter): out.append(letter)
         case .offset(_, let colon, let minutes):
             let sign = offset < 0 ? "-" : "+"
-            let hours = abs(offset) / 3600, mins = abs(offset) % 3600 / 60
+            let hours = abs(offset) / 3600
+            let mins = abs(offset) % 3600 / 60
             out += sign + pad(hours, 2) + (minutes || mins != 0 ? (colon ? ":" : "") + pad(mins, 2) : "")
         case .local: break
         }

@@ -114,7 +114,9 @@ enum MIMEEncoding {
     }
 
     enum TransferEncoding: String {
-        case sevenBit = "7bit", quotedPrintable = "quoted-printable", base64
+        case sevenBit = "7bit"
+        case quotedPrintable = "quoted-printable"
+        case base64
     }
 
     /// The lightest encoding that keeps a body 7-bit with short lines: 7bit when it already is,
@@ -193,7 +195,8 @@ enum MIMEEncoding {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int?) -> String { String(format: "%02d", n ?? 0) }
-        return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+        return
+            "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
     }
 }
 

@@ -18,8 +18,10 @@ public final class SMTPChannel: MessageChannel {
     let pool: SMTPConnectionPool
     private let clock: @Sendable () -> Date
 
-    init(name: String, configuration: SMTPConfiguration, from: MailAddress, listUnsubscribe: [String] = [], maxConnections: Int = 4,
-         clock: @escaping @Sendable () -> Date = { Date() }) {
+    init(
+        name: String, configuration: SMTPConfiguration, from: MailAddress, listUnsubscribe: [String] = [], maxConnections: Int = 4,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.name = name
         self.configuration = configuration
         self.sender = from

@@ -25,8 +25,6 @@ actor SMTPConnectionPool {
     private var count = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var closed = false
-    /// Connections opened since the pool was made (for tests and progress).
-    private(set) var opened = 0
 
     init(configuration: SMTPConfiguration, maxConnections: Int, maxTransactions: Int = 50, maxIdle: Duration = .seconds(120)) {
         self.configuration = configuration
@@ -56,7 +54,6 @@ actor SMTPConnectionPool {
             }
             if count < maxConnections {
                 count += 1
-                opened += 1
                 do {
                     let connection = try await SMTPConnection.open(configuration)
                     return Lease(connection: connection, transactions: 0, lastUsed: .now)

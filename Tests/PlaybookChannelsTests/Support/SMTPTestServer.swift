@@ -72,11 +72,12 @@ final class SMTPTestServer: @unchecked Sendable {
             Self.end(process)
             try? input.fileHandleForWriting.close()
             let stderr = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
-            throw StartFailure(description: """
-                the test SMTP server did not start. The smtp tests need python3 with aiosmtpd \
-                (scripts/test installs it: python3 -m pip install aiosmtpd).
-                \(stderr)
-                """)
+            throw StartFailure(
+                description: """
+                    the test SMTP server did not start. The smtp tests need python3 with aiosmtpd \
+                    (scripts/test installs it: python3 -m pip install aiosmtpd).
+                    \(stderr)
+                    """)
         }
         self.port = port
     }
