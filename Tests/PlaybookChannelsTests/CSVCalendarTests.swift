@@ -25,7 +25,8 @@ struct CSVCalendarTests {
         + "\r\n"
         + "p8,instagram,autumn,2021-10-05T08:00:00.250Z,Fractional seconds,scheduled\r\n"
 
-    struct Fixture {
+    /// A calendar file in a directory of its own, removed when the test is done.
+    final class Fixture {
         let directory: URL
         let path: String
         let calendar: CSVCalendar
@@ -37,6 +38,8 @@ struct CSVCalendarTests {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             calendar = CSVCalendar(name: "calendar", path: path, timeZone: TimeZone(identifier: timeZone)!)
         }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
 
         var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         var bytes: [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }

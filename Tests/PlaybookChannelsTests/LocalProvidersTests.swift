@@ -53,6 +53,7 @@ struct LocalProvidersTests {
         let server = try SMTPTestServer(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let playbook = try playbook(port: server.port, security: "starttls", in: directory)
         let environment = [
             "SMTP_USER": SMTPTestServer.user, "SMTP_PASSWORD": SMTPTestServer.password,
@@ -75,6 +76,7 @@ struct LocalProvidersTests {
         let server = try SMTPTestServer(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let playbook = try playbook(port: server.port, security: "starttls", in: directory)
         let environment = ["SMTP_USER": SMTPTestServer.user, "SMTP_PASSWORD": SMTPTestServer.password]
         let channels = LiveChannels(playbook: playbook, environment: environment, client: .shared)
@@ -91,6 +93,7 @@ struct LocalProvidersTests {
 
     @Test func anUnsetPasswordVariableFailsTheChannelByName() async throws {
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let playbook = try playbook(port: 2525, security: "none", in: directory)
         let channels = LiveChannels(playbook: playbook, environment: ["SMTP_USER": "u"], client: .shared)
         do {
@@ -104,6 +107,7 @@ struct LocalProvidersTests {
 
     @Test func calendarPathIsRelativeToThePlaybookAndTimesToItsTimezone() async throws {
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let csv = "id,network,scheduled_at,text,status\np1,instagram,2021-10-04T20:00,Reel,scheduled\n"
         try csv.write(to: directory.appendingPathComponent("content/calendar.csv"), atomically: true, encoding: .utf8)
         let playbook = try playbook(port: 2525, security: "none", in: directory)
@@ -123,6 +127,7 @@ struct LocalProvidersTests {
         let server = try SMTPTestServer(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try "id,network,scheduled_at,text,status\np1,instagram,2021-10-04T20:00,Reel,scheduled\np2,x,,Draft,draft\n"
             .write(to: directory.appendingPathComponent("content/calendar.csv"), atomically: true, encoding: .utf8)
         let playbook = try playbook(port: server.port, security: "starttls", in: directory)

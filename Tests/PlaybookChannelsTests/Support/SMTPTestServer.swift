@@ -72,6 +72,7 @@ final class SMTPTestServer: @unchecked Sendable {
             Self.end(process)
             try? input.fileHandleForWriting.close()
             let stderr = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(at: directory)
             throw StartFailure(
                 description: """
                     the test SMTP server did not start. The smtp tests need python3 with aiosmtpd \
