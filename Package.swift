@@ -116,6 +116,7 @@ let package = Package(
             dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio")],
+            exclude: ["Support/smtp_server.py"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -7,7 +7,7 @@ import PlaybookEngine
 /// values are resolved (an unset variable fails that channel, with its name, not the run).
 public actor LiveChannels: ChannelRegistry {
     let playbook: Playbook
-    private let environment: [String: String]
+    let environment: [String: String]
     let client: HTTPClient
     private var built: [String: any Sendable] = [:]
 
@@ -23,12 +23,19 @@ public actor LiveChannels: ChannelRegistry {
         let channels = LiveChannels(playbook: playbook, environment: environment, client: client)
         do {
             let result = try await body(channels)
+            await channels.closeConnections()
             try await client.shutdown()
             return result
         } catch {
+            await channels.closeConnections()
             try? await client.shutdown()
             throw error
         }
+    }
+
+    /// Ends the sessions of adapters that keep connections open (SMTP's QUIT).
+    public func closeConnections() async {
+        for case let channel as any ConnectionHoldingChannel in built.values { await channel.close() }
     }
 
     /// Every secret value the playbook's channels resolve to, for redaction.

@@ -1,0 +1,106 @@
+import Foundation
+import PlaybookCore
+import PlaybookEngine
+
+/// The `smtp` channel (§7): sends each `notify` delivery as one email through a submission
+/// server, over a few reused connections.
+///
+/// Failures are told the engine's way: a recipient the server refuses with 5yz fails that
+/// delivery only and permanently; 4yz, 421 and lost connections are retryable; bad credentials
+/// and TLS failures are permanent. No message ever contains the password.
+public final class SMTPChannel: MessageChannel {
+    let name: String
+    let configuration: SMTPConfiguration
+    let sender: MailAddress
+    /// The configured `list_unsubscribe` targets; `{{ contact.id }}` and `{{ contact.email }}`
+    /// in them are filled in per recipient.
+    let listUnsubscribe: [String]
+    let pool: SMTPConnectionPool
+    private let clock: @Sendable () -> Date
+
+    init(
+        name: String, configuration: SMTPConfiguration, from: MailAddress, listUnsubscribe: [String] = [], maxConnections: Int = 4,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.name = name
+        self.configuration = configuration
+        self.sender = from
+        self.listUnsubscribe = listUnsubscribe
+        self.pool = SMTPConnectionPool(configuration: configuration, maxConnections: maxConnections)
+        self.clock = clock
+    }
+
+    /// `list_unsubscribe` as written: one target or several separated by commas, with or
+    /// without angle brackets.
+    static func unsubscribeTargets(_ value: String?) -> [String] {
+        guard let value else { return [] }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " <>\t")) }.filter { !$0.isEmpty }
+    }
+
+    public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        do throws(SMTPError) {
+            let mail = try mailMessage(for: message)
+            var lease = try await pool.checkout()
+            do throws(SMTPError) {
+                _ = try await lease.connection.deliver(from: sender.address, to: mail.to.address, message: mail.rendered())
+                await pool.checkin(lease, reusable: true)
+            } catch {
+                lease.lastUsed = .now
+                await pool.checkin(lease, reusable: error.connectionIsUsable)
+                throw error
+            }
+            return DeliveryReceipt(providerID: "<\(mail.messageID)>")
+        } catch {
+            throw redacted(error.failure(channel: name, server: configuration.server))
+        }
+    }
+
+    /// The email of a delivery: to `message.address` (named after the contact when it has a
+    /// name), from the channel's sender.
+    func mailMessage(for message: OutboundMessage) throws(SMTPError) -> MailMessage {
+        let address = message.address.trimmingCharacters(in: .whitespaces)
+        do { try MailAddress.check(address) } catch { throw SMTPError.invalidMessage(error.description) }
+        let contactName = message.contact?.name.trimmingCharacters(in: .whitespaces) ?? ""
+        return MailMessage(
+            from: sender, to: MailAddress(displayName: contactName.isEmpty ? nil : contactName, address: address),
+            subject: message.subject ?? "", text: message.text, html: message.html, date: clock(),
+            messageID: MailMessage.messageID(idempotencyKey: message.idempotencyKey, domain: sender.domain),
+            listUnsubscribe: listUnsubscribe.map { Self.fill($0, contact: message.contact, address: address) })
+    }
+
+    /// Replaces `{{ contact.id }}` and `{{ contact.email }}` (with or without spaces), URL-encoded.
+    static func fill(_ target: String, contact: Contact?, address: String) -> String {
+        guard target.contains("{{") else { return target }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        var out = target
+        for (key, value) in [("id", contact?.id ?? ""), ("email", address)] {
+            let encoded = value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+            for spelling in ["{{ contact.\(key) }}", "{{contact.\(key)}}"] { out = out.replacingOccurrences(of: spelling, with: encoded) }
+        }
+        return out
+    }
+
+    /// A failure's message without the password or its base64 forms, should a server ever echo
+    /// what it was sent.
+    func redacted(_ failure: ChannelFailure) -> ChannelFailure {
+        guard let credentials = configuration.credentials, !credentials.password.isEmpty else { return failure }
+        var forms = [credentials.password, Data(credentials.password.utf8).base64EncodedString()]
+        forms.append(Data(([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))).base64EncodedString())
+        var message = failure.message
+        for form in forms where !form.isEmpty { message = message.replacingOccurrences(of: form, with: "[redacted]") }
+        return ChannelFailure(failure.kind, message)
+    }
+
+    /// QUITs the open connections.
+    public func close() async {
+        await pool.close()
+    }
+}
+
+extension MailAddress.Problem: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .invalid(let text): return text
+        }
+    }
+}
