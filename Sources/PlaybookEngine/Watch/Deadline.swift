@@ -7,20 +7,29 @@ import Foundation
 /// operation that ignores cancellation (a probe stuck in a library call): it is cancelled and
 /// left to end on its own, and nobody waits for it. A hung probe never stalls a probe cycle.
 func withDeadline<T: Sendable>(_ seconds: Double, clock: any EngineClock, fallback: T, _ operation: @escaping @Sendable () async -> T) async -> T {
+    let deadline = clock.now().addingTimeInterval(seconds)
+    return await firstAnswer(operation) {
+        try? await clock.sleep(until: deadline)
+        return fallback
+    }
+}
+
+/// The answer of whichever of `first` and `second` ends first; the other is cancelled and
+/// nobody waits for it. When the caller is cancelled, both are, and the first to end answers.
+func firstAnswer<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ second: @escaping @Sendable () async -> T) async -> T {
     let gate = FirstAnswer<T>()
     return await withTaskCancellationHandler {
         await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
             gate.arm(continuation)
-            let work = Task { gate.answer(await operation()) }
-            let deadline = clock.now().addingTimeInterval(seconds)
-            let timer = Task {
-                try? await clock.sleep(until: deadline)
-                if gate.answer(fallback) { work.cancel() }
+            let one = Task { gate.answer(await first()) }
+            let two = Task { gate.answer(await second()) }
+            gate.onAnswer {
+                one.cancel()
+                two.cancel()
             }
-            gate.onAnswer { timer.cancel() }
         }
     } onCancel: {
-        gate.answer(fallback)
+        gate.cancelAll()
     }
 }
 
@@ -31,6 +40,7 @@ private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
     private var early: T?
     private var answered = false
     private var cleanup: (@Sendable () -> Void)?
+    private var cancelled = false
 
     func arm(_ continuation: CheckedContinuation<T, Never>) {
         let resumeWith: T? = lock.withLock {
@@ -44,11 +54,19 @@ private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
     /// Registers what to do once answered (or at once, when already answered).
     func onAnswer(_ action: @escaping @Sendable () -> Void) {
         let now: Bool = lock.withLock {
-            if answered { return true }
             cleanup = action
-            return false
+            return answered || cancelled
         }
         if now { action() }
+    }
+
+    /// Runs the clean-up (cancelling both sides) without answering: the first to end answers.
+    func cancelAll() {
+        let action: (@Sendable () -> Void)? = lock.withLock {
+            cancelled = true
+            return cleanup
+        }
+        action?()
     }
 
     /// Returns true when this was the first answer.
@@ -60,9 +78,7 @@ private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
             let waiting = continuation
             continuation = nil
             if waiting == nil { early = value }
-            let action = cleanup
-            cleanup = nil
-            return (true, waiting, action)
+            return (true, waiting, cleanup)
         }
         waiting?.resume(returning: value)
         action?()

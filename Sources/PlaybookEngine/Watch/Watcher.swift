@@ -196,8 +196,16 @@ public final class Watcher: Sendable {
 
 extension Watcher {
     /// One observation of a probing trigger, fed to its playbook's monitor.
+    /// A stop does not wait for the probes in flight: their answers would change nothing now.
     func cycle(_ item: ProbedTrigger) async {
-        switch await observer.observe(item.trigger, of: item.playbook) {
+        let observer = self.observer
+        let stop = configuration.stop
+        let observed: Result<ConditionSample, SourceFailure>? = await firstAnswer({ .some(await observer.observe(item.trigger, of: item.playbook)) }, {
+            await stop.wait()
+            return nil
+        })
+        guard let observed, !stop.isRequested else { return }
+        switch observed {
         case .success(let sample): await item.monitor.observe(item.trigger.id.value, sample)
         case .failure(let failure): await item.monitor.sourceFailed(item.trigger.id.value, failure)
         }
