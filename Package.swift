@@ -115,7 +115,7 @@ let package = Package(
             name: "PlaybookChannelsTests",
             dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio")],
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
         ),
         .testTarget(
