@@ -117,7 +117,8 @@ public struct Engine: Sendable {
 
     /// Runs what is left of an incident: its steps while it is active, its recovery once it has resolved.
     public func runIncident(_ playbook: Playbook, _ incident: IncidentRecord, resumed: Bool, vars: [(path: [String], value: Value)] = []) async throws -> Outcome {
-        try await runSection(playbook, incident: incident, recovery: incident.status == .recovering, resumed: resumed, vars: vars)
+        progress.report(.incidentOpened(id: incident.id, resumed: resumed))
+        return try await runSection(playbook, incident: incident, recovery: incident.status == .recovering, resumed: resumed, vars: vars)
     }
 
     /// `playbook recover`: marks the unfinished incident resolved now and runs `recovery`.

@@ -71,8 +71,11 @@ struct EngineProgressEvents: ProgressReporter {
         let now = clock.now()
         switch event {
         case .incidentOpened(let id, let resumed):
-            reporter.report(WatchEvent(time: now, name: resumed ? "incident_resumed" : "incident_running", playbook: playbook, fields: [("incident", .string(id))],
-                                       message: resumed ? "resuming incident \(id)" : "incident \(id): running its steps"))
+            // The watcher reports the incidents it opens itself; the engine says when it resumes one.
+            if resumed {
+                reporter.report(WatchEvent(time: now, name: "incident_resumed", playbook: playbook, fields: [("incident", .string(id))],
+                                           message: "resuming incident \(id) where it stopped"))
+            }
         case .stepWaiting(let step, let until):
             reporter.report(WatchEvent(time: now, name: "step_waiting", playbook: playbook, fields: [("step", .string(step)), ("until", .string(WatchEvent.iso(until)))],
                                        message: "\(step): waiting until \(WatchEvent.iso(until))"))
