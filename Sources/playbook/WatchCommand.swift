@@ -9,7 +9,8 @@ import PlaybookEngine
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Probe the playbooks' triggers; run a playbook when one fires and its recovery when the incident clears. Runs until stopped; exits 0 on SIGINT/SIGTERM once in-flight work is done.",
+        abstract:
+            "Probe the playbooks' triggers; run a playbook when one fires and its recovery when the incident clears. Runs until stopped; exits 0 on SIGINT/SIGTERM once in-flight work is done.",
         discussion: """
             Every platform_down and traffic_drop trigger is observed on its 'every'; the trigger \
             state machines are those of 'playbook test' ('for', 'clear_for', 'down_when', drop \
@@ -69,8 +70,12 @@ struct WatchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if let listener {
-            log.report(WatchEvent(time: Date(), name: "listening", playbook: nil, fields: [("address", .string(listener.address))],
-                                  message: "listening on http://\(listener.address) (/healthz, /metrics\(watcher.webhookPaths.isEmpty ? "" : ", " + watcher.webhookPaths.joined(separator: ", ")))"))
+            log.report(
+                WatchEvent(
+                    time: Date(), name: "listening", playbook: nil, fields: [("address", .string(listener.address))],
+                    message:
+                        "listening on http://\(listener.address) (/healthz, /metrics\(watcher.webhookPaths.isEmpty ? "" : ", " + watcher.webhookPaths.joined(separator: ", ")))"
+                ))
         }
         async let serving: Void = { if let listener { await listener.serve { await watcher.handle($0) } } }()
         var failure: (any Error)?
@@ -125,7 +130,9 @@ struct WatchCommand: AsyncParsableCommand {
             for channel in playbook.channels {
                 for value in channel.configValues {
                     for name in value.environmentNames where environment[name] == nil {
-                        diagnostics.append(.warning("environment variable '\(name)' is not set: channel '\(channel.id.value)' will fail when a step uses it", at: value.location))
+                        diagnostics.append(
+                            .warning(
+                                "environment variable '\(name)' is not set: channel '\(channel.id.value)' will fail when a step uses it", at: value.location))
                     }
                 }
             }

@@ -31,14 +31,16 @@ import Testing
     }
 
     @Test func refusesToStartWithoutTheSecretsItNeeds() throws {
-        let workspace = try Workspace(["p.yaml": """
+        let workspace = try Workspace([
+            "p.yaml": """
             version: 1
             playbook: p
             sources: { web: { type: json, url: "https://stats.example/${env.STATS_TOKEN}", field: visitors } }
             triggers:
               - { id: drop, traffic_drop: { source: web, drop: 50%, baseline: { fixed: 100 } } }
             steps: [{ id: s, log: { message: x } }]
-            """])
+            """
+        ])
         let run = try workspace.run(["watch", "p.yaml"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("p.yaml:3:36: error: environment variable 'STATS_TOKEN' is not set (source 'web' needs it to watch)"), "\(run.stderr)")

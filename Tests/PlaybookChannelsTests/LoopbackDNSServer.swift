@@ -132,10 +132,14 @@ final class LoopbackDNSServer: Sendable {
                 replies = [LoopbackDNSServer.response(to: query, rcode: 0, answers: 1)]
             case .strayThenAnswer:
                 let id = UInt16(query[0]) << 8 | UInt16(query[1])
-                replies = [LoopbackDNSServer.response(to: query, rcode: 2, answers: 0, id: id &+ 1), LoopbackDNSServer.response(to: query, rcode: 0, answers: 2)]
+                replies = [
+                    LoopbackDNSServer.response(to: query, rcode: 2, answers: 0, id: id &+ 1), LoopbackDNSServer.response(to: query, rcode: 0, answers: 2),
+                ]
             }
             for reply in replies {
-                context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))), promise: nil)
+                context.write(
+                    wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: reply))),
+                    promise: nil)
             }
             context.flush()
         }

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-@testable import PlaybookChannels
 import PlaybookCore
 import PlaybookEngine
 import Testing
+
+@testable import PlaybookChannels
 
 /// The network checks of `platform_down`, each against a loopback fake: dns over UDP to a fake
 /// resolver, http and statuspage against a fake HTTP server.
@@ -46,7 +47,8 @@ import Testing
             let started = Date()
             let result = await DNSProbe().probe(name: "facebook.com", server: server.address, timeout: 0.4)
             #expect(!result.ok)
-            #expect(result.detail == "no answer from \(server.address) in 0.4s" || result.detail.hasPrefix("no answer from \(server.address)"), "\(result.detail)")
+            #expect(
+                result.detail == "no answer from \(server.address) in 0.4s" || result.detail.hasPrefix("no answer from \(server.address)"), "\(result.detail)")
             #expect(Date().timeIntervalSince(started) < 3)
             #expect(server.record.names == ["facebook.com", "facebook.com"], "asked once more halfway")
         }
@@ -141,7 +143,8 @@ import Testing
     @Test func statuspageEndpoints() {
         #expect(StatuspageProbe.endpoint("https://status.example.com", component: false) == "https://status.example.com/api/v2/status.json")
         #expect(StatuspageProbe.endpoint("https://status.example.com/", component: true) == "https://status.example.com/api/v2/components.json")
-        #expect(StatuspageProbe.endpoint("https://status.example.com/api/v2/status.json", component: true) == "https://status.example.com/api/v2/components.json")
+        #expect(
+            StatuspageProbe.endpoint("https://status.example.com/api/v2/status.json", component: true) == "https://status.example.com/api/v2/components.json")
         #expect(StatuspageProbe.endpoint("https://status.example.com/api/v2/summary.json", component: false) == "https://status.example.com/api/v2/status.json")
     }
 
@@ -149,7 +152,9 @@ import Testing
         .json(200, #"{"page":{"id":"x","name":"Example"},"status":{"indicator":"\#(indicator)","description":"Described"}}"#)
     }
 
-    static let components = LoopbackHTTPServer.Reply.json(200, """
+    static let components = LoopbackHTTPServer.Reply.json(
+        200,
+        """
         {"page":{"id":"x"},"components":[{"id":"a","name":"API","status":"major_outage"},{"id":"b","name":"Web App","status":"operational"},
          {"id":"c","name":"Checkout","status":"partial_outage"},{"id":"d","name":"Search","status":"degraded_performance"}]}
         """)
@@ -167,8 +172,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [("API", false, "API: major_outage"), ("web app", true, "web app: operational"), ("Checkout", false, "Checkout: partial_outage"),
-                      ("Search", true, "Search: degraded_performance"), ("Payments", false, "no component named 'Payments' (it has: API, Web App, Checkout, Search)")])
+    @Test(arguments: [
+        ("API", false, "API: major_outage"), ("web app", true, "web app: operational"), ("Checkout", false, "Checkout: partial_outage"),
+        ("Search", true, "Search: degraded_performance"), ("Payments", false, "no component named 'Payments' (it has: API, Web App, Checkout, Search)"),
+    ])
     func statuspageComponent(component: String, up: Bool, detail: String) async throws {
         try await LoopbackHTTPServer.with({ request in
             request.path == "/api/v2/components.json" ? Self.components : .reject("unexpected \(request.path)")
@@ -184,15 +191,19 @@ import Testing
     @Test func aStatuspageThatFailsFailsTheCheck() async throws {
         try await LoopbackHTTPServer.with({ request in request.path.contains("status") ? .text(502, "bad gateway") : .text(200, "<html>") }) { server in
             try await Self.withClient { client in
-                #expect(await StatuspageProbe(client: client).probe(url: server.baseURL, component: nil, timeout: 2) == .down("the status page answered HTTP 502"))
-                #expect(await StatuspageProbe(client: client).probe(url: server.baseURL, component: "API", timeout: 2) == .down("the status page's answer is not Statuspage JSON"))
+                #expect(
+                    await StatuspageProbe(client: client).probe(url: server.baseURL, component: nil, timeout: 2) == .down("the status page answered HTTP 502"))
+                #expect(
+                    await StatuspageProbe(client: client).probe(url: server.baseURL, component: "API", timeout: 2)
+                        == .down("the status page's answer is not Statuspage JSON"))
             }
         }
     }
 
     @Test func theLiveProberDispatchesEachKind() async throws {
         try await LoopbackDNSServer.with({ _ in .rcode(2) }) { dns in
-            try await LoopbackHTTPServer.with({ request in request.path == "/api/v2/status.json" ? Self.statuspage(indicator: "none") : .text(200, "ok") }) { server in
+            try await LoopbackHTTPServer.with({ request in request.path == "/api/v2/status.json" ? Self.statuspage(indicator: "none") : .text(200, "ok") }) {
+                server in
                 try await Self.withClient { client in
                     let prober = LiveProber(client: client, dns: DNSProbe(defaultServer: dns.address))
                     #expect(await prober.probe(.http(url: server.baseURL + "/", expect: 200...399), timeout: 2).ok)

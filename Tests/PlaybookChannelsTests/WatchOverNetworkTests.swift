@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-@testable import PlaybookChannels
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookChannels
+@testable import PlaybookEngine
 
 /// `playbook watch` end to end on loopback: real probes (http, dns over UDP, statuspage) against
 /// fakes driven down and back up, real channels writing the outbox, a restart mid-incident, and
@@ -36,18 +37,23 @@ import Testing
     }
 
     /// One watcher process: live prober, sources and channels over `client`.
-    static func watcher(_ playbook: Playbook, journal: Journal, client: HTTPClient, dns: String, reporter: RecordingWatchReporter, stop: StopSignal,
-                        environment: [String: String] = [:]) throws -> Watcher {
-        try Watcher(Watcher.Configuration(
-            playbooks: [playbook], journal: journal, prober: LiveProber(client: client, dns: DNSProbe(defaultServer: dns)),
-            sources: LiveSourceReader(client: client, environment: environment),
-            channels: { LiveChannels(playbook: $0, environment: environment, client: client) }, reporter: reporter, stop: stop, environment: environment))
+    static func watcher(
+        _ playbook: Playbook, journal: Journal, client: HTTPClient, dns: String, reporter: RecordingWatchReporter, stop: StopSignal,
+        environment: [String: String] = [:]
+    ) throws -> Watcher {
+        try Watcher(
+            Watcher.Configuration(
+                playbooks: [playbook], journal: journal, prober: LiveProber(client: client, dns: DNSProbe(defaultServer: dns)),
+                sources: LiveSourceReader(client: client, environment: environment),
+                channels: { LiveChannels(playbook: $0, environment: environment, client: client) }, reporter: reporter, stop: stop, environment: environment))
     }
 
     static func outbox(_ directory: URL) -> [String] {
         guard let text = try? String(contentsOf: directory.appendingPathComponent("out.jsonl"), encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard case .object(let members)? = JSONValue.parse(String(line)), case .string(let text)? = members.first(where: { $0.0 == "text" })?.1 else { return nil }
+            guard case .object(let members)? = JSONValue.parse(String(line)), case .string(let text)? = members.first(where: { $0.0 == "text" })?.1 else {
+                return nil
+            }
             return text
         }
     }
@@ -143,7 +149,8 @@ import Testing
 
     @Test func theListenerOnASocket() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watch-listen-\(UUID().uuidString)")
-        let playbook = try Self.load("""
+        let playbook = try Self.load(
+            """
             version: 1
             playbook: hooks
             triggers:
@@ -159,7 +166,8 @@ import Testing
         let client = LiveProber.makeClient()
         let reporter = RecordingWatchReporter()
         let stop = StopSignal()
-        let watcher = try Self.watcher(playbook, journal: journal, client: client, dns: "127.0.0.1:1", reporter: reporter, stop: stop, environment: ["SECRET": "hook-secret"])
+        let watcher = try Self.watcher(
+            playbook, journal: journal, client: client, dns: "127.0.0.1:1", reporter: reporter, stop: stop, environment: ["SECRET": "hook-secret"])
         let listener = try await WatchListener.bind(host: "127.0.0.1", port: 0)
         let serving = Task { await listener.serve { await watcher.handle($0) } }
         let running = Task { try await watcher.run() }
@@ -181,11 +189,13 @@ import Testing
         #expect(metricsStatus == 200 && metrics.contains("# TYPE playbook_probe_cycle_lateness_seconds histogram"))
         #expect(metricsHeaders.first(name: "Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
         let alert = Array(#"{"status":"firing","commonLabels":{"alertname":"ShopDown"}}"#.utf8)
-        let (refused, reason, _) = try await send(.POST, "/alert", body: alert, headers: [("X-Playbook-Signature", "sha256=" + String(repeating: "ab", count: 32))])
+        let (refused, reason, _) = try await send(
+            .POST, "/alert", body: alert, headers: [("X-Playbook-Signature", "sha256=" + String(repeating: "ab", count: 32))])
         #expect(refused == 401 && reason.contains("does not match the body"))
         let (tooLarge, _, _) = try await send(.POST, "/alert", body: [UInt8](repeating: 32, count: Watcher.maximumBody + 1))
         #expect(tooLarge == 413)
-        let (accepted, _, _) = try await send(.POST, "/alert", body: alert, headers: [("X-Playbook-Signature", WebhookSignature.sign(alert, secret: "hook-secret"))])
+        let (accepted, _, _) = try await send(
+            .POST, "/alert", body: alert, headers: [("X-Playbook-Signature", WebhookSignature.sign(alert, secret: "hook-secret"))])
         #expect(accepted == 202)
         #expect(await Self.eventually { Self.outbox(directory) == ["ShopDown"] })
         let (missing, _, _) = try await send(.GET, "/nothing")

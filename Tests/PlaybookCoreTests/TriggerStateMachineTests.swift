@@ -1,6 +1,7 @@
 import Foundation
-@testable import PlaybookCore
 import Testing
+
+@testable import PlaybookCore
 
 /// The incremental trigger state machines: exact moments, restarts of `for`/`clear_for`
 /// windows, one incident at a time, and equivalence with the reference simulation.
@@ -124,7 +125,8 @@ import Testing
                 down.platforms = platforms.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random)).map { Located($0, at: here) }
                 kind = .platformDown(down)
             } else {
-                let baseline: TrafficDropTrigger.Baseline = Bool.random(using: &random) ? .fixed(100) : .ago(Double(Int.random(in: 1...4, using: &random)) * 600 + 7.25)
+                let baseline: TrafficDropTrigger.Baseline =
+                    Bool.random(using: &random) ? .fixed(100) : .ago(Double(Int.random(in: 1...4, using: &random)) * 600 + 7.25)
                 kind = .trafficDrop(TrafficDropTrigger(source: Located("web", at: here), drop: 0.4, baseline: baseline))
             }
             var trigger = Trigger(id: Located("t\(index)", at: here), kind: kind)
@@ -143,7 +145,8 @@ import Testing
             if Int.random(in: 0..<3, using: &random) == 0 {
                 observations.append(Observation(time: at, subject: .source("web", value: [100, 90, 55, 40, 0].randomElement(using: &random)!), location: here))
             } else {
-                observations.append(Observation(time: at, subject: .platform(platforms.randomElement(using: &random)!, up: Bool.random(using: &random)), location: here))
+                observations.append(
+                    Observation(time: at, subject: .platform(platforms.randomElement(using: &random)!, up: Bool.random(using: &random)), location: here))
             }
         }
         return (triggers, observations)

@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// Schema version 2 (trigger states, source samples) and its migration.
 @Suite struct JournalWatchTests {
@@ -25,7 +26,8 @@ import Testing
         let journal = try Journal(directory: directory)
         #expect(try Self.version(directory) == 2)
         #expect(try await journal.unfinishedIncident(playbook: "p")?.id == "i1")
-        try await journal.saveTriggerStates(playbook: "p", [SavedTriggerState(trigger: "t", state: .init(holds: true, since: Date(timeIntervalSince1970: 10)), observedAt: nil)])
+        try await journal.saveTriggerStates(
+            playbook: "p", [SavedTriggerState(trigger: "t", state: .init(holds: true, since: Date(timeIntervalSince1970: 10)), observedAt: nil)])
         #expect(try await journal.triggerStates(playbook: "p").count == 1)
     }
 
@@ -46,8 +48,9 @@ import Testing
     @Test func triggerStatesRoundTrip() async throws {
         let journal = try Journal(directory: Self.directory())
         let states = [
-            SavedTriggerState(trigger: "a", state: .init(holds: true, since: Date(timeIntervalSince1970: 100), firedThisRun: true, inIncident: true),
-                              observedAt: Date(timeIntervalSince1970: 130), facts: #"{"platforms":["x"]}"#),
+            SavedTriggerState(
+                trigger: "a", state: .init(holds: true, since: Date(timeIntervalSince1970: 100), firedThisRun: true, inIncident: true),
+                observedAt: Date(timeIntervalSince1970: 130), facts: #"{"platforms":["x"]}"#),
             SavedTriggerState(trigger: "b", state: .init(holds: nil, since: Date(timeIntervalSince1970: 0)), observedAt: nil),
         ]
         try await journal.saveTriggerStates(playbook: "p", states)

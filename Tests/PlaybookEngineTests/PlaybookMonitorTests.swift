@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// One playbook watched on a clock the test moves: when it fires, when it recovers, that it
 /// fires once, and what a restart picks up. Probes are scripted; every observation is made by
@@ -176,16 +177,18 @@ import Testing
 
     @Test func aStepDueAfterTheIncidentResolvedSeesItInactive() async throws {
         let clock = ManualClock(Self.start)
-        let yaml = Self.meta.replacingOccurrences(of: "recovery:", with: """
-              - id: later
-                at: 1h
-                if: "incident.active"
-                post: { to: [out], text: "still down" }
-              - id: anyway
-                at: 1h
-                post: { to: [out], text: "an hour on" }
-            recovery:
-            """)
+        let yaml = Self.meta.replacingOccurrences(
+            of: "recovery:",
+            with: """
+                  - id: later
+                    at: 1h
+                    if: "incident.active"
+                    post: { to: [out], text: "still down" }
+                  - id: anyway
+                    at: 1h
+                    post: { to: [out], text: "an hour on" }
+                recovery:
+                """)
         let fixture = try WatchFixture([yaml], clock: clock)
         let watcher = try fixture.watcher()
         fixture.prober.setDown(Self.facebook)

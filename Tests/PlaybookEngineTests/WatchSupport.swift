@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// A clock that moves only when the test moves it: sleepers wake when `advance(to:)` passes
 /// their deadline. What the watcher decides cannot depend on how busy the machine is.
@@ -133,7 +134,10 @@ struct WatchFixture {
     let stop = StopSignal()
     let metrics = WatchMetrics(keepSamples: true)
 
-    init(_ yamls: [String], clock: any EngineClock, directory: URL? = nil, sources: ScriptedSources = ScriptedSources(), sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    init(
+        _ yamls: [String], clock: any EngineClock, directory: URL? = nil, sources: ScriptedSources = ScriptedSources(),
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -161,8 +165,10 @@ struct WatchFixture {
         var playbooks = self.playbooks
         tweak(&playbooks)
         let channels = self.channels
-        return try Watcher(Watcher.Configuration(playbooks: playbooks, journal: journal, prober: prober, sources: sources, channels: { _ in channels },
-                                                 clock: clock, reporter: reporter, stop: stop, environment: environment, metrics: metrics))
+        return try Watcher(
+            Watcher.Configuration(
+                playbooks: playbooks, journal: journal, prober: prober, sources: sources, channels: { _ in channels },
+                clock: clock, reporter: reporter, stop: stop, environment: environment, metrics: metrics))
     }
 
     func texts() async -> [String] { await channels.sent.map(\.message.text) }

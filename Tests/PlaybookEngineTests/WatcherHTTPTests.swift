@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// What the listener answers: /healthz, /metrics in Prometheus's text format, webhook triggers
 /// with their HMAC, and 4xx with a reason (and no change) for bad requests.
@@ -31,7 +32,8 @@ import Testing
 
     /// An Alertmanager webhook (version 4) payload.
     static func alertmanager(_ status: String) -> [UInt8] {
-        Array("""
+        Array(
+            """
             {"version":"4","groupKey":"{}:{alertname=\\"ShopDown\\"}","truncatedAlerts":0,"status":"\(status)","receiver":"playbook",
              "groupLabels":{"alertname":"ShopDown"},"commonLabels":{"alertname":"ShopDown","severity":"critical"},
              "commonAnnotations":{"summary":"The shop answers 5xx"},"externalURL":"http://alertmanager:9093",
@@ -61,19 +63,21 @@ import Testing
 
         let resolved = Self.alertmanager("resolved")
         clock.advance(by: 600)
-        #expect(await watcher.handle(Self.post("/hooks/alertmanager", resolved, signature: WebhookSignature.sign(resolved, secret: "s3cret-hook"))).status == 202)
+        #expect(
+            await watcher.handle(Self.post("/hooks/alertmanager", resolved, signature: WebhookSignature.sign(resolved, secret: "s3cret-hook"))).status == 202)
         clock.advance(by: 60)
         await watcher.monitor("alerts")!.tick()
         await watcher.monitor("alerts")!.idle()
         #expect(await fixture.texts() == ["alert: ShopDown", "resolved"])
     }
 
-    @Test(arguments: [
-        (nil, 401, "missing X-Playbook-Signature"),
-        ("sha256=" + String(repeating: "0", count: 64), 401, "does not match the body"),
-        ("sha1=abc", 401, "must be 'sha256='"),
-        ("sha256=xyz", 401, "64 hex digits"),
-    ] as [(String?, Int, String)])
+    @Test(
+        arguments: [
+            (nil, 401, "missing X-Playbook-Signature"),
+            ("sha256=" + String(repeating: "0", count: 64), 401, "does not match the body"),
+            ("sha1=abc", 401, "must be 'sha256='"),
+            ("sha256=xyz", 401, "64 hex digits"),
+        ] as [(String?, Int, String)])
     func aBadSignatureIsRefusedAndChangesNothing(signature: String?, status: Int, reason: String) async throws {
         let clock = ManualClock(Self.start)
         let (fixture, watcher) = try Self.watcher(clock)
@@ -144,7 +148,9 @@ import Testing
         }
         for line in lines where !line.hasPrefix("#") {
             let name = String(line.prefix { $0 != "{" && $0 != " " })
-            let family = ["_bucket", "_sum", "_count"].reduce(name) { $0.hasSuffix($1) && declared.contains(String($0.dropLast($1.count))) ? String($0.dropLast($1.count)) : $0 }
+            let family = ["_bucket", "_sum", "_count"].reduce(name) {
+                $0.hasSuffix($1) && declared.contains(String($0.dropLast($1.count))) ? String($0.dropLast($1.count)) : $0
+            }
             #expect(declared.contains(family), "\(name) has no TYPE")
             #expect(Double(line.split(separator: " ").last!) != nil || line.hasSuffix("+Inf"), "\(line)")
         }

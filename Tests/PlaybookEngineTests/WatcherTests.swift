@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// The watcher's own loops on the real clock, at intervals of a fraction of a second (set on the
 /// loaded model; the language's durations are whole seconds). Assertions bound times from

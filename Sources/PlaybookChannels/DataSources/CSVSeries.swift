@@ -44,7 +44,7 @@ final class CSVSeries: @unchecked Sendable {
         }
         defer { reader.close() }
         guard let header = reader.next()?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
-              let timeColumn = header.firstIndex(of: "time"), let valueColumn = header.firstIndex(of: "value")
+            let timeColumn = header.firstIndex(of: "time"), let valueColumn = header.firstIndex(of: "value")
         else { throw SourceFailure("\(name) needs the columns time,value") }
         var rows: [(Date, Double)] = []
         while let record = reader.next() {

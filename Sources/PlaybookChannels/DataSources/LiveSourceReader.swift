@@ -24,7 +24,8 @@ public struct LiveSourceReader: SourceReader {
         case .prometheus(let url, let query):
             return try await PrometheusSource(client: client).value(url: try resolve(url, source), query: query, at: nil, timeout: timeout)
         case .plausible(let url, let site, let key):
-            return try await PlausibleSource(client: client).visitors(url: try resolve(url, source), siteID: site, apiKey: try resolve(key, source), timeout: timeout)
+            return try await PlausibleSource(client: client).visitors(
+                url: try resolve(url, source), siteID: site, apiKey: try resolve(key, source), timeout: timeout)
         case .json(let url, let field):
             return try await JSONSource(client: client).value(url: try resolve(url, source), field: field, timeout: timeout)
         case .csv(let path):
@@ -57,14 +58,18 @@ public struct LiveSourceReader: SourceReader {
     }
 
     /// GETs a JSON document; failures name only the host.
-    static func getJSON(_ client: HTTPClient, _ url: String, headers: [(String, String)] = [], timeout: Double, what: String) async throws(SourceFailure) -> JSONValue {
+    static func getJSON(_ client: HTTPClient, _ url: String, headers: [(String, String)] = [], timeout: Double, what: String) async throws(SourceFailure)
+        -> JSONValue
+    {
         let response: HTTPProbe.Response
         switch await HTTPProbe.get(client, url, headers: [("Accept", "application/json")] + headers, timeout: timeout, keepBody: 4 << 20) {
         case .failure(let failure): throw SourceFailure(failure.reason)
         case .success(let got): response = got
         }
         guard (200..<300).contains(response.status) else {
-            throw SourceFailure("\(what) at \(HTTPTransport.hostOnly(url)) answered HTTP \(response.status)\(response.status == 401 || response.status == 403 ? " (check the credentials)" : "")")
+            throw SourceFailure(
+                "\(what) at \(HTTPTransport.hostOnly(url)) answered HTTP \(response.status)\(response.status == 401 || response.status == 403 ? " (check the credentials)" : "")"
+            )
         }
         guard let text = String(validating: response.body, as: UTF8.self), let json = JSONValue.parse(text) else {
             throw SourceFailure("\(what) at \(HTTPTransport.hostOnly(url)) did not answer JSON")
@@ -120,9 +125,12 @@ struct PrometheusSource {
             guard series.count == 1 else { throw SourceFailure("the query returned \(series.count) series; aggregate it to one (e.g. sum(...))") }
             sample = series[0]["value"]
         default:
-            throw SourceFailure("the query returned \(data["resultType"].map { "a \($0.serialized()) result" } ?? "no resultType"); an instant vector or scalar is needed")
+            throw SourceFailure(
+                "the query returned \(data["resultType"].map { "a \($0.serialized()) result" } ?? "no resultType"); an instant vector or scalar is needed")
         }
-        guard case .array(let pair)? = sample, pair.count == 2, let value = LiveSourceReader.number(pair[1]) else { throw SourceFailure("the query's value is not a number") }
+        guard case .array(let pair)? = sample, pair.count == 2, let value = LiveSourceReader.number(pair[1]) else {
+            throw SourceFailure("the query's value is not a number")
+        }
         return value
     }
 }

@@ -85,9 +85,11 @@ public final class WatchListener: Sendable {
                     guard let requestHead = head else { continue }
                     head = nil
                     let path = String(requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
-                    let response = tooLarge
+                    let response =
+                        tooLarge
                         ? WatchResponse(status: 413, body: JSONValueText.error("the body is over \(Watcher.maximumBody) bytes"))
-                        : await handler(WatchRequest(method: requestHead.method.rawValue, path: path, headers: requestHead.headers.map { ($0.name, $0.value) }, body: body))
+                        : await handler(
+                            WatchRequest(method: requestHead.method.rawValue, path: path, headers: requestHead.headers.map { ($0.name, $0.value) }, body: body))
                     let keepAlive = requestHead.isKeepAlive && !tooLarge
                     var responseHead = HTTPResponseHead(version: requestHead.version, status: HTTPResponseStatus(statusCode: response.status))
                     responseHead.headers.add(name: "Content-Type", value: response.contentType)

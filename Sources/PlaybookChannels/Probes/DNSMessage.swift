@@ -48,7 +48,8 @@ enum DNSMessage {
 
     static func header(_ bytes: [UInt8]) -> Header? {
         guard bytes.count >= 12 else { return nil }
-        return Header(id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), isResponse: bytes[2] & 0x80 != 0, truncated: bytes[2] & 0x02 != 0,
-                      rcode: Int(bytes[3] & 0x0F), answers: Int(bytes[6]) << 8 | Int(bytes[7]))
+        return Header(
+            id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), isResponse: bytes[2] & 0x80 != 0, truncated: bytes[2] & 0x02 != 0,
+            rcode: Int(bytes[3] & 0x0F), answers: Int(bytes[6]) << 8 | Int(bytes[7]))
     }
 }

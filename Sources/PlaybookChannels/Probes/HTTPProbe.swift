@@ -33,7 +33,9 @@ public struct HTTPProbe: Sendable {
     /// A GET bounded by `timeout` (redirects included) that keeps at most `keepBody` bytes of the
     /// body and stops reading there. Failures are worded for logs, with no path or query (they
     /// may hold tokens).
-    static func get(_ client: HTTPClient, _ url: String, headers: [(String, String)] = [], timeout: Double, keepBody: Int) async -> Result<Response, ProbeFailure> {
+    static func get(_ client: HTTPClient, _ url: String, headers: [(String, String)] = [], timeout: Double, keepBody: Int) async -> Result<
+        Response, ProbeFailure
+    > {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: userAgent)

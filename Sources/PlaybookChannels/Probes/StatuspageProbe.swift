@@ -52,7 +52,7 @@ public struct StatuspageProbe: Sendable {
             guard case .array(let components)? = json["components"] else { return .down("the status page lists no components") }
             let wanted = component.trimmingCharacters(in: .whitespaces).lowercased()
             guard let found = components.first(where: { string($0["name"])?.trimmingCharacters(in: .whitespaces).lowercased() == wanted }),
-                  let status = string(found["status"])
+                let status = string(found["status"])
             else {
                 let names = components.compactMap { string($0["name"]) }.prefix(12).joined(separator: ", ")
                 return .down("no component named '\(component)' (it has: \(names))")

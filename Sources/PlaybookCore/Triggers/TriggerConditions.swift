@@ -29,7 +29,9 @@ public enum TriggerConditions {
     /// Whether a `webhook` trigger's request says its alert is over: Alertmanager (and most
     /// alerting tools) send `"status": "resolved"`. Any other request means the condition holds.
     public static func webhookResolves(_ payload: JSONValue) -> Bool {
-        guard case .object(let members) = payload, let status = members.first(where: { $0.0 == "status" })?.1, case .string(let text) = status else { return false }
+        guard case .object(let members) = payload, let status = members.first(where: { $0.0 == "status" })?.1, case .string(let text) = status else {
+            return false
+        }
         return text.lowercased() == "resolved"
     }
 }

@@ -104,8 +104,10 @@ actor PlaybookMonitor {
             if !stale.isEmpty { fields.append(("stale", .array(stale.map(JSONValue.string)))) }
             let incidentText = unfinished.map { "incident \($0.id) \($0.status == .active ? "open" : "recovering")" } ?? "no incident open"
             let staleText = stale.isEmpty ? "" : "; last seen too long ago, watched afresh: \(stale.joined(separator: ", "))"
-            reporter.report(WatchEvent(time: now, name: "state_restored", playbook: name, fields: fields,
-                                       message: "picked up from the journal: \(incidentText)\(known.isEmpty ? "" : "; " + known.joined(separator: "; "))\(staleText)"))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "state_restored", playbook: name, fields: fields,
+                    message: "picked up from the journal: \(incidentText)\(known.isEmpty ? "" : "; " + known.joined(separator: "; "))\(staleText)"))
         }
         if let unfinished {
             incidentID = unfinished.id
@@ -124,8 +126,10 @@ actor PlaybookMonitor {
     func observe(_ trigger: String, _ sample: ConditionSample) async {
         let now = clock.now()
         if failingSources.remove(trigger) != nil {
-            reporter.report(WatchEvent(time: now, name: "source_recovered", playbook: name, fields: [("trigger", .string(trigger))],
-                                       message: "\(trigger): its source answers again"))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "source_recovered", playbook: name, fields: [("trigger", .string(trigger))],
+                    message: "\(trigger): its source answers again"))
         }
         if !sample.platforms.isEmpty {
             var states = platformStates[trigger] ?? [:]
@@ -133,10 +137,12 @@ actor PlaybookMonitor {
                 let known = states[platform.id] != nil
                 states[platform.id] = platform.down
                 if known || platform.down {
-                    reporter.report(WatchEvent(
-                        time: now, name: platform.down ? "platform_down" : "platform_up", playbook: name,
-                        fields: [("trigger", .string(trigger)), ("platform", .string(platform.id)), ("detail", .string(platform.detail))],
-                        message: "\(PlatformCatalog.names([platform.id])) is \(platform.down ? "down" : "up"): \(platform.detail)", isWarning: platform.down))
+                    reporter.report(
+                        WatchEvent(
+                            time: now, name: platform.down ? "platform_down" : "platform_up", playbook: name,
+                            fields: [("trigger", .string(trigger)), ("platform", .string(platform.id)), ("detail", .string(platform.detail))],
+                            message: "\(PlatformCatalog.names([platform.id])) is \(platform.down ? "down" : "up"): \(platform.detail)", isWarning: platform.down
+                        ))
                 }
             }
             platformStates[trigger] = states
@@ -151,10 +157,14 @@ actor PlaybookMonitor {
 
     /// A source could not be read: no observation (the last one holds), a warning when it starts.
     func sourceFailed(_ trigger: String, _ failure: SourceFailure) {
-        metrics.sourceError(playbook: name, source: playbook.trigger(trigger).flatMap { if case .trafficDrop(let drop) = $0.kind { return drop.source.value } else { return nil } } ?? trigger)
+        metrics.sourceError(
+            playbook: name,
+            source: playbook.trigger(trigger).flatMap { if case .trafficDrop(let drop) = $0.kind { return drop.source.value } else { return nil } } ?? trigger)
         guard failingSources.insert(trigger).inserted else { return }
-        reporter.report(WatchEvent(time: clock.now(), name: "source_failed", playbook: name, fields: [("trigger", .string(trigger)), ("reason", .string(failure.message))],
-                                   message: "\(trigger): cannot read its source: \(failure.message) (its last observation holds)", isWarning: true))
+        reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "source_failed", playbook: name, fields: [("trigger", .string(trigger)), ("reason", .string(failure.message))],
+                message: "\(trigger): cannot read its source: \(failure.message) (its last observation holds)", isWarning: true))
     }
 
     /// A request to a webhook trigger's path: the alert holds, or (`"status": "resolved"`) clears.
@@ -177,16 +187,23 @@ actor PlaybookMonitor {
             case .condition(let trigger, let holds, let at):
                 metrics.condition(playbook: name, trigger: trigger, holds: holds)
                 let rule = machine.rules.first { $0.id == trigger }
-                let waiting = holds ? (rule.map { $0.holdFor > 0 ? "; fires if it holds for \(Duration.format(seconds: $0.holdFor))" : "" } ?? "")
-                    : (machine.state(of: trigger)?.inIncident == true ? rule.map { "; the incident waits \(Duration.format(seconds: $0.clearFor)) clear" } ?? "" : "")
-                reporter.report(WatchEvent(time: at, name: holds ? "trigger_holds" : "trigger_clear", playbook: name,
-                                           fields: [("trigger", .string(trigger)), ("detail", .string(detail[trigger] ?? ""))],
-                                           message: "\(trigger): condition \(holds ? "holds" : "clear")\(detail[trigger].map { " (\($0))" } ?? "")\(waiting)"))
+                let waiting =
+                    holds
+                    ? (rule.map { $0.holdFor > 0 ? "; fires if it holds for \(Duration.format(seconds: $0.holdFor))" : "" } ?? "")
+                    : (machine.state(of: trigger)?.inIncident == true
+                        ? rule.map { "; the incident waits \(Duration.format(seconds: $0.clearFor)) clear" } ?? "" : "")
+                reporter.report(
+                    WatchEvent(
+                        time: at, name: holds ? "trigger_holds" : "trigger_clear", playbook: name,
+                        fields: [("trigger", .string(trigger)), ("detail", .string(detail[trigger] ?? ""))],
+                        message: "\(trigger): condition \(holds ? "holds" : "clear")\(detail[trigger].map { " (\($0))" } ?? "")\(waiting)"))
             case .fired(let trigger, let at, let opened):
                 metrics.fired(playbook: name, trigger: trigger, inIncident: true, newFire: true)
-                reporter.report(WatchEvent(time: at, name: "trigger_fired", playbook: name, fields: [("trigger", .string(trigger)), ("opens_incident", .bool(opened))],
-                                           message: opened ? "\(trigger): fired; opening an incident" : "\(trigger): fired; the open incident also waits for it to clear",
-                                           isWarning: true))
+                reporter.report(
+                    WatchEvent(
+                        time: at, name: "trigger_fired", playbook: name, fields: [("trigger", .string(trigger)), ("opens_incident", .bool(opened))],
+                        message: opened ? "\(trigger): fired; opening an incident" : "\(trigger): fired; the open incident also waits for it to clear",
+                        isWarning: true))
                 if opened {
                     declinedAt = nil
                     let firingFacts = (at < now ? factsBefore : facts)[trigger] ?? [:]
@@ -194,8 +211,12 @@ actor PlaybookMonitor {
                 }
             case .resolved(let at):
                 for trigger in machine.rules { metrics.fired(playbook: name, trigger: trigger.id, inIncident: false, newFire: false) }
-                reporter.report(WatchEvent(time: at, name: "incident_resolved", playbook: name, fields: [("incident", incidentID.map(JSONValue.string) ?? .null)],
-                                           message: "every trigger that fired has been clear for its clear_for: \(incidentID.map { "incident \($0) resolved" } ?? "resolved"); running recovery"))
+                reporter.report(
+                    WatchEvent(
+                        time: at, name: "incident_resolved", playbook: name, fields: [("incident", incidentID.map(JSONValue.string) ?? .null)],
+                        message:
+                            "every trigger that fired has been clear for its clear_for: \(incidentID.map { "incident \($0) resolved" } ?? "resolved"); running recovery"
+                    ))
                 let declined = declinedAt != nil
                 declinedAt = nil
                 enqueue { await self.recover(declined: declined) }
@@ -222,8 +243,10 @@ actor PlaybookMonitor {
         do {
             try await journal.saveTriggerStates(playbook: name, rows)
         } catch {
-            reporter.report(WatchEvent(time: clock.now(), name: "journal_error", playbook: name, fields: [("reason", .string("\(error)"))],
-                                       message: "cannot journal trigger states: \(error)", isWarning: true))
+            reporter.report(
+                WatchEvent(
+                    time: clock.now(), name: "journal_error", playbook: name, fields: [("reason", .string("\(error)"))],
+                    message: "cannot journal trigger states: \(error)", isWarning: true))
         }
     }
 
@@ -238,10 +261,13 @@ actor PlaybookMonitor {
         deadline?.task.cancel()
         let clock = self.clock
         let stop = self.stop
-        deadline = (next, Task {
-            guard await stop.sleep(until: next, clock: clock), !Task.isCancelled else { return }
-            await self.tick()
-        })
+        deadline = (
+            next,
+            Task {
+                guard await stop.sleep(until: next, clock: clock), !Task.isCancelled else { return }
+                await self.tick()
+            }
+        )
     }
 
     // MARK: - The engine
@@ -263,24 +289,32 @@ actor PlaybookMonitor {
                 incidentID = record.id
                 declinedAt = nil
                 metrics.incident(playbook: name, active: true, opened: true)
-                reporter.report(WatchEvent(time: now, name: "incident_opened", playbook: name, fields: [("incident", .string(record.id)), ("trigger", .string(trigger))],
-                                           message: "incident \(record.id) opened by \(trigger)", isWarning: true))
+                reporter.report(
+                    WatchEvent(
+                        time: now, name: "incident_opened", playbook: name, fields: [("incident", .string(record.id)), ("trigger", .string(trigger))],
+                        message: "incident \(record.id) opened by \(trigger)", isWarning: true))
                 startRun(record, resumed: false, vars: assignments)
             case .existing(let record):
                 incidentID = record.id
                 declinedAt = nil
-                reporter.report(WatchEvent(time: now, name: "incident_exists", playbook: name, fields: [("incident", .string(record.id)), ("trigger", .string(trigger))],
-                                           message: "\(trigger) fired but incident \(record.id) is still unfinished (\(record.status.rawValue)): not opening another"))
+                reporter.report(
+                    WatchEvent(
+                        time: now, name: "incident_exists", playbook: name, fields: [("incident", .string(record.id)), ("trigger", .string(trigger))],
+                        message: "\(trigger) fired but incident \(record.id) is still unfinished (\(record.status.rawValue)): not opening another"))
             case .declined(let note):
                 if declinedAt == nil {
-                    reporter.report(WatchEvent(time: now, name: "incident_declined", playbook: name, fields: [("trigger", .string(trigger)), ("reason", .string(note))],
-                                               message: "\(note); tried again every \(Duration.format(seconds: Self.declinedRetry)) while the incident lasts"))
+                    reporter.report(
+                        WatchEvent(
+                            time: now, name: "incident_declined", playbook: name, fields: [("trigger", .string(trigger)), ("reason", .string(note))],
+                            message: "\(note); tried again every \(Duration.format(seconds: Self.declinedRetry)) while the incident lasts"))
                 }
                 declinedAt = now
             }
         } catch {
-            reporter.report(WatchEvent(time: now, name: "engine_error", playbook: name, fields: [("reason", .string("\(error)"))],
-                                       message: "cannot open an incident: \(error)", isWarning: true))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "engine_error", playbook: name, fields: [("reason", .string("\(error)"))],
+                    message: "cannot open an incident: \(error)", isWarning: true))
         }
     }
 
@@ -309,7 +343,8 @@ actor PlaybookMonitor {
             report(outcome, section: "recovery")
         } catch let problem as Engine.Problem {
             let why = declined ? "the playbook's 'if' declined the incident, so there is nothing to recover" : problem.description
-            reporter.report(WatchEvent(time: clock.now(), name: "recovery_skipped", playbook: name, fields: [("reason", .string(why))], message: "no recovery: \(why)"))
+            reporter.report(
+                WatchEvent(time: clock.now(), name: "recovery_skipped", playbook: name, fields: [("reason", .string(why))], message: "no recovery: \(why)"))
         } catch {
             reportEngineError(error)
         }
@@ -329,15 +364,21 @@ actor PlaybookMonitor {
         let counts = Dictionary(grouping: outcome.statuses.values, by: { $0 }).mapValues(\.count)
         let summary = StepStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
         let what = outcome.interrupted ? "interrupted (resumed when the watcher starts again)" : (summary.isEmpty ? "nothing to do" : summary)
-        reporter.report(WatchEvent(time: clock.now(), name: section == "recovery" ? "recovery_finished" : "steps_finished", playbook: name,
-                                   fields: [("incident", outcome.incident.map(JSONValue.string) ?? .null), ("interrupted", .bool(outcome.interrupted)),
-                                            ("statuses", .object(outcome.statuses.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.rawValue)) }))],
-                                   message: "incident \(outcome.incident ?? "-"): \(section) \(what)\(outcome.note.map { " (\($0))" } ?? "")", isWarning: outcome.anyFailed))
+        reporter.report(
+            WatchEvent(
+                time: clock.now(), name: section == "recovery" ? "recovery_finished" : "steps_finished", playbook: name,
+                fields: [
+                    ("incident", outcome.incident.map(JSONValue.string) ?? .null), ("interrupted", .bool(outcome.interrupted)),
+                    ("statuses", .object(outcome.statuses.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.rawValue)) })),
+                ],
+                message: "incident \(outcome.incident ?? "-"): \(section) \(what)\(outcome.note.map { " (\($0))" } ?? "")", isWarning: outcome.anyFailed))
     }
 
     private func reportEngineError(_ error: any Error) {
-        reporter.report(WatchEvent(time: clock.now(), name: "engine_error", playbook: name, fields: [("reason", .string("\(error)"))],
-                                   message: "the incident's run failed: \(error)", isWarning: true))
+        reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "engine_error", playbook: name, fields: [("reason", .string("\(error)"))],
+                message: "the incident's run failed: \(error)", isWarning: true))
     }
 
     // MARK: - Stopping and state

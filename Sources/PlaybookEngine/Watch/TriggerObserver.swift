@@ -55,7 +55,8 @@ struct TriggerObserver: Sendable {
             let outcomes = checks.map { ($0, results[CheckCoalescer.key($0, timeout: down.timeout)] ?? .down("not probed")) }
             let failed = outcomes.filter { !$0.1.ok }
             let isDown = TriggerConditions.platformIsDown(failed: failed.count, of: outcomes.count, when: down.downWhen)
-            let detail = failed.isEmpty
+            let detail =
+                failed.isEmpty
                 ? "\(outcomes.count)/\(outcomes.count) checks pass"
                 : "\(failed.count)/\(outcomes.count) checks fail (\(failed.map { "\($0.0.summary): \($0.1.detail)" }.joined(separator: "; ")))"
             sample.platforms.append((platform, isDown, detail))
@@ -80,7 +81,8 @@ struct TriggerObserver: Sendable {
             sample.holds = TriggerConditions.trafficDropHolds(value: reading.value, baseline: baseline, drop: drop.drop)
             sample.facts = TriggerConditions.trafficFacts(value: reading.value, baseline: baseline)
             let percent = baseline > 0 ? Int(((1 - reading.value / baseline) * 100).rounded()) : 0
-            sample.detail = "\(source.id.value) = \(Value.number(reading.value).displayText), baseline \(Value.number(baseline).displayText) (\(percent >= 0 ? "-" : "+")\(abs(percent))%)"
+            sample.detail =
+                "\(source.id.value) = \(Value.number(reading.value).displayText), baseline \(Value.number(baseline).displayText) (\(percent >= 0 ? "-" : "+")\(abs(percent))%)"
         } else {
             sample.facts = TriggerConditions.trafficFacts(value: reading.value, baseline: 0)
             sample.detail = "\(source.id.value) = \(Value.number(reading.value).displayText), no baseline yet (\(reading.baselineNote ?? "none"))"

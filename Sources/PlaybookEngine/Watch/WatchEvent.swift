@@ -73,24 +73,32 @@ struct EngineProgressEvents: ProgressReporter {
         case .incidentOpened(let id, let resumed):
             // The watcher reports the incidents it opens itself; the engine says when it resumes one.
             if resumed {
-                reporter.report(WatchEvent(time: now, name: "incident_resumed", playbook: playbook, fields: [("incident", .string(id))],
-                                           message: "resuming incident \(id) where it stopped"))
+                reporter.report(
+                    WatchEvent(
+                        time: now, name: "incident_resumed", playbook: playbook, fields: [("incident", .string(id))],
+                        message: "resuming incident \(id) where it stopped"))
             }
         case .stepWaiting(let step, let until):
-            reporter.report(WatchEvent(time: now, name: "step_waiting", playbook: playbook, fields: [("step", .string(step)), ("until", .string(WatchEvent.iso(until)))],
-                                       message: "\(step): waiting until \(WatchEvent.iso(until))"))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "step_waiting", playbook: playbook, fields: [("step", .string(step)), ("until", .string(WatchEvent.iso(until)))],
+                    message: "\(step): waiting until \(WatchEvent.iso(until))"))
         case .stepStarted(let step):
             reporter.report(WatchEvent(time: now, name: "step_started", playbook: playbook, fields: [("step", .string(step))], message: "\(step): started"))
         case .stepFinished(let step, let status, let detail):
             var fields: [(String, JSONValue)] = [("step", .string(step)), ("status", .string(status.rawValue))]
             if let detail { fields.append(("detail", .string(detail))) }
-            reporter.report(WatchEvent(time: now, name: "step_finished", playbook: playbook, fields: fields,
-                                       message: "\(step): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")", isWarning: status == .failed))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "step_finished", playbook: playbook, fields: fields,
+                    message: "\(step): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")", isWarning: status == .failed))
         case .deliveries:
             break  // fan-out progress is for terminals watching one run; the journal and /metrics keep counts
         case .log(let step, let message):
-            reporter.report(WatchEvent(time: now, name: "log", playbook: playbook, fields: [("step", step.map(JSONValue.string) ?? .null), ("text", .string(message))],
-                                       message: "\(step ?? "log"): \(message)"))
+            reporter.report(
+                WatchEvent(
+                    time: now, name: "log", playbook: playbook, fields: [("step", step.map(JSONValue.string) ?? .null), ("text", .string(message))],
+                    message: "\(step ?? "log"): \(message)"))
         }
     }
 }

@@ -129,9 +129,13 @@ public final class WatchMetrics: @unchecked Sendable {
         lock.withLock {
             var out = MetricsText()
             out.family("playbook_check_up", "gauge", "Whether the last probe of a check passed (1) or failed (0).")
-            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) { out.sample("playbook_check_up", [("kind", stat.kind), ("target", stat.target)], stat.up ? 1 : 0) }
+            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_check_up", [("kind", stat.kind), ("target", stat.target)], stat.up ? 1 : 0)
+            }
             out.family("playbook_check_duration_seconds", "gauge", "How long the last probe of a check took.")
-            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) { out.sample("playbook_check_duration_seconds", [("kind", stat.kind), ("target", stat.target)], stat.seconds) }
+            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_check_duration_seconds", [("kind", stat.kind), ("target", stat.target)], stat.seconds)
+            }
             out.family("playbook_checks_total", "counter", "Probes made, by check and result.")
             for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_checks_total", [("kind", stat.kind), ("target", stat.target), ("result", "ok")], Double(stat.ok))
@@ -152,7 +156,9 @@ public final class WatchMetrics: @unchecked Sendable {
             out.sample("playbook_probe_cycle_lateness_seconds_count", [], Double(latenessCount))
             out.family("playbook_platform_down", "gauge", "Whether a platform of a platform_down trigger is down by its checks and down_when.")
             for (key, states) in platforms.sorted(by: { $0.key < $1.key }) {
-                for (platform, down) in states.sorted(by: { $0.key < $1.key }) { out.sample("playbook_platform_down", key.labels + [("platform", platform)], down ? 1 : 0) }
+                for (platform, down) in states.sorted(by: { $0.key < $1.key }) {
+                    out.sample("playbook_platform_down", key.labels + [("platform", platform)], down ? 1 : 0)
+                }
             }
             out.family("playbook_trigger_condition", "gauge", "Whether a trigger's condition holds now.")
             for (key, holds) in conditions.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_condition", key.labels, holds ? 1 : 0) }
@@ -169,15 +175,23 @@ public final class WatchMetrics: @unchecked Sendable {
             out.family("playbook_source_errors_total", "counter", "Reads of a source that failed.")
             for (key, count) in sourceErrors.sorted(by: { $0.key < $1.key }) { out.sample("playbook_source_errors_total", key.sourceLabels, Double(count)) }
             out.family("playbook_incident_active", "gauge", "Whether the playbook has an open incident.")
-            for (playbook, active) in incidentActive.sorted(by: { $0.key < $1.key }) { out.sample("playbook_incident_active", [("playbook", playbook)], active ? 1 : 0) }
+            for (playbook, active) in incidentActive.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_incident_active", [("playbook", playbook)], active ? 1 : 0)
+            }
             out.family("playbook_incidents_opened_total", "counter", "Incidents opened by this watcher.")
-            for (playbook, count) in opened.sorted(by: { $0.key < $1.key }) { out.sample("playbook_incidents_opened_total", [("playbook", playbook)], Double(count)) }
+            for (playbook, count) in opened.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_incidents_opened_total", [("playbook", playbook)], Double(count))
+            }
             out.family("playbook_incidents_resolved_total", "counter", "Incidents resolved by this watcher.")
-            for (playbook, count) in resolved.sorted(by: { $0.key < $1.key }) { out.sample("playbook_incidents_resolved_total", [("playbook", playbook)], Double(count)) }
+            for (playbook, count) in resolved.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_incidents_resolved_total", [("playbook", playbook)], Double(count))
+            }
             out.family("playbook_deliveries", "gauge", "Deliveries in the journal, by playbook and status (all incidents).")
             for row in deliveries { out.sample("playbook_deliveries", [("playbook", row.playbook), ("status", row.status.rawValue)], Double(row.count)) }
             out.family("playbook_webhook_requests_total", "counter", "Requests to webhook trigger paths, by response status.")
-            for (status, count) in webhooks.sorted(by: { $0.key < $1.key }) { out.sample("playbook_webhook_requests_total", [("code", String(status))], Double(count)) }
+            for (status, count) in webhooks.sorted(by: { $0.key < $1.key }) {
+                out.sample("playbook_webhook_requests_total", [("code", String(status))], Double(count))
+            }
             return out.text
         }
     }

@@ -61,11 +61,13 @@ extension Watcher {
             let response = await webhook(request)
             metrics.webhook(status: response.status)
             let level = response.status >= 400
-            configuration.reporter.report(WatchEvent(
-                time: configuration.clock.now(), name: level ? "webhook_refused" : "webhook_received", playbook: nil,
-                fields: [("path", .string(request.path)), ("status", .number(Double(response.status)))],
-                message: "\(request.method) \(request.path): \(response.status)\(level ? " " + response.body.trimmingCharacters(in: .whitespacesAndNewlines) : "")",
-                isWarning: level))
+            configuration.reporter.report(
+                WatchEvent(
+                    time: configuration.clock.now(), name: level ? "webhook_refused" : "webhook_received", playbook: nil,
+                    fields: [("path", .string(request.path)), ("status", .number(Double(response.status)))],
+                    message:
+                        "\(request.method) \(request.path): \(response.status)\(level ? " " + response.body.trimmingCharacters(in: .whitespacesAndNewlines) : "")",
+                    isWarning: level))
             return response
         }
     }
@@ -76,15 +78,21 @@ extension Watcher {
         }
         guard request.method == "POST" else { return .refusal(405, "\(request.path) takes POST", headers: ["Allow": "POST"]) }
         guard request.body.count <= Self.maximumBody else { return .refusal(413, "the body is over \(Self.maximumBody) bytes") }
-        if let secret = route.secret, case .invalid(let reason) = WebhookSignature.verify(request.body, header: request.header(WebhookSignature.header), secret: secret) {
+        if let secret = route.secret,
+            case .invalid(let reason) = WebhookSignature.verify(request.body, header: request.header(WebhookSignature.header), secret: secret)
+        {
             return .refusal(401, reason)
         }
         guard let text = String(validating: request.body, as: UTF8.self), let payload = JSONValue.parse(text) else {
             return .refusal(400, "the body is not JSON")
         }
         let (holds, open) = await route.monitor.webhook(route.trigger, payload: payload)
-        return .json(202, .object([("playbook", .string(route.monitor.name)), ("trigger", .string(route.trigger)),
-                                   ("condition", .string(holds ? "holds" : "clear")), ("incident_open", .bool(open))]))
+        return .json(
+            202,
+            .object([
+                ("playbook", .string(route.monitor.name)), ("trigger", .string(route.trigger)),
+                ("condition", .string(holds ? "holds" : "clear")), ("incident_open", .bool(open)),
+            ]))
     }
 
     /// 200 while every probing trigger completes its cycles on time; 503 when some have not

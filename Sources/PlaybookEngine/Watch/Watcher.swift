@@ -26,11 +26,13 @@ public final class Watcher: Sendable {
         public var environment: [String: String]
         public var metrics: WatchMetrics
 
-        public init(playbooks: [Playbook], journal: Journal, prober: any Prober, sources: any SourceReader,
-                    channels: @escaping @Sendable (Playbook) -> any ChannelRegistry,
-                    redactor: @escaping @Sendable (Playbook) -> SecretRedactor = { _ in SecretRedactor(secrets: []) },
-                    clock: any EngineClock = SystemClock(), reporter: any WatchReporter, stop: StopSignal = StopSignal(),
-                    environment: [String: String] = [:], metrics: WatchMetrics = WatchMetrics()) {
+        public init(
+            playbooks: [Playbook], journal: Journal, prober: any Prober, sources: any SourceReader,
+            channels: @escaping @Sendable (Playbook) -> any ChannelRegistry,
+            redactor: @escaping @Sendable (Playbook) -> SecretRedactor = { _ in SecretRedactor(secrets: []) },
+            clock: any EngineClock = SystemClock(), reporter: any WatchReporter, stop: StopSignal = StopSignal(),
+            environment: [String: String] = [:], metrics: WatchMetrics = WatchMetrics()
+        ) {
             self.playbooks = playbooks
             self.journal = journal
             self.prober = prober
@@ -86,24 +88,32 @@ public final class Watcher: Sendable {
             guard names.insert(name).inserted else {
                 throw Problem(description: "two playbooks are named '\(name)' (\(playbook.file) and another); their incidents would share one journal record")
             }
-            let engine = Engine(journal: configuration.journal, channels: configuration.channels(playbook), clock: configuration.clock,
-                                progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
-                                redactor: configuration.redactor(playbook), stop: configuration.stop)
-            let monitor = PlaybookMonitor(playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,
-                                          metrics: configuration.metrics, stop: configuration.stop)
+            let engine = Engine(
+                journal: configuration.journal, channels: configuration.channels(playbook), clock: configuration.clock,
+                progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
+                redactor: configuration.redactor(playbook), stop: configuration.stop)
+            let monitor = PlaybookMonitor(
+                playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,
+                metrics: configuration.metrics, stop: configuration.stop)
             monitors.append(monitor)
             for trigger in playbook.triggers {
                 switch trigger.kind {
                 case .platformDown(let down):
                     probed.append(ProbedTrigger(monitor: monitor, playbook: playbook, trigger: trigger, every: down.every, timeout: down.timeout))
                 case .trafficDrop(let drop):
-                    probed.append(ProbedTrigger(monitor: monitor, playbook: playbook, trigger: trigger, every: drop.every, timeout: TriggerObserver.sourceTimeout))
+                    probed.append(
+                        ProbedTrigger(monitor: monitor, playbook: playbook, trigger: trigger, every: drop.every, timeout: TriggerObserver.sourceTimeout))
                 case .webhook(let hook):
                     if Self.reservedPaths.contains(hook.path) {
-                        throw Problem(description: "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), which the listener answers itself")
+                        throw Problem(
+                            description: "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), which the listener answers itself"
+                        )
                     }
                     if let other = webhooks[hook.path] {
-                        throw Problem(description: "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), as trigger '\(other.trigger)' of another playbook does")
+                        throw Problem(
+                            description:
+                                "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), as trigger '\(other.trigger)' of another playbook does"
+                        )
                     }
                     var secret: String?
                     if let configured = hook.secret {
@@ -148,12 +158,15 @@ public final class Watcher: Sendable {
             }
         }
         let triggers = probed.count
-        configuration.reporter.report(WatchEvent(
-            time: clock.now(), name: "watch_started", playbook: nil,
-            fields: [("playbooks", .number(Double(monitors.count))), ("probed_triggers", .number(Double(triggers))),
-                     ("webhook_paths", .array(webhookPaths.map(JSONValue.string)))],
-            message: "watching \(monitors.count) playbook\(monitors.count == 1 ? "" : "s"): \(triggers) trigger\(triggers == 1 ? "" : "s") probed"
-                + (webhooks.isEmpty ? "" : ", webhook paths \(webhookPaths.joined(separator: ", "))")))
+        configuration.reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "watch_started", playbook: nil,
+                fields: [
+                    ("playbooks", .number(Double(monitors.count))), ("probed_triggers", .number(Double(triggers))),
+                    ("webhook_paths", .array(webhookPaths.map(JSONValue.string))),
+                ],
+                message: "watching \(monitors.count) playbook\(monitors.count == 1 ? "" : "s"): \(triggers) trigger\(triggers == 1 ? "" : "s") probed"
+                    + (webhooks.isEmpty ? "" : ", webhook paths \(webhookPaths.joined(separator: ", "))")))
         await withTaskGroup(of: Void.self) { group in
             for (index, item) in probed.enumerated() {
                 // Spread first cycles over the interval so that a thousand triggers do not all probe at once.
@@ -162,8 +175,10 @@ public final class Watcher: Sendable {
             }
             await stop.wait()
         }
-        configuration.reporter.report(WatchEvent(time: clock.now(), name: "watch_stopping", playbook: nil,
-                                                 message: "stopping: letting in-flight calls finish"))
+        configuration.reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "watch_stopping", playbook: nil,
+                message: "stopping: letting in-flight calls finish"))
         for monitor in monitors { await monitor.finish() }
         configuration.reporter.report(WatchEvent(time: clock.now(), name: "watch_stopped", playbook: nil, message: "stopped"))
     }
@@ -200,10 +215,12 @@ extension Watcher {
     func cycle(_ item: ProbedTrigger) async {
         let observer = self.observer
         let stop = configuration.stop
-        let observed: Result<ConditionSample, SourceFailure>? = await firstAnswer({ .some(await observer.observe(item.trigger, of: item.playbook)) }, {
-            await stop.wait()
-            return nil
-        })
+        let observed: Result<ConditionSample, SourceFailure>? = await firstAnswer(
+            { .some(await observer.observe(item.trigger, of: item.playbook)) },
+            {
+                await stop.wait()
+                return nil
+            })
         guard let observed, !stop.isRequested else { return }
         switch observed {
         case .success(let sample): await item.monitor.observe(item.trigger.id.value, sample)
