@@ -270,5 +270,7 @@ import Testing
         fixture.sources.set("web", 100)
         await Self.cycle(watcher, clock, at: 150, trigger: "drop", playbook: "shop")
         #expect(fixture.reporter.events(named: "source_recovered").count == 1)
+        // A fixed baseline needs no history: nothing journaled.
+        #expect(try await fixture.journal.sample(series: "shop/web", atOrBefore: Self.t(200), notBefore: Self.t(-1)) == nil)
     }
 }

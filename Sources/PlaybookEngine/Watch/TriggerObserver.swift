@@ -109,6 +109,7 @@ actor SourceCoalescer {
     private var inFlight: [String: Task<Result<Double, SourceFailure>, Never>] = [:]
     private var keepsHistory: [String: Bool] = [:]
     private var lastPrune: [String: Date] = [:]
+    private var lastJournaled: [String: Date] = [:]
 
     init(reader: any SourceReader, journal: Journal, clock: any EngineClock, metrics: WatchMetrics) {
         self.reader = reader
@@ -123,7 +124,15 @@ actor SourceCoalescer {
     func read(_ source: DataSource, of declaring: Playbook, baseline: TrafficDropTrigger.Baseline, every: Double) async throws(SourceFailure) -> Reading {
         let playbook = declaring.name.value
         let series = Self.series(playbook: playbook, source: source.id.value)
-        let value = try await current(source, of: declaring, series: series, maxAge: every / 2).get()
+        let value: Double
+        let readAt: Date
+        switch await current(source, of: declaring, series: series, maxAge: every / 2) {
+        case .success(let read):
+            value = read.value
+            readAt = read.at
+        case .failure(let failure):
+            throw failure
+        }
         switch baseline {
         case .fixed(let fixed):
             metrics.source(playbook: playbook, source: source.id.value, value: value, baseline: fixed)
@@ -142,6 +151,11 @@ actor SourceCoalescer {
                 }
             }
             if keepsHistory[series] == false {
+                // The source keeps no history: the watcher keeps its own, of each reading once.
+                if lastJournaled[series] != readAt {
+                    lastJournaled[series] = readAt
+                    try? await journal.addSamples([(series, readAt, value)])
+                }
                 // Close enough to "the same time": within a few intervals (and at least 5 minutes).
                 let tolerance = max(3 * every, 300)
                 past = try? await journal.sample(series: series, atOrBefore: then, notBefore: then.addingTimeInterval(-tolerance))?.value
@@ -153,9 +167,19 @@ actor SourceCoalescer {
         }
     }
 
-    private func current(_ source: DataSource, of playbook: Playbook, series: String, maxAge: Double) async -> Result<Double, SourceFailure> {
-        if let cached = recent[series], clock.now().timeIntervalSince(cached.at) <= maxAge { return .success(cached.value) }
-        if let running = inFlight[series] { return await running.value }
+    /// The source's value and when it was read (a reading younger than `maxAge` is shared).
+    struct Read: Sendable {
+        var value: Double
+        var at: Date
+    }
+
+    private func current(_ source: DataSource, of playbook: Playbook, series: String, maxAge: Double) async -> Result<Read, SourceFailure> {
+        if let cached = recent[series], clock.now().timeIntervalSince(cached.at) <= maxAge { return .success(Read(value: cached.value, at: cached.at)) }
+        if let running = inFlight[series] {
+            let result = await running.value
+            let at = recent[series]?.at ?? clock.now()
+            return result.map { Read(value: $0, at: at) }
+        }
         let reader = self.reader
         let clock = self.clock
         let timeout = TriggerObserver.sourceTimeout
@@ -172,11 +196,8 @@ actor SourceCoalescer {
         let result = await task.value
         inFlight[series] = nil
         let now = clock.now()
-        if case .success(let value) = result {
-            recent[series] = (now, value)
-            try? await journal.addSamples([(series, now, value)])
-        }
-        return result
+        if case .success(let value) = result { recent[series] = (now, value) }
+        return result.map { Read(value: $0, at: now) }
     }
 
     /// Forgets journaled samples too old to be anyone's baseline, at most once an hour.
