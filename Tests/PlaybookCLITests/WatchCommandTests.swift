@@ -54,7 +54,8 @@ import Testing
     }
 
     /// Starts `playbook watch`, waits until its log holds `marker`, sends SIGTERM, and returns the exit status and log.
-    static func watchUntil(_ marker: String, linger: Double = 0, in directory: URL, arguments: [String]) throws -> (status: Int32, log: String) {
+    /// Polls with `Task.sleep`, never blocking a thread of the shared pool that other tests run on.
+    static func watchUntil(_ marker: String, linger: Double = 0, in directory: URL, arguments: [String]) async throws -> (status: Int32, log: String) {
         let log = directory.appendingPathComponent("watch-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -69,9 +70,10 @@ import Testing
         try process.run()
         let deadline = Date().addingTimeInterval(30)
         func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        while process.isRunning, Date() < deadline, !text().contains(marker) { usleep(20_000) }
-        if linger > 0 { usleep(UInt32(linger * 1_000_000)) }
+        while process.isRunning, Date() < deadline, !text().contains(marker) { try await Task.sleep(nanoseconds: 20_000_000) }
+        if linger > 0 { try await Task.sleep(nanoseconds: UInt64(linger * 1e9)) }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
         process.waitUntilExit()
         try handle.close()
         return (process.terminationStatus, text())
@@ -81,9 +83,9 @@ import Testing
         log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test func firesLogsJSONStopsOnSIGTERMAndPicksUpWhereItStopped() throws {
+    @Test func firesLogsJSONStopsOnSIGTERMAndPicksUpWhereItStopped() async throws {
         let workspace = try Workspace(["shop.yaml": Self.refused])
-        let first = try Self.watchUntil(#""event":"steps_finished""#, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
+        let first = try await Self.watchUntil(#""event":"steps_finished""#, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
         #expect(first.status == 0, "\(first.log)")
         let events = Self.events(first.log)
         #expect(!events.isEmpty && events.count == first.log.split(separator: "\n").filter { $0.hasPrefix("{") }.count)
@@ -96,7 +98,7 @@ import Testing
         #expect(outbox.contains(#""text":"Shopify is down""#))
 
         // Still down: it observes (every second) without firing again.
-        let second = try Self.watchUntil(#""event":"platform_down""#, linger: 2.5, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
+        let second = try await Self.watchUntil(#""event":"platform_down""#, linger: 2.5, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
         #expect(second.status == 0, "\(second.log)")
         let again = Self.events(second.log).compactMap { $0["event"] as? String }
         #expect(again.contains("state_restored"))

@@ -67,9 +67,9 @@ import Testing
                 """)
             try await Self.reading { (reader: LiveSourceReader) async throws in
                 let source = try #require(playbook.source("web"))
-                #expect(try await reader.current(source, of: playbook, at: Self.now, timeout: 2) == 123.5)
+                #expect(try await reader.current(source, of: playbook, at: Self.now, timeout: 30) == 123.5)
                 let weekAgo = Self.now.addingTimeInterval(-7 * 86_400)
-                #expect(try await reader.past(source, of: playbook, at: weekAgo, timeout: 2) == 250)
+                #expect(try await reader.past(source, of: playbook, at: weekAgo, timeout: 30) == 250)
                 #expect(server.requests.last?.query["time"] == String(format: "%.3f", weekAgo.timeIntervalSince1970))
                 #expect(server.rejections.isEmpty)
             }
@@ -93,7 +93,7 @@ import Testing
             try await Self.reading { (reader: LiveSourceReader) async throws in
                 let source = try #require(playbook.source("web"))
                 let message = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(source, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(source, of: playbook, at: Self.now, timeout: 30)
                 }
                 if let problem {
                     #expect(
@@ -117,18 +117,18 @@ import Testing
             let playbook = try Self.playbook("web: { type: plausible, url: \"\(server.baseURL)\", site_id: shop.example, api_key: \"${env.PLAUSIBLE_KEY}\" }")
             let source = try #require(playbook.source("web"))
             try await Self.reading(environment: ["PLAUSIBLE_KEY": "plausible-key-123"]) { (reader: LiveSourceReader) async throws in
-                #expect(try await reader.current(source, of: playbook, at: Self.now, timeout: 2) == 37)
-                #expect(try await reader.past(source, of: playbook, at: Self.now, timeout: 2) == nil, "Plausible keeps no history the watcher can ask for")
+                #expect(try await reader.current(source, of: playbook, at: Self.now, timeout: 30) == 37)
+                #expect(try await reader.past(source, of: playbook, at: Self.now, timeout: 30) == nil, "Plausible keeps no history the watcher can ask for")
             }
             try await Self.reading(environment: ["PLAUSIBLE_KEY": "wrong-key-456"]) { (reader: LiveSourceReader) async throws in
                 let message = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(source, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(source, of: playbook, at: Self.now, timeout: 30)
                 }
                 #expect(message == "Plausible at \(server.baseURL) answered HTTP 401 (check the credentials)")
             }
             try await Self.reading { (reader: LiveSourceReader) async throws in
                 let message = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(source, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(source, of: playbook, at: Self.now, timeout: 30)
                 }
                 #expect(message == "source 'web': environment variable 'PLAUSIBLE_KEY' is not set")
             }
@@ -148,20 +148,20 @@ import Testing
                 missing: { type: json, url: "\(server.baseURL)/stats?token=${env.TOKEN}", field: data.nothing }
                 """)
             try await Self.reading(environment: ["TOKEN": "tok-secret-9"]) { (reader: LiveSourceReader) async throws in
-                #expect(try await reader.current(playbook.source("now")!, of: playbook, at: Self.now, timeout: 2) == 88)
-                #expect(try await reader.current(playbook.source("second")!, of: playbook, at: Self.now, timeout: 2) == 7)
+                #expect(try await reader.current(playbook.source("now")!, of: playbook, at: Self.now, timeout: 30) == 88)
+                #expect(try await reader.current(playbook.source("second")!, of: playbook, at: Self.now, timeout: 30) == 7)
                 let flag = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(playbook.source("flag")!, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(playbook.source("flag")!, of: playbook, at: Self.now, timeout: 30)
                 }
                 #expect(flag == "'data.flag' is not a number at \(server.baseURL)")
                 let missing = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(playbook.source("missing")!, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(playbook.source("missing")!, of: playbook, at: Self.now, timeout: 30)
                 }
                 #expect(missing == "'data.nothing' is not in the document at \(server.baseURL)")
             }
             try await Self.reading(environment: ["TOKEN": "wrong"]) { (reader: LiveSourceReader) async throws in
                 let message = await Self.failure { () throws(SourceFailure) -> Double? in
-                    try await reader.current(playbook.source("now")!, of: playbook, at: Self.now, timeout: 2)
+                    try await reader.current(playbook.source("now")!, of: playbook, at: Self.now, timeout: 30)
                 }
                 #expect(message?.contains("HTTP 403") == true)
                 #expect(message?.contains("wrong") == false)
