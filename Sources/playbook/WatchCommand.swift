@@ -121,9 +121,10 @@ struct WatchCommand: AsyncParsableCommand {
             }
             let needed = Self.watchedValues(playbook)
             var missing = false
+            var unset: [Diagnostic] = []
             for (value, owner) in needed {
                 for name in value.environmentNames where environment[name] == nil {
-                    diagnostics.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
+                    unset.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
                     missing = true
                 }
             }
@@ -136,6 +137,7 @@ struct WatchCommand: AsyncParsableCommand {
                     }
                 }
             }
+            diagnostics += unset.sorted { $0.location < $1.location }
             if missing { invalid += 1 } else { playbooks.append(playbook) }
         }
         let renderer = DiagnosticRenderer(format: .text, terminal: Output.stderrIsTerminal, sources: sources)
