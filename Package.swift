@@ -100,6 +100,21 @@ let package = Package(
             path: "bench/fanout",
             swiftSettings: strict
         ),
+        /// Watches 500 generated playbooks (3 triggers each) against loopback fakes, beside a plain
+        /// probing loop on the same schedule: lateness of probe cycles, CPU, memory.
+        .executableTarget(
+            name: "bench-watch",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "bench/watch",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlaybookCoreTests",
             dependencies: ["PlaybookCore"],
@@ -115,7 +130,7 @@ let package = Package(
             name: "PlaybookChannelsTests",
             dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio")],
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             exclude: ["Support/smtp_server.py"],
             swiftSettings: strict
         ),

@@ -9,7 +9,7 @@ struct PlaybookCommand: AsyncParsableCommand {
         commandName: "playbook",
         abstract: "Validate, plan, test and run contingency playbooks for platform outages.",
         version: PlaybookInfo.version,
-        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, RecoverCommand.self, StatusCommand.self, HistoryCommand.self, TestCommand.self, SchemaCommand.self, ChannelsCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, RecoverCommand.self, StatusCommand.self, HistoryCommand.self, TestCommand.self, WatchCommand.self, SchemaCommand.self, ChannelsCommand.self]
     )
 
     /// Runs the command with the exit codes of the contract: usage errors exit 2 (not

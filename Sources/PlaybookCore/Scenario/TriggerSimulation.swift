@@ -1,11 +1,10 @@
 import Foundation
 
-/// The trigger state machines of §4 as a pure function of replayed observations: when the
-/// incident fires (a condition held for `for`) and when it resolves (every fired trigger clear for
-/// its `clear_for`). No clock: conditions are piecewise constant between observations, so the
-/// answer is computed from the change points alone.
-///
-/// `playbook watch` applies the same rules to live probes, so a scenario test states what watch does.
+/// The trigger state machines of §4 over replayed observations: when the incident fires (a
+/// condition held for `for`) and when it resolves (every fired trigger clear for its
+/// `clear_for`). Conditions are piecewise constant between observations, so they are evaluated
+/// at their change points alone and fed to `TriggerStateMachine` — the machine `playbook watch`
+/// feeds with live probes, so a scenario test states what watch does.
 public enum TriggerSimulation {
     public struct Outcome: Sendable {
         /// When the incident opens, and by which trigger.
@@ -14,12 +13,6 @@ public enum TriggerSimulation {
         public var resolvedAt: Date?
         /// Facts of the firing trigger at the moment it fired (platforms down, values).
         public var facts: [String: Value]
-    }
-
-    /// A run of constant condition: from `start` until the next run's start (or forever).
-    struct Run {
-        var start: Date
-        var holds: Bool
     }
 
     public static func run(triggers: [Trigger], observations: [Observation]) -> Outcome {
@@ -31,56 +24,36 @@ public enum TriggerSimulation {
             case .source(let name, _): histories["source:" + name, default: []].append(observation)
             }
         }
-        let runsByTrigger = triggers.map { (trigger: $0, runs: runs(of: $0, histories: histories)) }
-        var firstFire: (Date, Trigger)?
-        var fires: [String: [Date]] = [:]
-        for (trigger, runs) in runsByTrigger {
-            fires[trigger.id.value] = fireTimes(runs, holdFor: trigger.holdFor)
-            if let first = fires[trigger.id.value]?.first, first < (firstFire?.0 ?? .distantFuture) { firstFire = (first, trigger) }
+        // The moments each trigger's condition may change: its observations (and, for a baseline
+        // "that long ago", the moments they become the baseline).
+        var due: [Date: [Int]] = [:]
+        for (index, trigger) in triggers.enumerated() {
+            for point in points(of: trigger, histories: histories) { due[point, default: []].append(index) }
         }
-        guard let (firedAt, trigger) = firstFire else { return Outcome(firedAt: nil, firedBy: nil, resolvedAt: nil, facts: [:]) }
-
-        // Resolution: the first moment after firing when every trigger that has fired by then has
-        // been clear for its clear_for. Candidates are the ends of clear_for after each clear run's start.
-        var candidates: [Date] = []
-        for (trigger, runs) in runsByTrigger {
-            for (index, run) in runs.enumerated() where !run.holds {
-                let end = index + 1 < runs.count ? runs[index + 1].start : Date.distantFuture
-                let candidate = run.start.addingTimeInterval(trigger.clearFor)
-                if candidate <= end, candidate >= firedAt { candidates.append(candidate) }
+        var machine = TriggerStateMachine(triggers: triggers)
+        var outcome = Outcome(firedAt: nil, firedBy: nil, resolvedAt: nil, facts: [:])
+        func record(_ transitions: [TriggerStateMachine.Transition]) {
+            for transition in transitions {
+                switch transition {
+                case .fired(let id, let at, true) where outcome.firedAt == nil:
+                    outcome.firedAt = at
+                    outcome.firedBy = id
+                    if let trigger = triggers.first(where: { $0.id.value == id }) { outcome.facts = facts(of: trigger, at: at, histories: histories) }
+                case .resolved(let at) where outcome.firedAt != nil && outcome.resolvedAt == nil:
+                    outcome.resolvedAt = at
+                default:
+                    break
+                }
             }
         }
-        var resolvedAt: Date?
-        for candidate in candidates.sorted() {
-            let allClear = runsByTrigger.allSatisfy { trigger, runs in
-                guard let fired = fires[trigger.id.value], fired.contains(where: { $0 <= candidate }) else { return true }
-                return isClear(runs, from: candidate.addingTimeInterval(-trigger.clearFor), to: candidate)
-            }
-            if allClear {
-                resolvedAt = candidate
-                break
-            }
+        for time in due.keys.sorted() where outcome.resolvedAt == nil {
+            var conditions: [String: Bool] = [:]
+            for index in due[time]! { conditions[triggers[index].id.value] = condition(of: triggers[index], at: time, histories: histories) }
+            record(machine.observe(conditions, at: time))
         }
-        return Outcome(firedAt: firedAt, firedBy: trigger.id.value, resolvedAt: resolvedAt, facts: facts(of: trigger, at: firedAt, histories: histories))
-    }
-
-    /// Moments a trigger fires: each run of its condition that lasts `for`, `for` after it began.
-    static func fireTimes(_ runs: [Run], holdFor: Double) -> [Date] {
-        var times: [Date] = []
-        for (index, run) in runs.enumerated() where run.holds {
-            let end = index + 1 < runs.count ? runs[index + 1].start : Date.distantFuture
-            let fire = run.start.addingTimeInterval(holdFor)
-            if fire < end { times.append(fire) }
-        }
-        return times
-    }
-
-    static func isClear(_ runs: [Run], from: Date, to: Date) -> Bool {
-        for (index, run) in runs.enumerated() where run.holds {
-            let end = index + 1 < runs.count ? runs[index + 1].start : Date.distantFuture
-            if run.start < to && end > from { return false }
-        }
-        return true
+        // After the last observation every condition stays as it is: what falls due still happens.
+        if outcome.resolvedAt == nil { record(machine.advance(to: .distantFuture)) }
+        return outcome
     }
 
     /// The latest observation at or before `time`.
@@ -105,13 +78,13 @@ public enum TriggerSimulation {
                 guard case .source(_, let earlier)? = latest(history, at: time.addingTimeInterval(-seconds))?.subject else { return false }
                 baseline = earlier
             }
-            return baseline > 0 && value <= (1 - drop.drop) * baseline
+            return TriggerConditions.trafficDropHolds(value: value, baseline: baseline, drop: drop.drop)
         case .manual, .webhook:
             return false
         }
     }
 
-    static func runs(of trigger: Trigger, histories: [String: [Observation]]) -> [Run] {
+    static func points(of trigger: Trigger, histories: [String: [Observation]]) -> Set<Date> {
         var points = Set<Date>()
         switch trigger.kind {
         case .platformDown(let down):
@@ -124,12 +97,7 @@ public enum TriggerSimulation {
         case .manual, .webhook:
             break
         }
-        var runs: [Run] = []
-        for point in points.sorted() {
-            let holds = condition(of: trigger, at: point, histories: histories)
-            if runs.last?.holds != holds { runs.append(Run(start: point, holds: holds)) }
-        }
-        return runs
+        return points
     }
 
     static func facts(of trigger: Trigger, at time: Date, histories: [String: [Observation]]) -> [String: Value] {
@@ -139,7 +107,7 @@ public enum TriggerSimulation {
                 if case .platform(_, let up)? = latest(histories["platform:" + platform], at: time)?.subject { return !up }
                 return false
             }
-            return ["platforms": .list(downNow.map(Value.text))]
+            return TriggerConditions.platformFacts(down: downNow)
         case .trafficDrop(let drop):
             let history = histories["source:" + drop.source.value]
             guard case .source(_, let value)? = latest(history, at: time)?.subject else { return [:] }
@@ -149,7 +117,7 @@ public enum TriggerSimulation {
             case .ago(let seconds):
                 if case .source(_, let earlier)? = latest(history, at: time.addingTimeInterval(-seconds))?.subject { baseline = earlier }
             }
-            return ["value": .number(value), "baseline": .number(baseline), "drop": .number(baseline > 0 ? 1 - value / baseline : 0)]
+            return TriggerConditions.trafficFacts(value: value, baseline: baseline)
         default:
             return [:]
         }

@@ -1,8 +1,12 @@
 /// The built-in platforms of §4 and how to tell each is down when a trigger gives no `checks`.
 ///
-/// Defaults favour signals that failed on 4 October 2021: the DNS name of the platform (Meta's
-/// authoritative servers vanished), the public web front door, and the vendor's status page where
-/// one exists. Overridable per trigger with `checks`.
+/// Three checks per platform, so that `down_when: majority` (the default) needs two failing:
+/// the DNS name (what failed first on 4 October 2021, when Meta's authoritative servers
+/// vanished), the public web front door, and a second door — the API host, which answers even
+/// without credentials (any status below 500 passes), or a second name. No vendor status page:
+/// they lag real outages and move, and a check that fails for its own reasons halves the margin
+/// of the majority. Overridable per trigger with `checks`; listed in docs/watch.md (a test keeps
+/// that table and this one equal).
 public enum PlatformCatalog {
     public struct Platform: Sendable {
         public var id: String
@@ -20,9 +24,9 @@ public enum PlatformCatalog {
         Platform(id: "tiktok", name: "TikTok", checks: [.dns(name: "tiktok.com", server: nil), .http(url: "https://www.tiktok.com/", expect: 200...399), .http(url: "https://open.tiktokapis.com/", expect: 200...499)]),
         Platform(id: "youtube", name: "YouTube", checks: [.dns(name: "youtube.com", server: nil), .http(url: "https://www.youtube.com/", expect: 200...399), .http(url: "https://www.googleapis.com/youtube/v3/", expect: 200...499)]),
         Platform(id: "linkedin", name: "LinkedIn", checks: [.dns(name: "linkedin.com", server: nil), .http(url: "https://www.linkedin.com/", expect: 200...399), .http(url: "https://api.linkedin.com/", expect: 200...499)]),
-        Platform(id: "pinterest", name: "Pinterest", checks: [.dns(name: "pinterest.com", server: nil), .http(url: "https://www.pinterest.com/", expect: 200...399), .statuspage(url: "https://status.pinterest.com/api/v2/status.json", component: nil)]),
+        Platform(id: "pinterest", name: "Pinterest", checks: [.dns(name: "pinterest.com", server: nil), .http(url: "https://www.pinterest.com/", expect: 200...399), .http(url: "https://api.pinterest.com/v5/", expect: 200...499)]),
         Platform(id: "telegram", name: "Telegram", checks: [.dns(name: "telegram.org", server: nil), .http(url: "https://web.telegram.org/", expect: 200...399), .http(url: "https://api.telegram.org/", expect: 200...499)]),
-        Platform(id: "shopify", name: "Shopify", checks: [.dns(name: "shopify.com", server: nil), .http(url: "https://www.shopify.com/", expect: 200...399), .statuspage(url: "https://www.shopifystatus.com/api/v2/status.json", component: nil)]),
+        Platform(id: "shopify", name: "Shopify", checks: [.dns(name: "shopify.com", server: nil), .http(url: "https://www.shopify.com/", expect: 200...399), .http(url: "https://shops.myshopify.com/", expect: 200...499)]),
     ]
 
     public static let ids = platforms.map(\.id)

@@ -61,7 +61,10 @@ extension Engine {
             return
         }
         let now = clock.now()
-        let facts = self.facts(playbook, incident, vars: vars, at: now, active: !recovery, statuses: await board.statusTexts)
+        // A step of the incident's own section that starts after it resolved (`playbook watch`,
+        // `playbook recover` from elsewhere) sees `incident.active` false, as `plan` says.
+        let active = recovery ? false : ((try? await journal.incidentStatus(incident.id)) ?? .active) == .active
+        let facts = self.facts(playbook, incident, vars: vars, at: now, active: active, statuses: await board.statusTexts)
         if let condition = step.condition?.expression {
             let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
             if result != true {

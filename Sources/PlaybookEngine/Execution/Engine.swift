@@ -57,21 +57,20 @@ public struct Engine: Sendable {
         public var description: String
     }
 
-    /// `playbook run`: starts an incident, or resumes the unfinished one of this playbook.
-    public func run(_ playbook: Playbook, _ request: RunRequest) async throws -> Outcome {
-        if let existing = try await journal.unfinishedIncident(playbook: playbook.name.value) {
-            progress.report(.incidentOpened(id: existing.id, resumed: true))
-            switch existing.status {
-            case .recovering:
-                return try await runSection(playbook, incident: existing, recovery: true, resumed: true)
-            default:
-                var outcome = try await runSection(playbook, incident: existing, recovery: false, resumed: true)
-                if !outcome.interrupted, outcome.statuses.isEmpty || outcome.statuses.count == playbook.steps.count {
-                    outcome.note = outcome.note ?? "incident \(existing.id) stays active until it is recovered ('playbook recover')"
-                }
-                return outcome
-            }
-        }
+    /// What `open` found or did.
+    public enum Opening: Sendable {
+        /// A new incident, journaled; its steps have not started.
+        case opened(IncidentRecord)
+        /// The playbook's unfinished incident (one at a time per playbook).
+        case existing(IncidentRecord)
+        /// The playbook's `if` is not true now: no incident. The note says why.
+        case declined(note: String)
+    }
+
+    /// Opens an incident for the playbook (journaled before anything runs), or finds its
+    /// unfinished one. Runs nothing: `run` and `runIncident` do.
+    public func open(_ playbook: Playbook, _ request: RunRequest) async throws -> Opening {
+        if let existing = try await journal.unfinishedIncident(playbook: playbook.name.value) { return .existing(existing) }
         let trigger: Trigger
         do {
             trigger = try Planner.chooseTrigger(playbook, request.triggerID).0
@@ -90,13 +89,36 @@ public struct Engine: Sendable {
         if let condition = playbook.condition?.expression {
             let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
             if result != true {
-                return Outcome(incident: nil, resumed: false, statuses: [:], interrupted: false,
-                               note: "the playbook's 'if' is \(result == false ? "false" : "unknown (\(reason ?? ""))"): \(playbook.condition!.text); nothing runs")
+                return .declined(note: "the playbook's 'if' is \(result == false ? "false" : "unknown (\(reason ?? ""))"): \(playbook.condition!.text); nothing runs")
             }
         }
         try await journal.createIncident(record)
-        progress.report(.incidentOpened(id: incidentID, resumed: false))
-        return try await runSection(playbook, incident: record, recovery: false, resumed: false, vars: request.assignments)
+        return .opened(record)
+    }
+
+    /// `playbook run`: starts an incident, or resumes the unfinished one of this playbook.
+    public func run(_ playbook: Playbook, _ request: RunRequest) async throws -> Outcome {
+        switch try await open(playbook, request) {
+        case .declined(let note):
+            return Outcome(incident: nil, resumed: false, statuses: [:], interrupted: false, note: note)
+        case .opened(let record):
+            progress.report(.incidentOpened(id: record.id, resumed: false))
+            return try await runSection(playbook, incident: record, recovery: false, resumed: false, vars: request.assignments)
+        case .existing(let existing):
+            progress.report(.incidentOpened(id: existing.id, resumed: true))
+            if existing.status == .recovering { return try await runSection(playbook, incident: existing, recovery: true, resumed: true) }
+            var outcome = try await runSection(playbook, incident: existing, recovery: false, resumed: true)
+            if !outcome.interrupted, outcome.statuses.isEmpty || outcome.statuses.count == playbook.steps.count {
+                outcome.note = outcome.note ?? "incident \(existing.id) stays active until it is recovered ('playbook recover')"
+            }
+            return outcome
+        }
+    }
+
+    /// Runs what is left of an incident: its steps while it is active, its recovery once it has resolved.
+    public func runIncident(_ playbook: Playbook, _ incident: IncidentRecord, resumed: Bool, vars: [(path: [String], value: Value)] = []) async throws -> Outcome {
+        progress.report(.incidentOpened(id: incident.id, resumed: resumed))
+        return try await runSection(playbook, incident: incident, recovery: incident.status == .recovering, resumed: resumed, vars: vars)
     }
 
     /// `playbook recover`: marks the unfinished incident resolved now and runs `recovery`.

@@ -8,10 +8,11 @@ import Foundation
 /// process once `write` returns; `synchronous=NORMAL` trades only power-loss durability of the
 /// last commits for speed).
 public actor Journal {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     public nonisolated let path: String
 
-    public static let schemaVersion = 1
+    /// 1: incidents, steps, deliveries, effects, log. 2: trigger states and source samples (`playbook watch`).
+    public static let schemaVersion = 2
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -34,41 +35,57 @@ public actor Journal {
         }
     }
 
+    /// Brings the database to `schemaVersion`, one versioned step at a time, each in its own
+    /// transaction; refuses a database written by a newer playbook.
     static func migrate(_ database: SQLiteDatabase) throws(SQLiteDatabase.Failure) {
         let version = try database.query("PRAGMA user_version").first?.first?.int ?? 0
         if version > schemaVersion {
             throw SQLiteDatabase.Failure(description: "the state database \(database.path) was written by a newer playbook (schema \(version), this one knows \(schemaVersion)); refusing to touch it")
         }
-        guard version < 1 else { return }
-        try database.transaction { () throws(SQLiteDatabase.Failure) in
-            try database.execute("""
-                CREATE TABLE IF NOT EXISTS incidents (
-                  id TEXT PRIMARY KEY, playbook TEXT NOT NULL, trigger TEXT NOT NULL,
-                  started_at REAL NOT NULL, resolved_at REAL, status TEXT NOT NULL, facts TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS incidents_playbook ON incidents(playbook, status);
-                CREATE TABLE IF NOT EXISTS steps (
-                  incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL, section TEXT NOT NULL,
-                  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, started_at REAL, finished_at REAL, detail TEXT,
-                  PRIMARY KEY (incident, step));
-                CREATE TABLE IF NOT EXISTS deliveries (
-                  key TEXT PRIMARY KEY, incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL,
-                  channel TEXT NOT NULL, contact TEXT NOT NULL, address TEXT NOT NULL, status TEXT NOT NULL,
-                  attempts INTEGER NOT NULL DEFAULT 0, deferred_until REAL, detail TEXT, updated_at REAL NOT NULL);
-                CREATE INDEX IF NOT EXISTS deliveries_step ON deliveries(incident, step, status);
-                CREATE TABLE IF NOT EXISTS effects (
-                  incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL, kind TEXT NOT NULL,
-                  channel TEXT NOT NULL, item TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
-                  PRIMARY KEY (incident, kind, channel, item));
-                CREATE TABLE IF NOT EXISTS log (
-                  incident TEXT NOT NULL, at REAL NOT NULL, step TEXT, message TEXT NOT NULL);
-                PRAGMA user_version = 1;
-                """)
+        for (target, sql) in migrations.enumerated().map({ ($0.offset + 1, $0.element) }) where target > version {
+            try database.transaction { () throws(SQLiteDatabase.Failure) in
+                try database.execute(sql + "\nPRAGMA user_version = \(target);")
+            }
         }
     }
 
+    /// The schema steps: index 0 brings version 0 to 1, and so on. Never edit a shipped step; add one.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS incidents (
+          id TEXT PRIMARY KEY, playbook TEXT NOT NULL, trigger TEXT NOT NULL,
+          started_at REAL NOT NULL, resolved_at REAL, status TEXT NOT NULL, facts TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS incidents_playbook ON incidents(playbook, status);
+        CREATE TABLE IF NOT EXISTS steps (
+          incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL, section TEXT NOT NULL,
+          status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, started_at REAL, finished_at REAL, detail TEXT,
+          PRIMARY KEY (incident, step));
+        CREATE TABLE IF NOT EXISTS deliveries (
+          key TEXT PRIMARY KEY, incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL,
+          channel TEXT NOT NULL, contact TEXT NOT NULL, address TEXT NOT NULL, status TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0, deferred_until REAL, detail TEXT, updated_at REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS deliveries_step ON deliveries(incident, step, status);
+        CREATE TABLE IF NOT EXISTS effects (
+          incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL, kind TEXT NOT NULL,
+          channel TEXT NOT NULL, item TEXT NOT NULL, data TEXT NOT NULL, status TEXT NOT NULL,
+          PRIMARY KEY (incident, kind, channel, item));
+        CREATE TABLE IF NOT EXISTS log (
+          incident TEXT NOT NULL, at REAL NOT NULL, step TEXT, message TEXT NOT NULL);
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS trigger_states (
+          playbook TEXT NOT NULL, trigger TEXT NOT NULL, holds INTEGER, since REAL NOT NULL,
+          fired_this_run INTEGER NOT NULL, in_incident INTEGER NOT NULL, observed_at REAL, facts TEXT NOT NULL,
+          PRIMARY KEY (playbook, trigger));
+        CREATE TABLE IF NOT EXISTS source_samples (
+          series TEXT NOT NULL, at REAL NOT NULL, value REAL NOT NULL);
+        CREATE INDEX IF NOT EXISTS source_samples_series ON source_samples(series, at);
+        """,
+    ]
+
     // MARK: - Group commit
 
-    private typealias Write = (sql: String, values: [SQLiteDatabase.Value])
+    typealias Write = (sql: String, values: [SQLiteDatabase.Value])
     private var pending: [Write] = []
     private var waiting: [CheckedContinuation<Void, any Error>] = []
     private var flushScheduled = false
@@ -76,7 +93,7 @@ public actor Journal {
     public private(set) var commits = 0
 
     /// Queues writes and returns once they are durably committed (grouped with concurrent callers').
-    private func commit(_ writes: [Write]) async throws {
+    func commit(_ writes: [Write]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             pending += writes
             waiting.append(continuation)
@@ -104,9 +121,9 @@ public actor Journal {
         }
     }
 
-    private static func time(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSince1970) } ?? .null }
-    private static func text(_ value: String?) -> SQLiteDatabase.Value { value.map(SQLiteDatabase.Value.text) ?? .null }
-    private static func date(_ value: SQLiteDatabase.Value) -> Date? { value.double.map(Date.init(timeIntervalSince1970:)) }
+    static func time(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSince1970) } ?? .null }
+    static func text(_ value: String?) -> SQLiteDatabase.Value { value.map(SQLiteDatabase.Value.text) ?? .null }
+    static func date(_ value: SQLiteDatabase.Value) -> Date? { value.double.map(Date.init(timeIntervalSince1970:)) }
 
     // MARK: - Incidents
 

@@ -1,0 +1,37 @@
+/// The conditions of §4's trigger kinds and the facts they expose, as `playbook test` and
+/// `playbook watch` both compute them.
+public enum TriggerConditions {
+    /// Whether a platform is down given how many of its checks failed (`down_when`).
+    public static func platformIsDown(failed: Int, of total: Int, when rule: PlatformDownTrigger.DownWhen) -> Bool {
+        guard total > 0 else { return false }
+        switch rule {
+        case .any: return failed >= 1
+        case .majority: return failed * 2 > total
+        case .all: return failed == total
+        }
+    }
+
+    /// A traffic drop holds when the value is at or below `(1 - drop)` of a positive baseline.
+    public static func trafficDropHolds(value: Double, baseline: Double, drop: Double) -> Bool {
+        baseline > 0 && value <= (1 - drop) * baseline
+    }
+
+    /// `trigger.platforms` (and through it `trigger.platform_names`): the platforms down, in the trigger's order.
+    public static func platformFacts(down: [String]) -> [String: Value] {
+        ["platforms": .list(down.map(Value.text))]
+    }
+
+    /// `trigger.value`, `trigger.baseline`, `trigger.drop` (the fraction lost, 0 without a baseline).
+    public static func trafficFacts(value: Double, baseline: Double) -> [String: Value] {
+        ["value": .number(value), "baseline": .number(baseline), "drop": .number(baseline > 0 ? 1 - value / baseline : 0)]
+    }
+
+    /// Whether a `webhook` trigger's request says its alert is over: Alertmanager (and most
+    /// alerting tools) send `"status": "resolved"`. Any other request means the condition holds.
+    public static func webhookResolves(_ payload: JSONValue) -> Bool {
+        guard case .object(let members) = payload, let status = members.first(where: { $0.0 == "status" })?.1, case .string(let text) = status else {
+            return false
+        }
+        return text.lowercased() == "resolved"
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import PlaybookCore
+
+/// A request to the watcher's HTTP listener, as the listener read it.
+public struct WatchRequest: Sendable {
+    public var method: String
+    /// The path, without the query string.
+    public var path: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+}
+
+public struct WatchResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var headers: [String: String]
+    public var body: String
+
+    public init(status: Int, contentType: String = "application/json", headers: [String: String] = [:], body: String) {
+        self.status = status
+        self.contentType = contentType
+        self.headers = headers
+        self.body = body
+    }
+
+    static func json(_ status: Int, _ value: JSONValue, headers: [String: String] = [:]) -> WatchResponse {
+        WatchResponse(status: status, headers: headers, body: value.serialized() + "\n")
+    }
+
+    /// A refusal: `{"error": reason}`. Nothing changed.
+    static func refusal(_ status: Int, _ reason: String, headers: [String: String] = [:]) -> WatchResponse {
+        json(status, .object([("error", .string(reason))]), headers: headers)
+    }
+}
+
+extension Watcher {
+    /// The largest webhook body taken (larger ones get 413 from the listener, unread).
+    public static let maximumBody = 1 << 20
+
+    /// Answers one request of the listener: `/healthz`, `/metrics`, or a webhook trigger's path.
+    /// A bad request gets a 4xx with its reason and changes nothing.
+    public func handle(_ request: WatchRequest) async -> WatchResponse {
+        switch request.path {
+        case "/healthz":
+            guard request.method == "GET" || request.method == "HEAD" else { return .refusal(405, "/healthz takes GET", headers: ["Allow": "GET, HEAD"]) }
+            return await health()
+        case "/metrics":
+            guard request.method == "GET" || request.method == "HEAD" else { return .refusal(405, "/metrics takes GET", headers: ["Allow": "GET, HEAD"]) }
+            let deliveries = (try? await configuration.journal.deliveryTotals()) ?? []
+            return WatchResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(deliveries: deliveries))
+        default:
+            let response = await webhook(request)
+            metrics.webhook(status: response.status)
+            let level = response.status >= 400
+            configuration.reporter.report(
+                WatchEvent(
+                    time: configuration.clock.now(), name: level ? "webhook_refused" : "webhook_received", playbook: nil,
+                    fields: [("path", .string(request.path)), ("status", .number(Double(response.status)))],
+                    message:
+                        "\(request.method) \(request.path): \(response.status)\(level ? " " + response.body.trimmingCharacters(in: .whitespacesAndNewlines) : "")",
+                    isWarning: level))
+            return response
+        }
+    }
+
+    private func webhook(_ request: WatchRequest) async -> WatchResponse {
+        guard let route = webhooks[request.path] else {
+            return .refusal(404, "no webhook trigger listens on \(request.path)")
+        }
+        guard request.method == "POST" else { return .refusal(405, "\(request.path) takes POST", headers: ["Allow": "POST"]) }
+        guard request.body.count <= Self.maximumBody else { return .refusal(413, "the body is over \(Self.maximumBody) bytes") }
+        if let secret = route.secret,
+            case .invalid(let reason) = WebhookSignature.verify(request.body, header: request.header(WebhookSignature.header), secret: secret)
+        {
+            return .refusal(401, reason)
+        }
+        guard let text = String(validating: request.body, as: UTF8.self), let payload = JSONValue.parse(text) else {
+            return .refusal(400, "the body is not JSON")
+        }
+        let (holds, open) = await route.monitor.webhook(route.trigger, payload: payload)
+        return .json(
+            202,
+            .object([
+                ("playbook", .string(route.monitor.name)), ("trigger", .string(route.trigger)),
+                ("condition", .string(holds ? "holds" : "clear")), ("incident_open", .bool(open)),
+            ]))
+    }
+
+    /// 200 while every probing trigger completes its cycles on time; 503 when some have not
+    /// completed one for three intervals, or when stopping.
+    func health() async -> WatchResponse {
+        let now = configuration.clock.now()
+        if configuration.stop.isRequested { return .json(503, .object([("status", .string("stopping"))])) }
+        let last = metrics.lastCycles()
+        let started = startedAt.get()
+        var late: [String] = []
+        for item in probed {
+            let allowance = 3 * item.every + item.timeout
+            let key = WatchMetrics.TriggerKey(playbook: item.playbook.name.value, trigger: item.trigger.id.value)
+            let reference = last[key] ?? started
+            if now.timeIntervalSince(reference) > allowance { late.append("\(key.playbook)/\(key.trigger)") }
+        }
+        var open: [JSONValue] = []
+        for monitor in monitors where await monitor.isIncidentOpen { open.append(.string(monitor.name)) }
+        let body: JSONValue = .object([
+            ("status", .string(late.isEmpty ? "ok" : "late")), ("playbooks", .number(Double(monitors.count))),
+            ("probed_triggers", .number(Double(probed.count))), ("late_triggers", .array(late.map(JSONValue.string))),
+            ("incidents_open", .array(open)),
+        ])
+        return .json(late.isEmpty ? 200 : 503, body)
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import PlaybookCore
+
+/// `playbook watch`: probes every trigger of every playbook on its `every`, feeds the trigger
+/// state machines (the ones `playbook test` replays), opens incidents through the engine when a
+/// trigger fires and runs recovery when they resolve, and answers the HTTP listener's requests
+/// (`/healthz`, `/metrics`, webhook triggers).
+///
+/// Each probing trigger has its own loop, so a slow or hung probe delays nobody else: every
+/// probe answers within its `timeout` (the watcher abandons one that does not), and identical
+/// checks of several triggers are probed once.
+public final class Watcher: Sendable {
+    public struct Configuration: Sendable {
+        public var playbooks: [Playbook]
+        public var journal: Journal
+        public var prober: any Prober
+        public var sources: any SourceReader
+        /// The channels of a playbook.
+        public var channels: @Sendable (Playbook) -> any ChannelRegistry
+        /// What to mask in a playbook's run output.
+        public var redactor: @Sendable (Playbook) -> SecretRedactor
+        public var clock: any EngineClock
+        public var reporter: any WatchReporter
+        public var stop: StopSignal
+        /// Resolves `${env.X}` in webhook triggers' secrets.
+        public var environment: [String: String]
+        public var metrics: WatchMetrics
+
+        public init(
+            playbooks: [Playbook], journal: Journal, prober: any Prober, sources: any SourceReader,
+            channels: @escaping @Sendable (Playbook) -> any ChannelRegistry,
+            redactor: @escaping @Sendable (Playbook) -> SecretRedactor = { _ in SecretRedactor(secrets: []) },
+            clock: any EngineClock = SystemClock(), reporter: any WatchReporter, stop: StopSignal = StopSignal(),
+            environment: [String: String] = [:], metrics: WatchMetrics = WatchMetrics()
+        ) {
+            self.playbooks = playbooks
+            self.journal = journal
+            self.prober = prober
+            self.sources = sources
+            self.channels = channels
+            self.redactor = redactor
+            self.clock = clock
+            self.reporter = reporter
+            self.stop = stop
+            self.environment = environment
+            self.metrics = metrics
+        }
+    }
+
+    /// Why the watcher cannot start.
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    struct WebhookRoute: Sendable {
+        var monitor: PlaybookMonitor
+        var trigger: String
+        var secret: String?
+    }
+
+    /// One trigger probed on its `every`.
+    struct ProbedTrigger: Sendable {
+        var monitor: PlaybookMonitor
+        var playbook: Playbook
+        var trigger: Trigger
+        var every: Double
+        var timeout: Double
+    }
+
+    let configuration: Configuration
+    let monitors: [PlaybookMonitor]
+    let probed: [ProbedTrigger]
+    let webhooks: [String: WebhookRoute]
+    let observer: TriggerObserver
+    let startedAt: LockedDate
+
+    /// Paths the listener answers itself.
+    public static let reservedPaths: Set<String> = ["/healthz", "/metrics"]
+
+    public init(_ configuration: Configuration) throws(Problem) {
+        self.configuration = configuration
+        var names = Set<String>()
+        var monitors: [PlaybookMonitor] = []
+        var probed: [ProbedTrigger] = []
+        var webhooks: [String: WebhookRoute] = [:]
+        for playbook in configuration.playbooks {
+            let name = playbook.name.value
+            guard names.insert(name).inserted else {
+                throw Problem(description: "two playbooks are named '\(name)' (\(playbook.file) and another); their incidents would share one journal record")
+            }
+            let engine = Engine(
+                journal: configuration.journal, channels: configuration.channels(playbook), clock: configuration.clock,
+                progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
+                redactor: configuration.redactor(playbook), stop: configuration.stop)
+            let monitor = PlaybookMonitor(
+                playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,
+                metrics: configuration.metrics, stop: configuration.stop)
+            monitors.append(monitor)
+            for trigger in playbook.triggers {
+                switch trigger.kind {
+                case .platformDown(let down):
+                    probed.append(ProbedTrigger(monitor: monitor, playbook: playbook, trigger: trigger, every: down.every, timeout: down.timeout))
+                case .trafficDrop(let drop):
+                    probed.append(
+                        ProbedTrigger(monitor: monitor, playbook: playbook, trigger: trigger, every: drop.every, timeout: TriggerObserver.sourceTimeout))
+                case .webhook(let hook):
+                    if Self.reservedPaths.contains(hook.path) {
+                        throw Problem(
+                            description: "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), which the listener answers itself"
+                        )
+                    }
+                    if let other = webhooks[hook.path] {
+                        throw Problem(
+                            description:
+                                "\(playbook.file): webhook trigger '\(trigger.id.value)' uses the path \(hook.path), as trigger '\(other.trigger)' of another playbook does"
+                        )
+                    }
+                    var secret: String?
+                    if let configured = hook.secret {
+                        do {
+                            secret = try configured.resolve(in: configuration.environment)
+                        } catch {
+                            throw Problem(description: "\(playbook.file): the secret of webhook trigger '\(trigger.id.value)': \(error.message)")
+                        }
+                    }
+                    webhooks[hook.path] = WebhookRoute(monitor: monitor, trigger: trigger.id.value, secret: secret)
+                case .manual:
+                    break
+                }
+            }
+        }
+        self.monitors = monitors
+        self.probed = probed
+        self.webhooks = webhooks
+        let checks = CheckCoalescer(prober: configuration.prober, clock: configuration.clock, metrics: configuration.metrics)
+        let sources = SourceCoalescer(reader: configuration.sources, journal: configuration.journal, clock: configuration.clock, metrics: configuration.metrics)
+        observer = TriggerObserver(checks: checks, sources: sources)
+        startedAt = LockedDate(configuration.clock.now())
+    }
+
+    public var metrics: WatchMetrics { configuration.metrics }
+
+    func monitor(_ playbook: String) -> PlaybookMonitor? { monitors.first { $0.name == playbook } }
+    /// The webhook paths the listener takes requests on.
+    public var webhookPaths: [String] { webhooks.keys.sorted() }
+
+    /// Watches until a stop is requested; then lets in-flight probes and incident work finish
+    /// (the engine journals calls in flight and leaves steps not started for the next start).
+    public func run() async throws {
+        let clock = configuration.clock
+        let stop = configuration.stop
+        startedAt.set(clock.now())
+        for monitor in monitors {
+            do {
+                try await monitor.start()
+            } catch {
+                throw Problem(description: "cannot read the state of playbook '\(monitor.name)': \(error)")
+            }
+        }
+        let triggers = probed.count
+        configuration.reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "watch_started", playbook: nil,
+                fields: [
+                    ("playbooks", .number(Double(monitors.count))), ("probed_triggers", .number(Double(triggers))),
+                    ("webhook_paths", .array(webhookPaths.map(JSONValue.string))),
+                ],
+                message: "watching \(monitors.count) playbook\(monitors.count == 1 ? "" : "s"): \(triggers) trigger\(triggers == 1 ? "" : "s") probed"
+                    + (webhooks.isEmpty ? "" : ", webhook paths \(webhookPaths.joined(separator: ", "))")))
+        await withTaskGroup(of: Void.self) { group in
+            for (index, item) in probed.enumerated() {
+                // Spread first cycles over the interval so that a thousand triggers do not all probe at once.
+                let phase = triggers > 1 ? item.every * Double(index) / Double(triggers) : 0
+                group.addTask { await self.loop(item, phase: phase) }
+            }
+            await stop.wait()
+        }
+        configuration.reporter.report(
+            WatchEvent(
+                time: clock.now(), name: "watch_stopping", playbook: nil,
+                message: "stopping: letting in-flight calls finish"))
+        for monitor in monitors { await monitor.finish() }
+        configuration.reporter.report(WatchEvent(time: clock.now(), name: "watch_stopped", playbook: nil, message: "stopped"))
+    }
+
+    /// Probes one trigger at `start + phase + k × every`. A cycle that overruns its interval makes
+    /// the next start late; slots it overran entirely are skipped (and counted), never run in a burst.
+    private func loop(_ item: ProbedTrigger, phase: Double) async {
+        let clock = configuration.clock
+        let stop = configuration.stop
+        let metrics = configuration.metrics
+        let playbook = item.playbook.name.value
+        let trigger = item.trigger.id.value
+        var next = clock.now().addingTimeInterval(phase)
+        while !stop.isRequested {
+            guard await stop.sleep(until: next, clock: clock) else { return }
+            let lateness = clock.now().timeIntervalSince(next)
+            await cycle(item)
+            let now = clock.now()
+            metrics.cycle(playbook: playbook, trigger: trigger, lateness: lateness, at: now)
+            next = next.addingTimeInterval(item.every)
+            // A cycle that overran starts the next one at once (late); slots it overran entirely are skipped.
+            let missed = Int((now.timeIntervalSince(next) / item.every).rounded(.down))
+            if missed > 0 {
+                next = next.addingTimeInterval(Double(missed) * item.every)
+                metrics.skippedCycles(playbook: playbook, trigger: trigger, count: missed)
+            }
+        }
+    }
+}
+
+extension Watcher {
+    /// One observation of a probing trigger, fed to its playbook's monitor.
+    /// A stop does not wait for the probes in flight: their answers would change nothing now.
+    func cycle(_ item: ProbedTrigger) async {
+        let observer = self.observer
+        let stop = configuration.stop
+        let observed: Result<ConditionSample, SourceFailure>? = await firstAnswer(
+            { .some(await observer.observe(item.trigger, of: item.playbook)) },
+            {
+                await stop.wait()
+                return nil
+            })
+        guard let observed, !stop.isRequested else { return }
+        switch observed {
+        case .success(let sample): await item.monitor.observe(item.trigger.id.value, sample)
+        case .failure(let failure): await item.monitor.sourceFailed(item.trigger.id.value, failure)
+        }
+    }
+
+    /// One observation of `trigger` of `playbook` now, outside the loops (tests).
+    func cycle(_ playbook: String, _ trigger: String) async {
+        guard let item = probed.first(where: { $0.playbook.name.value == playbook && $0.trigger.id.value == trigger }) else { return }
+        await cycle(item)
+    }
+}
+
+/// A date behind a lock (set once the watcher runs).
+final class LockedDate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date
+    init(_ value: Date) { self.value = value }
+    func get() -> Date { lock.withLock { value } }
+    func set(_ date: Date) { lock.withLock { value = date } }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// `playbook watch` as a service manager runs it: refuses to start on a playbook it cannot
+/// watch, logs JSON lines when not on a terminal, fires, and exits 0 on SIGTERM — and a second
+/// start picks up the incident instead of opening another.
+@Suite struct WatchCommandTests {
+    static let refused = """
+        version: 1
+        playbook: refused
+        triggers:
+          - id: down
+            platform_down:
+              platforms: [shopify]
+              checks: [{ http: "http://127.0.0.1:1/" }]
+              every: 1s
+              timeout: 1s
+        channels:
+          out: { type: file, path: out.jsonl }
+        steps:
+          - id: tell
+            post: { to: [out], text: "{{ trigger.platform_names }} is down" }
+        """
+
+    @Test func refusesToStartOnAnInvalidPlaybook() throws {
+        let workspace = try Workspace(["good.yaml": Self.refused, "bad.yaml": "version: 1\nplaybook: bad\ntriggers: []\nsteps: []\n"])
+        let run = try workspace.run(["watch", "."])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("bad.yaml:3:"))
+        #expect(run.stderr.contains("refusing to start: 1 of 2 playbooks cannot be watched"))
+    }
+
+    @Test func refusesToStartWithoutTheSecretsItNeeds() throws {
+        let workspace = try Workspace([
+            "p.yaml": """
+            version: 1
+            playbook: p
+            sources: { web: { type: json, url: "https://stats.example/${env.STATS_TOKEN}", field: visitors } }
+            triggers:
+              - { id: drop, traffic_drop: { source: web, drop: 50%, baseline: { fixed: 100 } } }
+            steps: [{ id: s, log: { message: x } }]
+            """
+        ])
+        let run = try workspace.run(["watch", "p.yaml"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("p.yaml:3:36: error: environment variable 'STATS_TOKEN' is not set (source 'web' needs it to watch)"), "\(run.stderr)")
+    }
+
+    @Test func aBadListenAddressIsAUsageError() throws {
+        let workspace = try Workspace(["p.yaml": Self.refused])
+        let run = try workspace.run(["watch", "p.yaml", "--listen", "localhost"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("is not HOST:PORT"))
+    }
+
+    /// Starts `playbook watch`, waits until its log holds `marker`, sends SIGTERM, and returns the exit status and log.
+    /// Polls with `Task.sleep`, never blocking a thread of the shared pool that other tests run on.
+    static func watchUntil(_ marker: String, linger: Double = 0, in directory: URL, arguments: [String]) async throws -> (status: Int32, log: String) {
+        let log = directory.appendingPathComponent("watch-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try PlaybookBinary.path.get())
+        process.arguments = ["watch"] + arguments
+        process.currentDirectoryURL = directory
+        process.environment = PlaybookBinary.baseEnvironment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = handle
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        while process.isRunning, Date() < deadline, !text().contains(marker) { try await Task.sleep(nanoseconds: 20_000_000) }
+        if linger > 0 { try await Task.sleep(nanoseconds: UInt64(linger * 1e9)) }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, text())
+    }
+
+    static func events(_ log: String) -> [[String: Any]] {
+        log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func firesLogsJSONStopsOnSIGTERMAndPicksUpWhereItStopped() async throws {
+        let workspace = try Workspace(["shop.yaml": Self.refused])
+        let first = try await Self.watchUntil(#""event":"steps_finished""#, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
+        #expect(first.status == 0, "\(first.log)")
+        let events = Self.events(first.log)
+        #expect(!events.isEmpty && events.count == first.log.split(separator: "\n").filter { $0.hasPrefix("{") }.count)
+        let names = events.compactMap { $0["event"] as? String }
+        for expected in ["watch_started", "platform_down", "trigger_holds", "trigger_fired", "incident_opened", "step_finished", "watch_stopped"] {
+            #expect(names.contains(expected), "no \(expected) in \(names)")
+        }
+        let outbox = try String(contentsOf: workspace.url.appendingPathComponent("out.jsonl"), encoding: .utf8)
+        #expect(outbox.split(separator: "\n").count == 1)
+        #expect(outbox.contains(#""text":"Shopify is down""#))
+
+        // Still down: it observes (every second) without firing again.
+        let second = try await Self.watchUntil(#""event":"platform_down""#, linger: 2.5, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
+        #expect(second.status == 0, "\(second.log)")
+        let again = Self.events(second.log).compactMap { $0["event"] as? String }
+        #expect(again.contains("state_restored"))
+        #expect(again.filter { $0 == "incident_resumed" }.count == 1)
+        #expect(!again.contains("trigger_fired"))
+        #expect(!again.contains("incident_opened"))
+        #expect(try String(contentsOf: workspace.url.appendingPathComponent("out.jsonl"), encoding: .utf8).split(separator: "\n").count == 1)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import PlaybookCore
+import Testing
+
+@testable import PlaybookEngine
+
+/// Schema version 2 (trigger states, source samples) and its migration.
+@Suite struct JournalWatchTests {
+    static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
+    }
+
+    static func version(_ directory: String) throws -> Int? {
+        let database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.db"))
+        return try database.query("PRAGMA user_version").first?.first?.int
+    }
+
+    @Test func aVersionOneJournalIsMigratedAndKeepsItsIncidents() async throws {
+        let directory = Self.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            let database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.db"))
+            try database.execute(Journal.migrations[0] + "\nPRAGMA user_version = 1;")
+            try database.run("INSERT INTO incidents (id, playbook, trigger, started_at, status, facts) VALUES ('i1', 'p', 't', 0, 'active', '{}')")
+        }
+        let journal = try Journal(directory: directory)
+        #expect(try Self.version(directory) == 2)
+        #expect(try await journal.unfinishedIncident(playbook: "p")?.id == "i1")
+        try await journal.saveTriggerStates(
+            playbook: "p", [SavedTriggerState(trigger: "t", state: .init(holds: true, since: Date(timeIntervalSince1970: 10)), observedAt: nil)])
+        #expect(try await journal.triggerStates(playbook: "p").count == 1)
+    }
+
+    @Test func aJournalFromANewerPlaybookIsRefused() throws {
+        let directory = Self.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            let database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.db"))
+            try database.execute("PRAGMA user_version = 3;")
+        }
+        #expect {
+            _ = try Journal(directory: directory)
+        } throws: { error in
+            "\(error)".contains("written by a newer playbook (schema 3, this one knows 2)")
+        }
+    }
+
+    @Test func triggerStatesRoundTrip() async throws {
+        let journal = try Journal(directory: Self.directory())
+        let states = [
+            SavedTriggerState(
+                trigger: "a", state: .init(holds: true, since: Date(timeIntervalSince1970: 100), firedThisRun: true, inIncident: true),
+                observedAt: Date(timeIntervalSince1970: 130), facts: #"{"platforms":["x"]}"#),
+            SavedTriggerState(trigger: "b", state: .init(holds: nil, since: Date(timeIntervalSince1970: 0)), observedAt: nil),
+        ]
+        try await journal.saveTriggerStates(playbook: "p", states)
+        #expect(try await journal.triggerStates(playbook: "p").sorted { $0.trigger < $1.trigger } == states)
+        var changed = states[0]
+        changed.state.holds = false
+        try await journal.saveTriggerStates(playbook: "p", [changed])
+        #expect(try await journal.triggerStates(playbook: "p").first { $0.trigger == "a" }?.state.holds == false)
+        #expect(try await journal.triggerStates(playbook: "other").isEmpty)
+    }
+
+    @Test func samplesNearAMomentAndPruning() async throws {
+        let journal = try Journal(directory: Self.directory())
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        try await journal.addSamples([("p/web", base, 10), ("p/web", base.addingTimeInterval(60), 20), ("p/other", base.addingTimeInterval(30), 99)])
+        #expect(try await journal.sample(series: "p/web", atOrBefore: base.addingTimeInterval(59), notBefore: base.addingTimeInterval(-300))?.value == 10)
+        #expect(try await journal.sample(series: "p/web", atOrBefore: base.addingTimeInterval(400), notBefore: base.addingTimeInterval(100)) == nil)
+        try await journal.pruneSamples(series: "p/web", before: base.addingTimeInterval(30))
+        #expect(try await journal.sample(series: "p/web", atOrBefore: base.addingTimeInterval(59), notBefore: base.addingTimeInterval(-300)) == nil)
+        #expect(try await journal.sample(series: "p/other", atOrBefore: base.addingTimeInterval(60), notBefore: base)?.value == 99)
+    }
+}
