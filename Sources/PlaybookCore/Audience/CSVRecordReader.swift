@@ -16,14 +16,19 @@ public struct CSVRecordReader {
     public private(set) var line = 0
     private var nextLine = 1
 
-    static let chunk = 256 * 1024
+    public static let chunk = 256 * 1024
     static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
 
-    public init(path: String) throws {
+    private let chunkSize: Int
+
+    /// Opens `path`; `chunkSize` is how much is read at a time (smaller sizes exist so that tests
+    /// and fuzzers can put chunk boundaries anywhere).
+    public init(path: String, chunkSize: Int = CSVRecordReader.chunk) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
         }
         self.handle = handle
+        self.chunkSize = max(1, chunkSize)
     }
 
     public func close() { try? handle.close() }
@@ -31,7 +36,7 @@ public struct CSVRecordReader {
     /// Appends the next chunk; false at the end of the file.
     private mutating func fill() -> Bool {
         if finished { return false }
-        guard let chunk = (try? handle.read(upToCount: Self.chunk)) ?? nil, !chunk.isEmpty else {
+        guard let chunk = (try? handle.read(upToCount: chunkSize)) ?? nil, !chunk.isEmpty else {
             finished = true
             return false
         }
@@ -40,9 +45,16 @@ public struct CSVRecordReader {
             position = 0
         }
         buffer.append(contentsOf: chunk)
+        // A byte-order mark is decided once 3 bytes are in (or they cannot be one): until then
+        // the buffer holds no line break, so nothing has been consumed.
         if first {
-            first = false
-            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            if buffer.count >= 3 {
+                first = false
+                if buffer.starts(with: bom) { buffer.removeFirst(3) }
+            } else if !bom.starts(with: buffer) {
+                first = false
+            }
         }
         return true
     }

@@ -27,19 +27,28 @@ public enum ScenarioRunner {
             report.errors = [.error(error.reason, at: SourceLocation(file: path, line: 1, column: 1))]
             return report
         }
-        let sink = DiagnosticSink()
-        guard case .document(let root, _) = YAMLDocumentLoader().load(bytes: bytes, path: path) else {
-            if case .failure(let diagnostic, _) = YAMLDocumentLoader().load(bytes: bytes, path: path) { report.errors = [diagnostic] }
-            return report
-        }
-        guard let scenario = ScenarioReader(sink: sink, file: path).read(root), !sink.hasErrors else {
-            report.errors = sink.sorted.filter { $0.severity == .error }
+        let (read, diagnostics) = Self.read(bytes: bytes, path: path)
+        guard let scenario = read, !diagnostics.contains(where: { $0.severity == .error }) else {
+            report.errors = diagnostics.filter { $0.severity == .error }
             return report
         }
         report.name = scenario.name
         report.failures = check(scenario, errors: &report.errors)
         report.duration = Date().timeIntervalSince(clock)
         return report
+    }
+
+    /// Reads the bytes of a scenario file: the scenario when it could be read, and every diagnostic.
+    /// Pure (no file is opened), so that it can be fuzzed.
+    public static func read(bytes: [UInt8], path: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
+        switch YAMLDocumentLoader().load(bytes: bytes, path: path) {
+        case .failure(let diagnostic, _):
+            return (nil, [diagnostic])
+        case .document(let root, _):
+            let sink = DiagnosticSink()
+            let scenario = ScenarioReader(sink: sink, file: path).read(root)
+            return (scenario, sink.sorted)
+        }
     }
 
     static func check(_ scenario: Scenario, errors: inout [Diagnostic]) -> [Diagnostic] {
@@ -57,6 +66,13 @@ public enum ScenarioRunner {
             errors += loaded.diagnostics.filter { $0.severity == .error }
             return []
         }
+        return check(scenario, playbook: playbook, errors: &errors)
+    }
+
+    /// Checks a scenario's expectations against a loaded, valid playbook: replays the
+    /// observations, plans the incident, and returns the expectations that did not hold (problems
+    /// that stop the scenario from running go to `errors`). Reads no file.
+    public static func check(_ scenario: Scenario, playbook: Playbook, errors: inout [Diagnostic]) -> [Diagnostic] {
         // Which triggers drive the incident: the one named, else all of them.
         var triggers = playbook.triggers
         if let id = scenario.trigger {
