@@ -23,12 +23,14 @@ public enum Duration {
             digits = ""
             sawUnit = true
         }
-        guard digits.isEmpty, sawUnit else { return nil }
+        guard digits.isEmpty, sawUnit, total.isFinite else { return nil }
         return total
     }
 
     /// `5400` → `1h30m`; `0` → `0s`; `86400` → `24h` (days only from two days on, as people say them).
     public static func format(seconds: Double) -> String {
+        // Beyond what an Int counts (or not a number at all): say it in seconds, never trap.
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return seconds.isFinite ? String(format: "%.0fs", seconds) : "\(seconds)s" }
         var remaining = Int(seconds.rounded())
         if remaining == 0 { return "0s" }
         var out = remaining < 0 ? "-" : ""

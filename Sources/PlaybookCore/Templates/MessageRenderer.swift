@@ -31,8 +31,10 @@ public struct MessageRenderer: Sendable {
         func parse(_ source: String?) throws(Failure) -> MustacheTemplate? {
             guard let source else { return nil }
             do {
-                // Messages are text: no HTML escaping of values in subject and text parts.
-                return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)
+                // Messages are text: no HTML escaping of values in subject and text parts. The
+                // pragma stands on a line of its own (which Mustache removes with its line break),
+                // so that a text starting with a combining mark cannot fuse with its `}}`.
+                return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}\n" + source)
             } catch {
                 throw Failure(description: "template does not parse: \(error)")
             }

@@ -1,0 +1,51 @@
+import Foundation
+import PlaybookCore
+import Testing
+
+/// Every input the fuzz targets (fuzz/, docs/reliability.md) found to crash or to break an
+/// invariant, kept as a test of the normal suite. Each names its target and the input as found
+/// (or minimised), and was seen failing before the fix.
+@Suite struct FuzzRegressionTests {
+    /// FuzzExpression: a malformed duration whose "did you mean" suggestion adds up to more
+    /// seconds than an Int holds trapped in `Duration.format` (`Int(seconds.rounded())`).
+    @Test func hugeMalformedDurationIsAnErrorNotATrap() {
+        for text in ["1h66666666666666666660h", "0h3000000000000000000000000000m0m20m", "incident.elapsed > 99999999999999999999999d1d"] {
+            #expect(throws: ExpressionError.self) { try Expression.parse(text) }
+        }
+        #expect(Duration.format(seconds: 1e30).hasSuffix("s"))
+        #expect(!Duration.format(seconds: .infinity).isEmpty)
+        #expect(!Duration.format(seconds: -.nan).isEmpty)
+        // A number too large for a Double is not a duration at all.
+        #expect(Duration.parseSeconds(String(repeating: "9", count: 400) + "s") == nil)
+    }
+
+    /// FuzzPlaybook: the same through a playbook, where durations are also formatted in messages.
+    @Test func hugeDurationsInAPlaybookAreDiagnosed() {
+        let yaml = """
+            version: 1
+            playbook: huge
+            triggers: [{ id: by-hand, manual: {} }]
+            steps:
+              - { id: a, at: 1h66666666666666666660h, log: { message: x } }
+              - { id: b, if: "incident.elapsed > 1h66666666666666666660h", log: { message: x } }
+              - { id: c, delay: \(String(repeating: "9", count: 400))s, after: [a], log: { message: x } }
+            """
+        let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "huge.yaml")
+        let lines = Set(result.diagnostics.filter { $0.severity == .error }.map(\.location.line))
+        #expect(lines == [5, 6, 7], "\(result.diagnostics.map { "\($0.location): \($0.message)" })")
+    }
+
+    /// FuzzTemplate: a text starting with a combining mark (U+034F) fused with the `}}` of the
+    /// renderer's `{{% CONTENT_TYPE: TEXT}}` prefix into one character, so the prefix no longer
+    /// parsed: `validate` accepted a template that every run failed to render.
+    @Test func templateStartingWithACombiningMarkRenders() throws {
+        let text = "\u{34F}Hi {{ contact.name }}, \u{301}{{ vars.shop_url }}"
+        let scope = NameScope(triggerFields: [:], stepIDs: nil, vars: .object([("shop_url", .string("https://shop.example.com"))]), allowsContact: true)
+        #expect(TemplateCheck.diagnostics(of: text, scope: scope).isEmpty)
+        let renderer = try MessageRenderer(subject: text, text: text, html: nil)
+        let context: [String: Any] = ["contact": ["name": "Giulia & Co"], "vars": ["shop_url": "https://shop.example.com"]]
+        let rendered = renderer.render(context)
+        #expect(rendered.text == "\u{34F}Hi Giulia & Co, \u{301}https://shop.example.com")
+        #expect(rendered.subject == rendered.text)
+    }
+}
