@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // libFuzzer targets for every parser of playbook: built only by `fuzz/run`, with
-// `--sanitize=fuzzer --sanitize=address`, in their own scratch path (see docs/reliability.md).
+// `-sanitize=fuzzer,address`, in their own scratch path (see docs/reliability.md).
 //
 // A package of its own, so that the main build and `swift test` never compile or link them.
 import PackageDescription
