@@ -16,7 +16,9 @@ import Testing
 
     @Test func aSignedRequestFiresItsTriggerWithThePayload() throws {
         let signature = WebhookRequest.signature(of: Self.body, secret: "s3cret")
-        let verdict = verify("/hooks/email-provider-down?from=statuspage", headers: [("x-playbook-signature", " " + signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="))])
+        let verdict = verify(
+            "/hooks/email-provider-down?from=statuspage",
+            headers: [("x-playbook-signature", " " + signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="))])
         let payload = try #require(JSONValue.parse(String(decoding: Self.body, as: UTF8.self)))
         #expect(verdict == .accepted(trigger: "provider-webhook", payload: payload))
     }
@@ -48,7 +50,9 @@ import Testing
 
     @Test func twoSignaturesAreRefused() {
         let signature = WebhookRequest.signature(of: Self.body, secret: "s3cret")
-        guard case .rejected(401, _) = verify("/hooks/email-provider-down", headers: [("X-Playbook-Signature", signature), ("x-playbook-signature", signature)]) else {
+        guard
+            case .rejected(401, _) = verify("/hooks/email-provider-down", headers: [("X-Playbook-Signature", signature), ("x-playbook-signature", signature)])
+        else {
             Issue.record("accepted two signatures")
             return
         }
@@ -57,16 +61,27 @@ import Testing
     @Test func bodies() {
         #expect(verify("/hooks/open", body: []) == .accepted(trigger: "open", payload: .null))
         #expect(verify("/hooks/open", body: Array("[1, \"a\"]".utf8)) == .accepted(trigger: "open", payload: .array([.number(1), .string("a")])))
-        guard case .rejected(400, _) = verify("/hooks/open", body: Array("not json".utf8)) else { Issue.record("not JSON accepted"); return }
-        guard case .rejected(400, let reason) = verify("/hooks/open", body: Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)) else {
+        guard case .rejected(400, _) = verify("/hooks/open", body: Array("not json".utf8)) else {
+            Issue.record("not JSON accepted")
+            return
+        }
+        guard
+            case .rejected(400, let reason) = verify(
+                "/hooks/open", body: Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8))
+        else {
             Issue.record("deep JSON accepted")
             return
         }
         #expect(reason.contains("nested deeper than 64"))
         // Brackets inside strings do not count as nesting.
         let quoted = "{\"a\":\"" + String(repeating: "[", count: 200) + "\"}"
-        #expect(verify("/hooks/open", body: Array(quoted.utf8)) == .accepted(trigger: "open", payload: .object([("a", .string(String(repeating: "[", count: 200)))])))
-        guard case .rejected(413, _) = verify("/hooks/open", body: [UInt8](repeating: 0x20, count: (1 << 20) + 1)) else { Issue.record("huge body accepted"); return }
+        #expect(
+            verify("/hooks/open", body: Array(quoted.utf8))
+                == .accepted(trigger: "open", payload: .object([("a", .string(String(repeating: "[", count: 200)))])))
+        guard case .rejected(413, _) = verify("/hooks/open", body: [UInt8](repeating: 0x20, count: (1 << 20) + 1)) else {
+            Issue.record("huge body accepted")
+            return
+        }
     }
 
     @Test func endpointsResolveTheirSecrets() throws {
@@ -80,8 +95,9 @@ import Testing
             steps: [{ id: note, log: { message: "{{ trigger.payload }}" } }]
             """
         let playbook = try #require(PlaybookLoader.check(bytes: Array(yaml.utf8), path: "hooks.yaml").playbook)
-        #expect(try WebhookRequest.endpoints(of: playbook, environment: ["HOOK_SECRET": "k"])
-            == [.init(trigger: "signed", path: "/hooks/a", secret: "k"), .init(trigger: "open", path: "/hooks/b", secret: nil)])
+        #expect(
+            try WebhookRequest.endpoints(of: playbook, environment: ["HOOK_SECRET": "k"])
+                == [.init(trigger: "signed", path: "/hooks/a", secret: "k"), .init(trigger: "open", path: "/hooks/b", secret: nil)])
         #expect(throws: UnsetEnvironmentVariable.self) { try WebhookRequest.endpoints(of: playbook, environment: [:]) }
     }
 }

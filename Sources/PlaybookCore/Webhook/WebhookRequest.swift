@@ -48,8 +48,10 @@ public enum WebhookRequest {
 
     /// Decides what to do with a request. `target` is the request-target of the request line
     /// (`/hooks/x?source=monitor`); `headers` are as received, names in any case.
-    public static func verify(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
-                              endpoints: [Endpoint]) -> Verdict {
+    public static func verify(
+        method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
+        endpoints: [Endpoint]
+    ) -> Verdict {
         let path = String(target.prefix { $0 != "?" && $0 != "#" })
         guard let endpoint = endpoints.first(where: { $0.path == path }) else {
             return .rejected(status: 404, reason: "no webhook trigger listens at this path")
@@ -115,8 +117,10 @@ public enum WebhookRequest {
 
     /// The deepest nesting of `[` and `{` outside strings (an over-estimate for invalid JSON, which is refused anyway).
     static func depth(of body: [UInt8]) -> Int {
-        var depth = 0, deepest = 0
-        var inString = false, escaped = false
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
         for byte in body {
             if inString {
                 if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// The contacts CSV reader: the records are the same whatever the chunk boundaries, a row is
@@ -37,8 +37,9 @@ public func fuzzContacts(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     guard var contacts = try? ContactsFile(path: path) else { return 0 }
     defer { contacts.close() }
-    let routing = DeliveryRouting(via: [(id: "sms", type: .twilio), (id: "mail", type: .smtp), (id: "bot", type: .telegram)], mode: .all,
-                                  quietHours: TimeWindow.parse("21:00-08:00"), defaultTimezone: TimeZone(identifier: "Europe/Rome")!)
+    let routing = DeliveryRouting(
+        via: [(id: "sms", type: .twilio), (id: "mail", type: .smtp), (id: "bot", type: .telegram)], mode: .all,
+        quietHours: TimeWindow.parse("21:00-08:00"), defaultTimezone: TimeZone(identifier: "Europe/Rome")!)
     var cache = DeliveryRouting.QuietHoursCache()
     var count = 0
     while let contact = contacts.next() {

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// The expression lexer, parser, type checker and evaluator on arbitrary text: errors point
@@ -20,9 +20,11 @@ public func fuzzExpression(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Fuzz.require(depth <= 10_000, "tree deeper than the text")
         switch e.node {
         case .literal, .name: break
-        case .list(let items): items.forEach { walk($0, depth: depth + 1) }
+        case .list(let items): for item in items { walk(item, depth: depth + 1) }
         case .not(let inner), .negate(let inner): walk(inner, depth: depth + 1)
-        case .binary(_, let l, let r): walk(l, depth: depth + 1); walk(r, depth: depth + 1)
+        case .binary(_, let l, let r):
+            walk(l, depth: depth + 1)
+            walk(r, depth: depth + 1)
         }
     }
     walk(expression, depth: 0)

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// The playbook loader and validator on arbitrary bytes: `validate` must answer with diagnostics
@@ -21,8 +21,11 @@ public func fuzzPlaybook(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard result.isValid, let playbook = result.playbook else { return 0 }
     for trigger in playbook.triggers {
         do {
-            let plan = try Planner.plan(playbook, Planner.Request(triggerID: trigger.id.value, start: Fuzz.start, includeContacts: false,
-                                                                  resolvedAt: Fuzz.start.addingTimeInterval(6 * 3600)))
+            let plan = try Planner.plan(
+                playbook,
+                Planner.Request(
+                    triggerID: trigger.id.value, start: Fuzz.start, includeContacts: false,
+                    resolvedAt: Fuzz.start.addingTimeInterval(6 * 3600)))
             for format in PlanFormat.allCases { _ = plan.rendered(format) }
         } catch {
             Fuzz.require(false, "a valid playbook does not plan for trigger \(trigger.id.value): \(error)")

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// The scenario-file loader, and the replay of its observations through the trigger state

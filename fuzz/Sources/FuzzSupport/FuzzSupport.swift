@@ -5,8 +5,10 @@ import PlaybookCore
 /// and the facts and contacts expressions and templates are evaluated against.
 public enum Fuzz {
     /// Stops with `message` when an invariant does not hold: libFuzzer reports a crash and saves the input.
-    public static func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
-                               file: StaticString = #fileID, line: UInt = #line) {
+    public static func require(
+        _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+        file: StaticString = #fileID, line: UInt = #line
+    ) {
         if !condition() { fatalError("invariant broken: \(message())", file: file, line: line) }
     }
 
@@ -35,19 +37,26 @@ public enum Fuzz {
     public static let start = Date(timeIntervalSince1970: 1_633_362_000)  // 2021-10-04T15:40:00Z
 
     public static let scope = NameScope(
-        triggerFields: ["id": .text, "kind": .text, "platforms": .list(.text), "platform_names": .text, "value": .number,
-                        "baseline": .number, "drop": .number, "payload": .any],
+        triggerFields: [
+            "id": .text, "kind": .text, "platforms": .list(.text), "platform_names": .text, "value": .number,
+            "baseline": .number, "drop": .number, "payload": .any,
+        ],
         stepIDs: ["warn-vips", "pause-ads", "everyone"],
-        vars: .object([("shop_url", .string("https://shop.example.com")), ("limit", .number(0.7)), ("tags", .array([.string("vip")])),
-                       ("nested", .object([("deep", .object([("x", .number(1))]))]))]),
+        vars: .object([
+            ("shop_url", .string("https://shop.example.com")), ("limit", .number(0.7)), ("tags", .array([.string("vip")])),
+            ("nested", .object([("deep", .object([("x", .number(1))]))])),
+        ]),
         allowsContact: true, contactFields: ["tier", "telegram_chat_id"])
 
     public static func facts(payload: JSONValue = .object([("status", .string("down"))])) -> Facts {
-        Facts(trigger: ["platforms": .list([.text("facebook"), .text("instagram")]), "value": .number(36), "baseline": .number(120),
-                        "drop": .number(0.7), "payload": Value(payload)],
-              triggerID: "meta-down", triggerKind: "platform_down", triggerTypes: scope.triggerFields,
-              incidentID: "meta-outage-20211004T154000Z", startedAt: start, elapsed: 600, now: start.addingTimeInterval(600), active: true,
-              timezone: TimeZone(identifier: "Europe/Rome")!, vars: scope.vars, stepStatuses: ["warn-vips": "succeeded"])
+        Facts(
+            trigger: [
+                "platforms": .list([.text("facebook"), .text("instagram")]), "value": .number(36), "baseline": .number(120),
+                "drop": .number(0.7), "payload": Value(payload),
+            ],
+            triggerID: "meta-down", triggerKind: "platform_down", triggerTypes: scope.triggerFields,
+            incidentID: "meta-outage-20211004T154000Z", startedAt: start, elapsed: 600, now: start.addingTimeInterval(600), active: true,
+            timezone: TimeZone(identifier: "Europe/Rome")!, vars: scope.vars, stepStatuses: ["warn-vips": "succeeded"])
     }
 
     public static let contact = Contact(

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// Template parsing and rendering: the validator's template check and the renderer agree (a

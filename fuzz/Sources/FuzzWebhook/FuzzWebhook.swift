@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import PlaybookCore
 
 /// What `watch --listen` does with a request to a webhook trigger: the path, the signature
@@ -16,8 +16,9 @@ let endpoints = [
 ]
 let expressions = ["trigger.payload.status == 'down'", "'x' in trigger.payload.items", "trigger.payload == 1", "not trigger.payload.ok"]
     .compactMap { try? PlaybookCore.Expression.parse($0) }
-let renderer = try! MessageRenderer(subject: "{{ trigger.payload.status }}",
-                                    text: "{{#trigger.payload.items}}{{.}} {{name}}{{/trigger.payload.items}} {{ trigger.payload }}", html: nil)
+let renderer = try! MessageRenderer(
+    subject: "{{ trigger.payload.status }}",
+    text: "{{#trigger.payload.items}}{{.}} {{name}}{{/trigger.payload.items}} {{ trigger.payload }}", html: nil)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWebhook(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -47,8 +48,9 @@ public func fuzzWebhook(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if trigger == "signed" {
             let given = headers.filter { $0.name.trimmingCharacters(in: .whitespaces).lowercased() == "x-playbook-signature" }
             Fuzz.require(given.count == 1, "signed request accepted with \(given.count) signatures")
-            Fuzz.require(WebhookRequest.parseSignature(given[0].value) == WebhookRequest.parseSignature(WebhookRequest.signature(of: body, secret: secret)),
-                         "accepted a signature that is not the body's")
+            Fuzz.require(
+                WebhookRequest.parseSignature(given[0].value) == WebhookRequest.parseSignature(WebhookRequest.signature(of: body, secret: secret)),
+                "accepted a signature that is not the body's")
         }
         let text = payload.serialized()
         let again = JSONValue.parse(text)
