@@ -56,6 +56,20 @@ import Testing
         return try #require(try PlaybookLoader.load(path: path).playbook)
     }
 
+    /// When the resolution is known (scenario tests), a step due after it does not run, with or
+    /// without an `if`: the engine skips it (the incident is over), and the plan says so.
+    @Test func stepsDueAfterAKnownResolutionDoNotRun() throws {
+        let playbook = try Self.fixture()
+        let start = ISO8601DateFormatter().date(from: "2021-10-04T15:39:00Z")!
+        let plan = try Planner.plan(playbook, Planner.Request(start: start, assignments: [(["trigger", "platforms"], .list([.text("facebook")]))],
+                                                              includeContacts: false, resolvedAt: start.addingTimeInterval(3600)))
+        let late = try #require(plan.steps.first { $0.id == "late" })
+        #expect(late.willRun == false)
+        #expect(late.reason == "the incident has resolved by then")
+        #expect(plan.steps.first { $0.id == "pause" }?.willRun == true)
+        #expect(plan.recovery.first?.willRun == true)
+    }
+
     @Test func willRunIsTrueFalseOrDependsWithAReason() throws {
         let playbook = try Self.fixture()
         let start = TestPlaybooks.date("2021-10-04T15:39:00Z")

@@ -106,7 +106,11 @@ public enum Planner {
                 channels: step.action.channels.map(\.value), summary: "", after: step.after.map(\.value),
                 isConditional: step.condition != nil, deliveries: nil, countsUnknownReason: nil
             )
-            if plan.playbookWillRun != false, let condition = step.condition?.expression {
+            if active == false, !step.isRecovery, plan.playbookWillRun != false {
+                // Due after the incident resolves: the engine skips it, whatever its `if`.
+                planned.willRun = false
+                planned.reason = "the incident has resolved by then"
+            } else if plan.playbookWillRun != false, let condition = step.condition?.expression {
                 let facts = base.at(offset: fromStart, active: active)
                 let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
                 switch (plan.playbookWillRun, result) {

@@ -53,6 +53,23 @@ extension Engine {
         var deferred: [PendingDelivery] = []
         var quietCache = DeliveryRouting.QuietHoursCache()
         let now = clock.now()
+        // A delivery that waits for quiet hours is about the incident: when the incident has
+        // resolved by the time the window ends, it is not sent (journaled `cancelled`). Recovery
+        // steps' messages are about the recovery, and always go out.
+        let cancelledReason = "not sent: the incident resolved before quiet hours ended"
+        func resolvedMeanwhile() async -> Bool {
+            guard facts.active == true else { return false }
+            return await !isStillActive(incident)
+        }
+        func quietHoursEnd(_ delivery: PendingDelivery) -> Date? {
+            guard let window = playbook.settings.quietHours?.value, DeliveryRouting.respectsQuietHours(delivery.type) else { return nil }
+            let contactZone = delivery.contact.timezone.isEmpty ? zone : (TimeZone(identifier: delivery.contact.timezone) ?? zone)
+            return DeliveryRouting.endOfQuietHours(window, at: clock.now(), in: contactZone)
+        }
+        func cancel(_ delivery: PendingDelivery) async throws {
+            try await journal.markDelivery(delivery.key, .cancelled, detail: cancelledReason, at: clock.now())
+            await counter.record(.cancelled, detail: nil)
+        }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var outstanding = 0
@@ -70,15 +87,29 @@ extension Engine {
                             deferred.append(later)
                             continue
                         }
+                        if delivery.deferredUntil ?? existing[delivery.key]?.deferredUntil != nil, existing[delivery.key]?.status != .sent, await resolvedMeanwhile() {
+                            try await cancel(delivery)
+                            continue
+                        }
                         if stop.isRequested { return }
-                        try await send(delivery)
+                        try await send(delivery, recheckQuietHours: true)
                     }
                 }
                 /// Starts one delivery when its channel's gate admits it; reaps finished ones so the
-                /// group holds at most 512 at a time.
-                func send(_ delivery: PendingDelivery) async throws {
+                /// group holds at most 512 at a time. With `recheckQuietHours`, quiet hours are decided
+                /// again once the gate lets the delivery through: a rate-limited fan-out that started
+                /// before a contact's window can reach it, and then the delivery waits for the window's end.
+                func send(_ delivery: PendingDelivery, recheckQuietHours: Bool) async throws {
                     let gate = await fanOut.gates.gate(for: delivery.channel, in: playbook, clock: clock)
                     try await gate.acquire()
+                    if recheckQuietHours, let later = quietHoursEnd(delivery) {
+                        await gate.release()
+                        try await journal.markDelivery(delivery.key, .deferred, at: clock.now())
+                        var moved = delivery
+                        moved.deferredUntil = later
+                        deferred.append(moved)
+                        return
+                    }
                     group.addTask {
                         await fanOut.deliver(delivery)
                         await gate.release()
@@ -96,8 +127,8 @@ extension Engine {
                     for route in routing.routes(for: contact, at: now, cache: &quietCache) {
                         guard seen.insert(route.channel + "\u{1F}" + route.address).inserted else { continue }
                         let key = "\(incident.id)/\(step.id.value)/\(contact.id)/\(route.channel)"
-                        if let previous = existing[key], previous.status == .sent || previous.status == .failed {
-                            await counter.record(previous.status == .sent ? .sent : .failed, detail: previous.detail)
+                        if let previous = existing[key], [.sent, .failed, .cancelled].contains(previous.status) {
+                            await counter.record(previous.status, detail: previous.detail)
                             continue
                         }
                         batch.append(PendingDelivery(key: key, channel: route.channel, type: route.type, contact: contact, address: route.address,
@@ -114,9 +145,19 @@ extension Engine {
                 outstanding = 0
                 // Quiet hours: wait for the end of each window, then send (a restart finds them in the journal).
                 deferred.sort { ($0.deferredUntil ?? now) < ($1.deferredUntil ?? now) }
+                var checkedAt: Date?
+                var resolved = false
                 for delivery in deferred {
                     guard await stop.sleep(until: delivery.deferredUntil ?? now, clock: clock) else { break }
-                    try await send(delivery)
+                    if !resolved, checkedAt != delivery.deferredUntil {
+                        checkedAt = delivery.deferredUntil
+                        resolved = await resolvedMeanwhile()
+                    }
+                    if resolved {
+                        try await cancel(delivery)
+                        continue
+                    }
+                    try await send(delivery, recheckQuietHours: false)
                 }
                 try await group.waitForAll()
             }
@@ -124,9 +165,10 @@ extension Engine {
             return .failed(redactor.redact("fan-out stopped: \(error)"))
         }
         let summary = await counter.summary()
-        progress.report(.deliveries(step: step.id.value, done: summary.sent + summary.failed, failed: summary.failed, total: summary.total))
-        if stop.isRequested, summary.sent + summary.failed < summary.total || !deferred.isEmpty {
-            return .failed("interrupted after \(summary.sent + summary.failed) of \(summary.total) deliveries")
+        let done = summary.sent + summary.failed + summary.cancelled
+        progress.report(.deliveries(step: step.id.value, done: done, failed: summary.failed, total: summary.total))
+        if stop.isRequested, done < summary.total || !deferred.isEmpty {
+            return .failed("interrupted after \(done) of \(summary.total) deliveries")
         }
         if contacts.skippedCount > 0 {
             try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
@@ -134,7 +176,8 @@ extension Engine {
         if summary.failed > 0 {
             return .failed("\(summary.failed) of \(summary.total) deliveries failed\(summary.firstFailure.map { "; first: \($0)" } ?? "")")
         }
-        return .succeeded("\(summary.sent) deliveries sent")
+        let cancelled = summary.cancelled > 0 ? "; \(summary.cancelled) not sent: the incident resolved before their quiet hours ended" : ""
+        return .succeeded("\(summary.sent) deliveries sent\(cancelled)")
     }
 }
 
@@ -148,17 +191,22 @@ actor FanOutCounter {
     private(set) var total = 0
     private(set) var sent = 0
     private(set) var failed = 0
+    private(set) var cancelled = 0
     private(set) var firstFailure: String?
 
     func expect(_ count: Int) { total += count }
 
     func record(_ status: DeliveryStatus, detail: String?) {
-        if status == .sent { sent += 1 } else { failed += 1 }
+        switch status {
+        case .sent: sent += 1
+        case .cancelled: cancelled += 1
+        default: failed += 1
+        }
         if status == .failed, firstFailure == nil { firstFailure = detail }
     }
 
-    func summary() -> (total: Int, sent: Int, failed: Int, firstFailure: String?) {
-        (max(total, sent + failed), sent, failed, firstFailure)
+    func summary() -> (total: Int, sent: Int, failed: Int, cancelled: Int, firstFailure: String?) {
+        (max(total, sent + failed + cancelled), sent, failed, cancelled, firstFailure)
     }
 }
 

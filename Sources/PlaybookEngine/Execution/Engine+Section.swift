@@ -60,6 +60,12 @@ extension Engine {
             await board.abandonAll()
             return
         }
+        // No step of the incident starts once it has resolved (elsewhere, while this one waited):
+        // what is left is for recovery.
+        if !recovery, await !isStillActive(incident) {
+            try await finish(step, incident: incident, section: section, status: .skipped, detail: "skipped: the incident resolved before it was due", board: board)
+            return
+        }
         let now = clock.now()
         // A step of the incident's own section that starts after it resolved (`playbook watch`,
         // `playbook recover` from elsewhere) sees `incident.active` false, as `plan` says.

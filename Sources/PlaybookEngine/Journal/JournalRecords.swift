@@ -59,6 +59,8 @@ public enum DeliveryStatus: String, Sendable, Equatable, CaseIterable {
     case deferred
     case sent
     case failed
+    /// Deferred by quiet hours and not sent: the incident resolved before they ended.
+    case cancelled
 }
 
 public struct DeliveryRecord: Sendable, Equatable {

@@ -1,0 +1,15 @@
+import Foundation
+
+extension Engine {
+    /// Whether the incident is still active (not resolved) according to the journal: another
+    /// process (`playbook recover`, `playbook watch`) may have resolved it while this one waited.
+    /// A journal that cannot be read counts as active: the run goes on as planned.
+    func isStillActive(_ incident: IncidentRecord) async -> Bool {
+        do {
+            guard let open = try await journal.unfinishedIncident(playbook: incident.playbook) else { return false }
+            return open.id == incident.id && open.status == .active
+        } catch {
+            return true
+        }
+    }
+}
