@@ -48,4 +48,14 @@ import Testing
         #expect(rendered.text == "\u{34F}Hi Giulia & Co, \u{301}https://shop.example.com")
         #expect(rendered.subject == rendered.text)
     }
+
+    /// FuzzPlaybook (long run): a block scalar header with an indentation indicator on the last
+    /// line of the file (`>1`, nothing after it) read past the last line while mapping the text's
+    /// characters to their columns.
+    @Test(arguments: [">1", "|2", ">-3 # folded", "version: 1\nplaybook: x\ndescription: |1"])
+    func blockScalarHeaderOnTheLastLine(_ text: String) {
+        let result = PlaybookLoader.check(bytes: Array(text.utf8), path: "last-line.yaml")
+        #expect(!result.isValid)
+        #expect(result.diagnostics.contains { $0.severity == .error })
+    }
 }

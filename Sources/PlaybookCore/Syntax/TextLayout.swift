@@ -54,6 +54,8 @@ public struct TextLayout: Sendable, Hashable {
                 guard probe < lines.count else { return text.isEmpty ? TextLayout(runs: []) : nil }
                 blockIndent = lines[probe].prefix { $0 == " " }.count
             }
+            // A header on the file's last line (`>1` and nothing after) has no content lines.
+            guard row < lines.count else { return text.isEmpty ? TextLayout(runs: []) : nil }
             col = min(blockIndent!, lines[row].count)
         }
         var runs: [Run] = []
