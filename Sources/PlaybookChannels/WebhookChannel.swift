@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import PlaybookCore
 import NIOHTTP1
@@ -23,9 +22,9 @@ public struct WebhookChannel: MessageChannel, WebhookCallChannel {
         self.headers = headers
     }
 
+    /// `X-Playbook-Signature`'s value for `body`: the one rule, shared with `watch`'s listener.
     public static func signature(of body: [UInt8], secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        WebhookSignature.sign(body, secret: secret)
     }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {

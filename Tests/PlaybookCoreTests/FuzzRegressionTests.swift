@@ -58,4 +58,36 @@ import Testing
         #expect(!result.isValid)
         #expect(result.diagnostics.contains { $0.severity == .error })
     }
+
+    /// Found while looking for deep recursion beyond the fuzzers' input sizes: a condition of
+    /// 100,000 terms joined by `or` (700 KB, under the 1 MiB bound) built a tree 100,000 deep,
+    /// and checking it overflowed the stack (SIGSEGV). Now a diagnostic at the 257th term.
+    @Test func aVeryLongOrChainIsDiagnosedNotACrash() {
+        let chain = Array(repeating: "true", count: 100_000).joined(separator: " or ")
+        let yaml = "version: 1\nplaybook: long\ntriggers: [{ id: t, manual: {} }]\nsteps: [{ id: a, if: \"\(chain)\", log: { message: x } }]\n"
+        let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "long.yaml")
+        #expect(!result.isValid)
+        #expect(result.diagnostics.contains { $0.message.contains("more than 256 terms joined by 'or'") }, "\(result.diagnostics.map(\.message))")
+        let fine = Array(repeating: "true", count: 256).joined(separator: " and ")
+        #expect(throws: Never.self) { try Expression.parse(fine) }
+    }
+
+    /// The same hunt in templates: sections nested 20,000 deep in a notify message.
+    @Test func deeplyNestedTemplateSectionsDoNotCrash() {
+        let text = String(repeating: "{{#contact.tags}}", count: 20_000) + "x" + String(repeating: "{{/contact.tags}}", count: 20_000)
+        let yaml = """
+            version: 1
+            playbook: deep
+            triggers: [{ id: t, manual: {} }]
+            channels: { out: { type: file, path: out.jsonl } }
+            audience: { contacts: contacts.csv, segments: { all: "true" } }
+            steps: [{ id: a, notify: { segment: all, via: [out], text: "\(text)" } }]
+            """
+        let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "deep.yaml")
+        if result.isValid, let renderer = try? MessageRenderer(subject: nil, text: text, html: nil) {
+            #expect(renderer.render(["contact": ["tags": ["vip"]]] as [String: Any]).text == "x")
+        } else {
+            #expect(result.diagnostics.contains { $0.severity == .error }, "\(result.diagnostics.map(\.message))")
+        }
+    }
 }

@@ -175,7 +175,7 @@ import Testing
         #expect(await fixture.texts().isEmpty)
     }
 
-    @Test func aStepDueAfterTheIncidentResolvedSeesItInactive() async throws {
+    @Test func aStepDueAfterTheIncidentResolvedDoesNotStart() async throws {
         let clock = ManualClock(Self.start)
         let yaml = Self.meta.replacingOccurrences(
             of: "recovery:",
@@ -204,9 +204,13 @@ import Testing
         #expect(await eventually { await fixture.texts() == ["Facebook down", "back"] })
         clock.advance(to: Self.t(180 + 3_600))
         await watcher.monitor("meta")!.idle()
-        #expect(await fixture.texts() == ["Facebook down", "back", "an hour on"])
+        // Once the incident has resolved, its own steps do not start, with or without an `if`
+        // (docs/decisions.md): only recovery runs.
+        #expect(await fixture.texts() == ["Facebook down", "back"])
         let incident = try #require(try await fixture.journal.incidents().first)
-        #expect(try await fixture.journal.steps(incident: incident.id).first { $0.step == "later" }?.status == .skipped)
+        let steps = try await fixture.journal.steps(incident: incident.id)
+        #expect(steps.first { $0.step == "later" }?.status == .skipped)
+        #expect(steps.first { $0.step == "anyway" }?.status == .skipped)
     }
 
     static let traffic = """

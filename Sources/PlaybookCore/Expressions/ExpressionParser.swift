@@ -4,6 +4,10 @@ struct ExpressionParser {
     private var index = 0
     private var depth = 0
     private static let maximumDepth = 64
+    /// `a or b or c …` builds a tree as deep as the chain is long, and every later pass (checker,
+    /// evaluator, even freeing the tree) recurses through it: a 100,000-term chain overflowed the
+    /// stack. No real condition needs more terms than this in one chain.
+    private static let maximumChain = 256
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -49,7 +53,12 @@ struct ExpressionParser {
 
     private mutating func parseOr() throws(ExpressionError) -> Expression {
         var left = try parseAnd()
+        var terms = 1
         while isKeyword("or") {
+            terms += 1
+            if terms > Self.maximumChain {
+                throw ExpressionError("more than \(Self.maximumChain) terms joined by 'or'; split the condition into segments or triggers", at: current.offset)
+            }
             _ = advance()
             let right = try parseAnd()
             left = Expression(.binary(.or, left, right), offset: left.offset, length: span(left.offset, right))
@@ -59,7 +68,12 @@ struct ExpressionParser {
 
     private mutating func parseAnd() throws(ExpressionError) -> Expression {
         var left = try parseNot()
+        var terms = 1
         while isKeyword("and") {
+            terms += 1
+            if terms > Self.maximumChain {
+                throw ExpressionError("more than \(Self.maximumChain) terms joined by 'and'; split the condition into segments or triggers", at: current.offset)
+            }
             _ = advance()
             let right = try parseNot()
             left = Expression(.binary(.and, left, right), offset: left.offset, length: span(left.offset, right))
@@ -151,7 +165,10 @@ struct ExpressionParser {
             if !isSymbol("]") {
                 while true {
                     items.append(try parseOr())
-                    if isSymbol(",") { _ = advance(); continue }
+                    if isSymbol(",") {
+                        _ = advance()
+                        continue
+                    }
                     break
                 }
             }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What `playbook watch --listen` decides for one HTTP request aimed at a `webhook` trigger (§4):
@@ -29,7 +28,6 @@ public enum WebhookRequest {
         case rejected(status: Int, reason: String)
     }
 
-    public static let signatureHeader = "X-Playbook-Signature"
     /// Larger bodies are refused (413) before any hashing or parsing.
     public static let maximumBodyBytes = 1 << 20
     /// JSON nested deeper is refused (400), as YAML documents are: the decoder recurses per level.
@@ -47,58 +45,30 @@ public enum WebhookRequest {
     }
 
     /// Decides what to do with a request. `target` is the request-target of the request line
-    /// (`/hooks/x?source=monitor`); `headers` are as received, names in any case.
+    /// (`/hooks/x?source=monitor`); `headers` are as received, names in any case. The signature
+    /// is checked by `WebhookSignature` (constant time), the body parsed as JSON with a depth bound.
     public static func verify(
         method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
         endpoints: [Endpoint]
     ) -> Verdict {
         let path = String(target.prefix { $0 != "?" && $0 != "#" })
         guard let endpoint = endpoints.first(where: { $0.path == path }) else {
-            return .rejected(status: 404, reason: "no webhook trigger listens at this path")
+            return .rejected(status: 404, reason: "no webhook trigger listens on \(printable(path, limit: 200))")
         }
-        guard method == "POST" else { return .rejected(status: 405, reason: "webhook triggers take POST, not \(printable(method))") }
-        guard body.count <= maximumBodyBytes else { return .rejected(status: 413, reason: "the body is over 1 MiB") }
+        guard method == "POST" else { return .rejected(status: 405, reason: "\(endpoint.path) takes POST, not \(printable(method, limit: 16))") }
+        guard body.count <= maximumBodyBytes else { return .rejected(status: 413, reason: "the body is over \(maximumBodyBytes) bytes") }
         if let secret = endpoint.secret {
-            let values = headers.filter { $0.name.trimmingCharacters(in: .whitespaces).lowercased() == signatureHeader.lowercased() }.map(\.value)
-            guard let value = values.first else { return .rejected(status: 401, reason: "missing \(signatureHeader)") }
-            guard values.count == 1 else { return .rejected(status: 401, reason: "more than one \(signatureHeader)") }
-            guard let given = parseSignature(value) else {
-                return .rejected(status: 401, reason: "\(signatureHeader) must be sha256= and 64 hex digits")
-            }
-            guard HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: body, using: SymmetricKey(data: Array(secret.utf8))) else {
-                return .rejected(status: 401, reason: "\(signatureHeader) does not match the body")
+            let header = WebhookSignature.header.lowercased()
+            let values = headers.filter { $0.name.trimmingCharacters(in: .whitespaces).lowercased() == header }.map(\.value)
+            guard values.count <= 1 else { return .rejected(status: 401, reason: "more than one \(WebhookSignature.header) header") }
+            if case .invalid(let reason) = WebhookSignature.verify(body, header: values.first, secret: secret) {
+                return .rejected(status: 401, reason: reason)
             }
         }
         switch payload(of: body) {
         case .success(let payload): return .accepted(trigger: endpoint.trigger, payload: payload)
         case .failure(let problem): return .rejected(status: 400, reason: problem.reason)
         }
-    }
-
-    /// The signature a sender puts in `X-Playbook-Signature` for `body` (what the `webhook` channel sends).
-    public static func signature(of body: [UInt8], secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// The 32 bytes of `sha256=HEX` (hex in either case, surrounding spaces allowed); nil when malformed.
-    public static func parseSignature(_ value: String) -> [UInt8]? {
-        let text = value.trimmingCharacters(in: .whitespaces)
-        let prefix = "sha256="
-        guard text.utf8.count == prefix.utf8.count + 64, text.lowercased().hasPrefix(prefix) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var high: UInt8?
-        for char in text.utf8.dropFirst(prefix.utf8.count) {
-            guard let nibble = hexValue(char) else { return nil }
-            if let h = high {
-                bytes.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return bytes.count == 32 ? bytes : nil
     }
 
     struct PayloadProblem: Error {
@@ -138,18 +108,9 @@ public enum WebhookRequest {
         return deepest
     }
 
-    private static func hexValue(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return char - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return char - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
-    /// A method name as it may be echoed in a reason: printable ASCII, at most 16 characters.
-    private static func printable(_ text: String) -> String {
-        let clean = String(text.unicodeScalars.prefix(16).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" })
-        return clean.isEmpty ? "an empty method" : clean
+    /// Text from the request as it may be echoed in a reason: printable ASCII, at most `limit` characters.
+    private static func printable(_ text: String, limit: Int) -> String {
+        let clean = String(text.unicodeScalars.prefix(limit).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" })
+        return clean.isEmpty ? "(empty)" : clean
     }
 }

@@ -44,7 +44,7 @@ public struct WatchResponse: Sendable, Equatable {
 
 extension Watcher {
     /// The largest webhook body taken (larger ones get 413 from the listener, unread).
-    public static let maximumBody = 1 << 20
+    public static let maximumBody = WebhookRequest.maximumBodyBytes
 
     /// Answers one request of the listener: `/healthz`, `/metrics`, or a webhook trigger's path.
     /// A bad request gets a 4xx with its reason and changes nothing.
@@ -72,19 +72,17 @@ extension Watcher {
         }
     }
 
+    /// A webhook trigger's request: `WebhookRequest` decides (path, method, size, signature,
+    /// JSON body; the code the fuzzer exercises), then the trigger's monitor takes the payload.
     private func webhook(_ request: WatchRequest) async -> WatchResponse {
-        guard let route = webhooks[request.path] else {
+        let route = webhooks[request.path]
+        let endpoints = route.map { [WebhookRequest.Endpoint(trigger: $0.trigger, path: request.path, secret: $0.secret)] } ?? []
+        let verdict = WebhookRequest.verify(
+            method: request.method, target: request.path, headers: request.headers.map { (name: $0.0, value: $0.1) }, body: request.body,
+            endpoints: endpoints)
+        guard let route, case .accepted(_, let payload) = verdict else {
+            if case .rejected(let status, let reason) = verdict { return .refusal(status, reason, headers: status == 405 ? ["Allow": "POST"] : [:]) }
             return .refusal(404, "no webhook trigger listens on \(request.path)")
-        }
-        guard request.method == "POST" else { return .refusal(405, "\(request.path) takes POST", headers: ["Allow": "POST"]) }
-        guard request.body.count <= Self.maximumBody else { return .refusal(413, "the body is over \(Self.maximumBody) bytes") }
-        if let secret = route.secret,
-            case .invalid(let reason) = WebhookSignature.verify(request.body, header: request.header(WebhookSignature.header), secret: secret)
-        {
-            return .refusal(401, reason)
-        }
-        guard let text = String(validating: request.body, as: UTF8.self), let payload = JSONValue.parse(text) else {
-            return .refusal(400, "the body is not JSON")
         }
         let (holds, open) = await route.monitor.webhook(route.trigger, payload: payload)
         return .json(

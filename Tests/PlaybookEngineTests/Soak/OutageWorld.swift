@@ -72,13 +72,24 @@ enum OutageWorld {
             case .source(let name, _): histories["source:" + name, default: []].append(observation)
             }
         }
-        var fires: [(at: Date, trigger: String)] = []
+        // Every firing, not only the one that opens the incident: the same state machine, fed the
+        // same change points, with each `.fired` transition kept until the incident resolves.
+        var due: [Date: [Trigger]] = [:]
         for trigger in playbook.triggers {
-            let runs = TriggerSimulation.runs(of: trigger, histories: histories)
-            for time in TriggerSimulation.fireTimes(runs, holdFor: trigger.holdFor) where time <= (outcome.resolvedAt ?? end) {
-                fires.append((time, trigger.id.value))
-            }
+            for point in TriggerSimulation.points(of: trigger, histories: histories) { due[point, default: []].append(trigger) }
         }
+        var machine = TriggerStateMachine(triggers: playbook.triggers)
+        var fires: [(at: Date, trigger: String)] = []
+        let until = outcome.resolvedAt ?? end
+        func keep(_ transitions: [TriggerStateMachine.Transition]) {
+            for case .fired(let trigger, let at, _) in transitions where at <= until { fires.append((at, trigger)) }
+        }
+        for time in due.keys.sorted() where time <= until {
+            var conditions: [String: Bool] = [:]
+            for trigger in due[time]! { conditions[trigger.id.value] = TriggerSimulation.condition(of: trigger, at: time, histories: histories) }
+            keep(machine.observe(conditions, at: time))
+        }
+        keep(machine.advance(to: until))
         return (fires.sorted { $0.at < $1.at }, outcome)
     }
 
