@@ -80,7 +80,7 @@ func measure(_ path: String) throws {
                       triggerTypes: Planner.scope(of: playbook).triggerFields, incidentID: "bench", startedAt: Date(), elapsed: 0, now: Date(),
                       active: true, timezone: TimeZone(identifier: "Europe/Rome")!, vars: playbook.vars)
     let renderer = try MessageRenderer(content: .template(Located("hello", at: playbook.location)), in: playbook)
-    let base = MessageRenderer.baseContext(facts: facts)
+    let values = MessageValues(facts: facts)
     let steps = playbook.steps.map { step -> (PlaybookCore.Expression, DeliveryRouting) in
         guard case .notify(let segment, let via, _, let mode) = step.action else { fatalError() }
         let channels = via.map { ref in (id: ref.value, type: playbook.channel(ref.value)!.type) }
@@ -108,7 +108,7 @@ func measure(_ path: String) throws {
             for (index, (expression, routing)) in steps.enumerated() {
                 guard Evaluator(resolve: { facts.resolve($0, contact: contact) }).evaluate(expression) == .bool(true) else { continue }
                 for _ in routing.routes(for: contact, at: moment, cache: &caches[index]) {
-                    let message = renderer.render(MessageRenderer.adding(contact, to: base), locale: contact.locale)
+                    let message = renderer.render(contact: contact, values: values, locale: contact.locale)
                     bytes += message.text.utf8.count
                     rendered += 1
                 }

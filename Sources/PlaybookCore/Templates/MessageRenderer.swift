@@ -1,11 +1,14 @@
 import Foundation
 import Mustache
 
-/// Renders a `notify`/`post` message (subject, text, html) with swift-mustache, choosing the
-/// template variant of the contact's locale (`it-IT` falls back to `it`, then to the default).
+/// Renders a `notify`/`post` message (subject, text, html), choosing the template variant of the
+/// contact's locale (`it-IT` falls back to `it`, then to the default).
 ///
-/// Values are given as plain dictionaries, as Mustache expects: `contact`, `trigger`, `incident`,
-/// `vars`, `now`. Templates are parsed once per step and reused for every contact.
+/// Each part is parsed once per step by swift-mustache (the reference, and what reports errors)
+/// and, when it sticks to the tags people write, compiled into a `CompiledTemplate` that renders
+/// against typed `MessageValues` and the contact directly; any other part is rendered by
+/// swift-mustache, given the same values as plain dictionaries (`contact`, `trigger`,
+/// `incident`, `vars`, `now`). Both give the same text (`docs/decisions.md`).
 public struct MessageRenderer: Sendable {
     public struct Rendered: Sendable, Equatable {
         public var subject: String?
@@ -17,40 +20,50 @@ public struct MessageRenderer: Sendable {
         public var description: String
     }
 
-    private struct Parts: Sendable {
-        var subject: MustacheTemplate?
-        var text: MustacheTemplate?
-        var html: MustacheTemplate?
+    /// One part of a message: swift-mustache's template, and the compiled one when there is one.
+    struct Part: Sendable {
+        let reference: MustacheTemplate
+        let compiled: CompiledTemplate?
+
+        func render(_ scope: TemplateScope) -> String {
+            if let compiled { return compiled.render(scope) }
+            return reference.render(MessageRenderer.adding(scope.contact, to: scope.values.untyped))
+        }
+    }
+
+    struct Parts: Sendable {
+        var subject: Part?
+        var text: Part?
+        var html: Part?
     }
 
     private let base: Parts
     private let locales: [String: Parts]
 
+    /// Messages are text: no HTML escaping of values in subject and text parts. The pragma stands
+    /// on a line of its own (which Mustache removes with its line break), so that a text starting
+    /// with a combining mark cannot fuse with its `}}` (found by fuzzing).
+    static let textPragma = "{{% CONTENT_TYPE: TEXT}}\n"
+
+    /// Parses a part as swift-mustache does (`text`: with the text pragma) and compiles it when the
+    /// fast path covers it.
+    static func part(_ source: String?, text: Bool) throws(Failure) -> Part? {
+        guard let source else { return nil }
+        let full = text ? textPragma + source : source
+        do {
+            return Part(reference: try MustacheTemplate(string: full), compiled: CompiledTemplate(full))
+        } catch {
+            throw Failure(description: "template does not parse: \(error)")
+        }
+    }
+
     /// Parses the parts of a message; fails with the first part that does not parse.
     public init(subject: String?, text: String?, html: String?, locales: [String: (subject: String?, text: String?, html: String?)] = [:]) throws(Failure) {
-        func parse(_ source: String?) throws(Failure) -> MustacheTemplate? {
-            guard let source else { return nil }
-            do {
-                // Messages are text: no HTML escaping of values in subject and text parts. The
-                // pragma stands on a line of its own (which Mustache removes with its line break),
-                // so that a text starting with a combining mark cannot fuse with its `}}`.
-                return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}\n" + source)
-            } catch {
-                throw Failure(description: "template does not parse: \(error)")
-            }
-        }
-        func parseHTML(_ source: String?) throws(Failure) -> MustacheTemplate? {
-            guard let source else { return nil }
-            do {
-                return try MustacheTemplate(string: source)
-            } catch {
-                throw Failure(description: "template does not parse: \(error)")
-            }
-        }
-        base = Parts(subject: try parse(subject), text: try parse(text), html: try parseHTML(html))
+        base = Parts(subject: try Self.part(subject, text: true), text: try Self.part(text, text: true), html: try Self.part(html, text: false))
         var parsed: [String: Parts] = [:]
         for (locale, parts) in locales {
-            parsed[locale.lowercased()] = Parts(subject: try parse(parts.subject), text: try parse(parts.text), html: try parseHTML(parts.html))
+            parsed[locale.lowercased()] = Parts(
+                subject: try Self.part(parts.subject, text: true), text: try Self.part(parts.text, text: true), html: try Self.part(parts.html, text: false))
         }
         self.locales = parsed
     }
@@ -68,20 +81,51 @@ public struct MessageRenderer: Sendable {
         }
     }
 
-    private func parts(for locale: String) -> (Parts?, Parts) {
-        let lower = locale.lowercased().replacingOccurrences(of: "_", with: "-")
-        if let exact = locales[lower] { return (exact, base) }
-        if let language = lower.split(separator: "-").first, let general = locales[String(language)] { return (general, base) }
-        return (nil, base)
+    /// Whether every part (of every locale) renders through the compiled fast path.
+    public var isCompiled: Bool {
+        ([base] + Array(locales.values)).allSatisfy { parts in
+            [parts.subject, parts.text, parts.html].allSatisfy { $0 == nil || $0?.compiled != nil }
+        }
     }
 
-    public func render(_ context: Any, locale: String = "") -> Rendered {
-        let (variant, fallback) = parts(for: locale)
-        func pick(_ part: KeyPath<Parts, MustacheTemplate?>) -> MustacheTemplate? { variant?[keyPath: part] ?? fallback[keyPath: part] }
+    private func parts(for locale: String) -> Parts? {
+        guard !locales.isEmpty else { return nil }
+        let lower = Self.normalized(locale)
+        if let exact = locales[lower] { return exact }
+        guard lower.utf8.contains(UInt8(ascii: "-")), let language = lower.split(separator: "-").first else { return nil }
+        return locales[String(language)]
+    }
+
+    /// The locale lowercased with `_` as `-`; without Foundation for the usual ASCII tags.
+    static func normalized(_ locale: String) -> String {
+        var plain = true
+        for byte in locale.utf8 where byte >= 0x80 || byte == UInt8(ascii: "_") || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) {
+            plain = false
+            break
+        }
+        if plain { return locale }
+        return locale.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// Renders the message for a contact (or none) over the step's values.
+    public func render(contact: Contact?, values: MessageValues, locale: String = "") -> Rendered {
+        let variant = parts(for: locale)
+        let scope = TemplateScope(values: values, contact: contact)
         return Rendered(
-            subject: pick(\.subject)?.render(context),
-            text: pick(\.text)?.render(context) ?? "",
-            html: pick(\.html)?.render(context)
+            subject: (variant?.subject ?? base.subject)?.render(scope),
+            text: (variant?.text ?? base.text)?.render(scope) ?? "",
+            html: (variant?.html ?? base.html)?.render(scope)
+        )
+    }
+
+    /// Renders through swift-mustache alone, given a plain context: the reference the compiled
+    /// path is tested against.
+    public func referenceRender(_ context: Any, locale: String = "") -> Rendered {
+        let variant = parts(for: locale)
+        return Rendered(
+            subject: (variant?.subject ?? base.subject)?.reference.render(context),
+            text: (variant?.text ?? base.text)?.reference.render(context) ?? "",
+            html: (variant?.html ?? base.html)?.reference.render(context)
         )
     }
 
@@ -97,40 +141,9 @@ public struct MessageRenderer: Sendable {
         return MessageContext(base: base, contact: ContactContext(contact: contact))
     }
 
-    /// The part of the context that is the same for every contact of a step: trigger, incident,
-    /// vars and the clock (dates and calendars are costly to format per delivery).
+    /// The part of the context that is the same for every contact of a step, as plain dictionaries.
     public static func baseContext(facts: Facts) -> [String: Any] {
-        var context: [String: Any] = [:]
-        if let contact = Optional<Contact>.none {
-            context["contact"] = [
-                "id": contact.id, "name": contact.name, "email": contact.email, "phone": contact.phone, "tags": contact.tags,
-                "timezone": contact.timezone, "locale": contact.locale,
-                "consent": ["email": contact.consentEmail, "sms": contact.consentSMS], "fields": contact.fields,
-            ] as [String: Any]
-        }
-        var trigger: [String: Any] = ["id": facts.triggerID, "kind": facts.triggerKind]
-        for (name, value) in facts.trigger { trigger[name] = plain(value) }
-        if trigger["platform_names"] == nil, case .text(let names) = facts.resolve(["trigger", "platform_names"]) { trigger["platform_names"] = names }
-        context["trigger"] = trigger
-        context["incident"] = ["id": facts.incidentID, "started_at": ISO8601DateFormatter().string(from: facts.startedAt),
-                               "active": facts.active ?? true, "elapsed": Duration.format(seconds: facts.elapsed ?? 0)] as [String: Any]
-        context["vars"] = plain(Value(facts.vars))
-        var now: [String: Any] = [:]
-        for name in ["hour", "minute", "weekday", "date"] { now[name] = plain(facts.resolve(["now", name])) }
-        context["now"] = now
-        return context
-    }
-
-    static func plain(_ value: Value) -> Any {
-        switch value {
-        case .bool(let b): return b
-        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? Int(n) as Any : n as Any
-        case .text(let t): return t
-        case .duration, .percentage: return value.displayText
-        case .list(let items): return items.map(plain)
-        case .object(let members): return members.mapValues(plain)
-        case .unknown: return ""
-        }
+        MessageValues(facts: facts).untyped
     }
 }
 

@@ -12,9 +12,9 @@ extension Engine {
         } catch {
             return .failed(error.description)
         }
-        let context = MessageRenderer.context(contact: nil, facts: facts)
-        let text = renderer.render(context).text
-        let renderedLink = link.flatMap { try? MessageRenderer(subject: nil, text: $0.value, html: nil).render(context).text }
+        let values = MessageValues(facts: facts)
+        let text = renderer.render(contact: nil, values: values).text
+        let renderedLink = link.flatMap { try? MessageRenderer(subject: nil, text: $0.value, html: nil).render(contact: nil, values: values).text }
         let existing = Dictionary(((try? await journal.deliveries(incident: incident.id, step: step.id.value)) ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var failures: [String] = []
         var sent = 0
@@ -188,8 +188,8 @@ extension Engine {
         if let existing = try? await journal.deliveries(incident: incident.id, step: step.id.value).first, existing.status == .sent {
             return .succeeded("already called")
         }
-        let context = MessageRenderer.context(contact: nil, facts: facts)
-        let rendered = body.map { Self.renderLeaves($0, context: context) }
+        let values = MessageValues(facts: facts)
+        let rendered = body.map { Self.renderLeaves($0, values: values) }
         do {
             try await journal.planDeliveries([DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: channelRef?.value ?? "url", contact: "", address: "", status: .pending)], at: clock.now())
             try await journal.markDelivery(key, .attempting, at: clock.now())
@@ -208,13 +208,13 @@ extension Engine {
         }
     }
 
-    static func renderLeaves(_ value: JSONValue, context: Any) -> JSONValue {
+    static func renderLeaves(_ value: JSONValue, values: MessageValues) -> JSONValue {
         switch value {
         case .string(let text):
             guard text.contains("{{"), let renderer = try? MessageRenderer(subject: nil, text: text, html: nil) else { return value }
-            return .string(renderer.render(context).text)
-        case .array(let items): return .array(items.map { renderLeaves($0, context: context) })
-        case .object(let members): return .object(members.map { ($0.0, renderLeaves($0.1, context: context)) })
+            return .string(renderer.render(contact: nil, values: values).text)
+        case .array(let items): return .array(items.map { renderLeaves($0, values: values) })
+        case .object(let members): return .object(members.map { ($0.0, renderLeaves($0.1, values: values)) })
         default: return value
         }
     }

@@ -46,9 +46,8 @@ extension Engine {
             return .failed("cannot read the journal: \(error)")
         }
         let counter = FanOutCounter()
-        let fanOut = FanOut(
-            engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
-            baseContext: BaseContext(value: MessageRenderer.baseContext(facts: facts)))
+        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
+                            values: MessageValues(facts: facts))
 
         var seen = Set<String>()
         var batch: [PendingDelivery] = []
@@ -191,11 +190,6 @@ extension Engine {
     }
 }
 
-/// A template context shared by the deliveries of a step; read-only once built.
-struct BaseContext: @unchecked Sendable {
-    let value: [String: Any]
-}
-
 /// Counts a step's deliveries as they finish, for progress and the step's outcome.
 actor FanOutCounter {
     private(set) var total = 0
@@ -243,8 +237,8 @@ struct FanOut: Sendable {
     let facts: Facts
     let renderer: MessageRenderer
     let counter: FanOutCounter
-    /// The template context without the contact, computed once for the step.
-    let baseContext: BaseContext
+    /// The template values without the contact, computed once for the step.
+    let values: MessageValues
     var gates: GateRegistry { engine.gates }
     private let progressEvery = 100
 
@@ -253,11 +247,10 @@ struct FanOut: Sendable {
         let clock = engine.clock
         var attempts = 0
         do {
-            let rendered = renderer.render(MessageRenderer.adding(delivery.contact, to: baseContext.value), locale: delivery.contact.locale)
-            let message = OutboundMessage(
-                playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
-                idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
-                subject: rendered.subject, text: rendered.text, html: rendered.html)
+            let rendered = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
+            let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
+                                          idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
+                                          subject: rendered.subject, text: rendered.text, html: rendered.html)
             let channel = try await engine.channels.messageChannel(delivery.channel)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }

@@ -116,7 +116,7 @@ extension Engine {
         case .log(let message):
             let text: String
             do {
-                text = try MessageRenderer(subject: nil, text: message.value, html: nil).render(MessageRenderer.context(contact: nil, facts: facts)).text
+                text = try MessageRenderer(subject: nil, text: message.value, html: nil).render(contact: nil, values: MessageValues(facts: facts)).text
             } catch {
                 return .failed(error.description)
             }
