@@ -46,8 +46,9 @@ extension Engine {
             return .failed("cannot read the journal: \(error)")
         }
         let counter = FanOutCounter()
-        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
-                            values: MessageValues(facts: facts))
+        let fanOut = FanOut(
+            engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
+            values: MessageValues(facts: facts))
 
         var seen = Set<String>()
         var batch: [PendingDelivery] = []
@@ -248,9 +249,10 @@ struct FanOut: Sendable {
         var attempts = 0
         do {
             let rendered = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
-            let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
-                                          idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
-                                          subject: rendered.subject, text: rendered.text, html: rendered.html)
+            let message = OutboundMessage(
+                playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
+                idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
+                subject: rendered.subject, text: rendered.text, html: rendered.html)
             let channel = try await engine.channels.messageChannel(delivery.channel)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
