@@ -26,8 +26,7 @@ func generate(_ path: String, count: Int) throws {
     var chunk = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale,city\n"
     for i in 0..<count {
         let tags = i % 3 == 0 ? "vip;newsletter" : (i % 3 == 1 ? "newsletter" : "fan")
-        chunk +=
-            "c\(i),Person \(i),p\(i)@example.com,+39333\(String(format: "%07d", i % 10_000_000)),\(tags),\(i % 7 != 0),\(i % 2 == 0),\(zones[i % 5]),\(i % 2 == 0 ? "it" : "en"),City \(i % 100)\n"
+        chunk += "c\(i),Person \(i),p\(i)@example.com,+39333\(String(format: "%07d", i % 10_000_000)),\(tags),\(i % 7 != 0),\(i % 2 == 0),\(zones[i % 5]),\(i % 2 == 0 ? "it" : "en"),City \(i % 100)\n"
         if chunk.utf8.count > 1 << 20 {
             try handle.write(contentsOf: Data(chunk.utf8))
             chunk = ""
@@ -77,19 +76,16 @@ func measure(_ path: String) throws {
     }
     let afterRead = peakMemoryMB()
 
-    let facts = Facts(
-        trigger: ["platforms": .list([.text("facebook"), .text("instagram")])], triggerID: "t", triggerKind: "platform_down",
-        triggerTypes: Planner.scope(of: playbook).triggerFields, incidentID: "bench", startedAt: Date(), elapsed: 0, now: Date(),
-        active: true, timezone: TimeZone(identifier: "Europe/Rome")!, vars: playbook.vars)
+    let facts = Facts(trigger: ["platforms": .list([.text("facebook"), .text("instagram")])], triggerID: "t", triggerKind: "platform_down",
+                      triggerTypes: Planner.scope(of: playbook).triggerFields, incidentID: "bench", startedAt: Date(), elapsed: 0, now: Date(),
+                      active: true, timezone: TimeZone(identifier: "Europe/Rome")!, vars: playbook.vars)
     let renderer = try MessageRenderer(content: .template(Located("hello", at: playbook.location)), in: playbook)
     let values = MessageValues(facts: facts)
     let steps = playbook.steps.map { step -> (PlaybookCore.Expression, DeliveryRouting) in
         guard case .notify(let segment, let via, _, let mode) = step.action else { fatalError() }
         let channels = via.map { ref in (id: ref.value, type: playbook.channel(ref.value)!.type) }
-        return (
-            playbook.audience!.segment(segment.value)!.condition.expression!,
-            DeliveryRouting(via: channels, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: facts.timezone)
-        )
+        return (playbook.audience!.segment(segment.value)!.condition.expression!,
+                DeliveryRouting(via: channels, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: facts.timezone))
     }
     var rendered = 0
     var bytes = 0
@@ -121,10 +117,7 @@ func measure(_ path: String) throws {
         file.close()
     }
     let rate = Double(contacts) / seconds(full)
-    print(
-        String(
-            format: "%d %.3f %.3f %.0f %d %d %.1f %.1f %.3f", contacts, seconds(read), seconds(full), rate, rendered, bytes, afterRead, peakMemoryMB(),
-            seconds(segmenting)))
+    print(String(format: "%d %.3f %.3f %.0f %d %d %.1f %.1f %.3f", contacts, seconds(read), seconds(full), rate, rendered, bytes, afterRead, peakMemoryMB(), seconds(segmenting)))
 }
 
 let arguments = CommandLine.arguments
@@ -133,9 +126,9 @@ if arguments.count == 3, arguments[1] == "measure" {
     exit(0)
 }
 #if DEBUG
-    let configuration = "debug (use -c release for figures)"
+let configuration = "debug (use -c release for figures)"
 #else
-    let configuration = "release"
+let configuration = "release"
 #endif
 let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
 print("bench-audience: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration)")
@@ -160,8 +153,6 @@ for count in [100_000, 1_000_000] {
         exit(1)
     }
     peaks[count] = Double(f[7]) ?? 0
-    print(
-        "\(count) contacts: read CSV alone \(f[1]) s; read + 3 segments + routing \(f[8]) s; read + 3 segments + routing + render \(f[2]) s = \(f[3]) contacts/s (target >= 200000); \(f[4]) messages rendered; peak \(f[7]) MB (after the read alone \(f[6]) MB)"
-    )
+    print("\(count) contacts: read CSV alone \(f[1]) s; read + 3 segments + routing \(f[8]) s; read + 3 segments + routing + render \(f[2]) s = \(f[3]) contacts/s (target >= 200000); \(f[4]) messages rendered; peak \(f[7]) MB (after the read alone \(f[6]) MB)")
 }
 print(String(format: "peak memory 1,000,000 / 100,000: %.2fx (target <= 1.2x)", (peaks[1_000_000] ?? 0) / (peaks[100_000] ?? 1)))

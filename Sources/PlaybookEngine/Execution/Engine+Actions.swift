@@ -15,8 +15,7 @@ extension Engine {
         let values = MessageValues(facts: facts)
         let text = renderer.render(contact: nil, values: values).text
         let renderedLink = link.flatMap { try? MessageRenderer(subject: nil, text: $0.value, html: nil).render(contact: nil, values: values).text }
-        let existing = Dictionary(
-            ((try? await journal.deliveries(incident: incident.id, step: step.id.value)) ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let existing = Dictionary(((try? await journal.deliveries(incident: incident.id, step: step.id.value)) ?? []).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var failures: [String] = []
         var sent = 0
         for target in to {
@@ -32,24 +31,17 @@ extension Engine {
                 let length = PostLength.count(text, link: renderedLink, for: type)
                 if length > limit {
                     failures.append("\(target.value): the text is \(length) characters, over \(type.displayName)'s limit of \(limit)")
-                    try? await journal.planDeliveries(
-                        [
-                            DeliveryRecord(
-                                key: key, incident: incident.id, step: step.id.value, channel: target.value, contact: "", address: "", status: .pending)
-                        ], at: clock.now())
+                    try? await journal.planDeliveries([DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: target.value, contact: "", address: "", status: .pending)], at: clock.now())
                     try? await journal.markDelivery(key, .failed, detail: failures.last, at: clock.now())
                     continue
                 }
             }
             do {
-                try await journal.planDeliveries(
-                    [DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: target.value, contact: "", address: "", status: .pending)],
-                    at: clock.now())
+                try await journal.planDeliveries([DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: target.value, contact: "", address: "", status: .pending)], at: clock.now())
                 try await journal.markDelivery(key, .attempting, at: clock.now())
                 let channel = try await channels.messageChannel(target.value)
-                let message = OutboundMessage(
-                    playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "post",
-                    idempotencyKey: key, text: text, link: renderedLink)
+                let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "post",
+                                              idempotencyKey: key, text: text, link: renderedLink)
                 _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> DeliveryReceipt in
                     try await channel.send(message)
                 }
@@ -79,25 +71,19 @@ extension Engine {
             case .pauseAds(let channelRef, let selector):
                 let channel = try await channels.adsChannel(channelRef.value)
                 let known = try await journal.effects(incident: incident.id, kind: "paused_campaign", channel: channelRef.value)
-                let (active, _) = try await retrying.run { () async throws(ChannelFailure) -> [Campaign] in
-                    try await channel.activeCampaigns(matching: selector)
-                }
+                let (active, _) = try await retrying.run { () async throws(ChannelFailure) -> [Campaign] in try await channel.activeCampaigns(matching: selector) }
                 // Campaigns journaled as being paused by an earlier, interrupted run are paused again (harmless).
                 var campaigns = known.filter { $0.status == "pausing" }.compactMap { try? decoder.decode(Campaign.self, from: Data($0.data.utf8)) }
                 campaigns += active.filter { campaign in !campaigns.contains(campaign) }
                 for campaign in campaigns {
                     if stop.isRequested { return .failed("interrupted") }
                     let data = String(decoding: try encoder.encode(campaign), as: UTF8.self)
-                    try await journal.recordEffect(
-                        incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data,
-                        status: "pausing")
+                    try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "pausing")
                     _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
                         try await channel.pause(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
                         return true
                     }
-                    try await journal.recordEffect(
-                        incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data,
-                        status: "paused")
+                    try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "paused")
                 }
                 let total = try await journal.effects(incident: incident.id, kind: "paused_campaign", channel: channelRef.value).count
                 return .succeeded("\(total) campaign\(total == 1 ? "" : "s") paused")
@@ -119,9 +105,7 @@ extension Engine {
                         return true
                     }
                     let data = String(decoding: try encoder.encode(campaign), as: UTF8.self)
-                    try await journal.recordEffect(
-                        incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data,
-                        status: "resumed")
+                    try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "resumed")
                 }
                 return .succeeded("\(campaigns.count) campaign\(campaigns.count == 1 ? "" : "s") resumed")
             default:
@@ -153,9 +137,8 @@ extension Engine {
                     }
                     moves = planned
                     for move in moves {
-                        try await journal.recordEffect(
-                            incident: incident.id, step: step.id.value, kind: "moved_post", channel: channelRef.value, item: move.postID,
-                            data: String(decoding: try encoder.encode(move), as: UTF8.self), status: "moved")
+                        try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "moved_post", channel: channelRef.value, item: move.postID,
+                                                       data: String(decoding: try encoder.encode(move), as: UTF8.self), status: "moved")
                     }
                 }
                 let toApply = moves
@@ -174,9 +157,8 @@ extension Engine {
                     return true
                 }
                 for move in back {
-                    try await journal.recordEffect(
-                        incident: incident.id, step: step.id.value, kind: "restored_post", channel: channelRef.value, item: move.postID,
-                        data: String(decoding: try encoder.encode(move), as: UTF8.self), status: "restored")
+                    try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "restored_post", channel: channelRef.value, item: move.postID,
+                                                   data: String(decoding: try encoder.encode(move), as: UTF8.self), status: "restored")
                 }
                 return .succeeded("\(back.count) post\(back.count == 1 ? "" : "s") restored")
             default:
@@ -209,11 +191,7 @@ extension Engine {
         let values = MessageValues(facts: facts)
         let rendered = body.map { Self.renderLeaves($0, values: values) }
         do {
-            try await journal.planDeliveries(
-                [
-                    DeliveryRecord(
-                        key: key, incident: incident.id, step: step.id.value, channel: channelRef?.value ?? "url", contact: "", address: "", status: .pending)
-                ], at: clock.now())
+            try await journal.planDeliveries([DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: channelRef?.value ?? "url", contact: "", address: "", status: .pending)], at: clock.now())
             try await journal.markDelivery(key, .attempting, at: clock.now())
             let channel = try await channels.webhookChannel(channelRef?.value ?? "")
             let target = url?.raw

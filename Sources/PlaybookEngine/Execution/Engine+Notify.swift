@@ -40,15 +40,13 @@ extension Engine {
         let routing = DeliveryRouting(via: routes, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: zone)
         let existing: [String: DeliveryRecord]
         do {
-            existing = Dictionary(
-                try await journal.deliveries(incident: incident.id, step: step.id.value).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+            existing = Dictionary(try await journal.deliveries(incident: incident.id, step: step.id.value).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         } catch {
             return .failed("cannot read the journal: \(error)")
         }
         let counter = FanOutCounter()
-        let fanOut = FanOut(
-            engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
-            values: MessageValues(facts: facts))
+        let fanOut = FanOut(engine: self, step: step, playbook: playbook, incident: incident, facts: facts, renderer: renderer, counter: counter,
+                            values: MessageValues(facts: facts))
 
         var seen = Set<String>()
         var batch: [PendingDelivery] = []
@@ -77,16 +75,13 @@ extension Engine {
                 var outstanding = 0
                 func dispatch(_ deliveries: [PendingDelivery]) async throws {
                     let fresh = deliveries.filter { existing[$0.key] == nil }
-                    try await journal.planDeliveries(
-                        fresh.map { d in
-                            DeliveryRecord(
-                                key: d.key, incident: incident.id, step: step.id.value, channel: d.channel, contact: d.contact.id, address: d.address,
-                                status: d.deferredUntil == nil ? .pending : .deferred, deferredUntil: d.deferredUntil)
-                        }, at: clock.now())
+                    try await journal.planDeliveries(fresh.map { d in
+                        DeliveryRecord(key: d.key, incident: incident.id, step: step.id.value, channel: d.channel, contact: d.contact.id, address: d.address,
+                                       status: d.deferredUntil == nil ? .pending : .deferred, deferredUntil: d.deferredUntil)
+                    }, at: clock.now())
                     for delivery in deliveries {
                         if let until = delivery.deferredUntil ?? existing[delivery.key]?.deferredUntil, until > clock.now(),
-                            existing[delivery.key]?.status != .sent
-                        {
+                            existing[delivery.key]?.status != .sent {
                             var later = delivery
                             later.deferredUntil = until
                             deferred.append(later)
@@ -138,10 +133,8 @@ extension Engine {
                             await counter.record(previous.status, detail: previous.detail)
                             continue
                         }
-                        batch.append(
-                            PendingDelivery(
-                                key: key, channel: route.channel, type: route.type, contact: contact, address: route.address,
-                                deferredUntil: route.deferredUntil))
+                        batch.append(PendingDelivery(key: key, channel: route.channel, type: route.type, contact: contact, address: route.address,
+                                                     deferredUntil: route.deferredUntil))
                         await counter.expect(1)
                         if batch.count >= 256 {
                             try await dispatch(batch)
@@ -180,8 +173,7 @@ extension Engine {
             return .failed("interrupted after \(done) of \(summary.total) deliveries")
         }
         if contacts.skippedCount > 0 {
-            try? await journal.log(
-                incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
+            try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
         }
         if summary.failed > 0 {
             return .failed("\(summary.failed) of \(summary.total) deliveries failed\(summary.firstFailure.map { "; first: \($0)" } ?? "")")
@@ -249,10 +241,9 @@ struct FanOut: Sendable {
         var attempts = 0
         do {
             let rendered = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
-            let message = OutboundMessage(
-                playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
-                idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
-                subject: rendered.subject, text: rendered.text, html: rendered.html)
+            let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "notify",
+                                          idempotencyKey: delivery.key, contact: delivery.contact, address: delivery.address,
+                                          subject: rendered.subject, text: rendered.text, html: rendered.html)
             let channel = try await engine.channels.messageChannel(delivery.channel)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }

@@ -5,23 +5,19 @@ extension Engine {
     /// Runs one section (`steps` or `recovery`) of an incident as a graph: each step starts at
     /// `max(at, end(d) + delay)` over the steps it comes after — with the real ends, so a slow step
     /// delays those after it — and steps already final in the journal are not run again.
-    func runSection(
-        _ playbook: Playbook, incident: IncidentRecord, recovery: Bool, resumed: Bool,
-        vars: [(path: [String], value: Value)] = []
-    ) async throws -> Outcome {
+    func runSection(_ playbook: Playbook, incident: IncidentRecord, recovery: Bool, resumed: Bool,
+                    vars: [(path: [String], value: Value)] = []) async throws -> Outcome {
         let steps = recovery ? playbook.recovery : playbook.steps
         let base = recovery ? (incident.resolvedAt ?? clock.now()) : incident.startedAt
         let ids = Set(steps.map(\.id.value))
-        let journaled = Dictionary(
-            try await journal.steps(incident: incident.id).filter { ids.contains($0.step) }.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
+        let journaled = Dictionary(try await journal.steps(incident: incident.id).filter { ids.contains($0.step) }.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
         let board = StepBoard(known: journaled.compactMapValues { $0.status.isFinal ? ($0.status, $0.finishedAt ?? base) : nil })
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for step in steps {
                 group.addTask {
-                    try await runStep(
-                        step, playbook: playbook, incident: incident, recovery: recovery, base: base, board: board,
-                        previous: journaled[step.id.value], vars: vars)
+                    try await runStep(step, playbook: playbook, incident: incident, recovery: recovery, base: base, board: board,
+                                      previous: journaled[step.id.value], vars: vars)
                 }
             }
             try await group.waitForAll()
@@ -35,10 +31,8 @@ extension Engine {
         return Outcome(incident: incident.id, resumed: resumed, statuses: statuses, interrupted: interrupted, note: nil)
     }
 
-    private func runStep(
-        _ step: Step, playbook: Playbook, incident: IncidentRecord, recovery: Bool, base: Date, board: StepBoard,
-        previous: StepRecord?, vars: [(path: [String], value: Value)]
-    ) async throws {
+    private func runStep(_ step: Step, playbook: Playbook, incident: IncidentRecord, recovery: Bool, base: Date, board: StepBoard,
+                         previous: StepRecord?, vars: [(path: [String], value: Value)]) async throws {
         let id = step.id.value
         if let previous, previous.status.isFinal { return }
         // Wait for the steps it comes after, whatever their outcome.
@@ -85,10 +79,8 @@ extension Engine {
                 return
             }
         }
-        try await journal.setStep(
-            StepRecord(
-                incident: incident.id, step: id, section: section, status: .running, attempts: (previous?.attempts ?? 0) + 1,
-                startedAt: now, finishedAt: nil, detail: nil))
+        try await journal.setStep(StepRecord(incident: incident.id, step: id, section: section, status: .running, attempts: (previous?.attempts ?? 0) + 1,
+                                             startedAt: now, finishedAt: nil, detail: nil))
         progress.report(.stepStarted(step: id))
         let result = await perform(step, playbook: playbook, incident: incident, facts: facts)
         if stop.isRequested, result.status != .succeeded {
@@ -96,21 +88,16 @@ extension Engine {
             await board.abandonAll()
             return
         }
-        try await finish(
-            step, incident: incident, section: section, status: result.status, detail: result.detail, board: board,
-            attempts: (previous?.attempts ?? 0) + 1, startedAt: now)
+        try await finish(step, incident: incident, section: section, status: result.status, detail: result.detail, board: board,
+                         attempts: (previous?.attempts ?? 0) + 1, startedAt: now)
     }
 
-    private func finish(
-        _ step: Step, incident: IncidentRecord, section: String, status: StepStatus, detail: String?, board: StepBoard,
-        attempts: Int = 0, startedAt: Date? = nil
-    ) async throws {
+    private func finish(_ step: Step, incident: IncidentRecord, section: String, status: StepStatus, detail: String?, board: StepBoard,
+                        attempts: Int = 0, startedAt: Date? = nil) async throws {
         let end = clock.now()
         let clean = detail.map(redactor.redact)
-        try await journal.setStep(
-            StepRecord(
-                incident: incident.id, step: step.id.value, section: section, status: status, attempts: attempts,
-                startedAt: startedAt ?? end, finishedAt: end, detail: clean))
+        try await journal.setStep(StepRecord(incident: incident.id, step: step.id.value, section: section, status: status, attempts: attempts,
+                                             startedAt: startedAt ?? end, finishedAt: end, detail: clean))
         progress.report(.stepFinished(step: step.id.value, status: status, detail: clean))
         await board.finish(step.id.value, status: status, at: end)
     }
