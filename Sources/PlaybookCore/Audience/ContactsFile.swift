@@ -56,6 +56,8 @@ public struct ContactsFile {
     }
 
     static func consent(_ text: String) -> Bool {
+        if text == "true" { return true }
+        if text == "false" || text.isEmpty { return false }
         switch text {
         case "true", "yes", "1", "y", "TRUE", "YES", "True", "Yes", "Y": return true
         case "", "false", "no", "0", "n": return false
@@ -84,22 +86,51 @@ public struct RowValidation {
     /// A field with surrounding spaces removed; only allocates when there are any.
     @inline(__always)
     static func trimmed(_ text: Substring) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last, isBlank(first) || isBlank(last) else { return String(text) }
         guard let first = text.first, let last = text.last, first == " " || last == " " || first == "\t" || last == "\t" else { return String(text) }
         return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The same for a whole field: the field itself (no copy) unless it has surrounding spaces.
+    @inline(__always)
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last, isBlank(first) || isBlank(last) else { return text }
+        return trimmed(text[...])
+    }
+
+    /// Whether a field's first or last byte may make its first or last character a space or tab
+    /// (only those bytes can: any other byte starts or ends a different character).
+    @inline(__always)
+    static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    /// `a;b; c` as tags, split on the bytes.
+    static func tags(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        var tags: [String] = []
+        var utf8 = text.utf8[...]
+        while true {
+            let end = utf8.firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+            let tag = trimmed(Substring(utf8[utf8.startIndex..<end]))
+            if !tag.isEmpty { tags.append(tag) }
+            guard end < utf8.endIndex else { return tags }
+            utf8 = utf8[utf8.index(after: end)...]
+        }
     }
 
     /// The contact of a row, or nil when the row is skipped (and counted).
     public mutating func contact(from record: [String], line: Int) -> Contact? {
         @inline(__always) func column(_ i: Int?) -> String {
             guard let i, i < record.count else { return "" }
-            return Self.trimmed(record[i][...])
+            return Self.trimmed(record[i])
         }
         var fields: [String: String] = [:]
         for (name, i) in extra { fields[name] = column(i) }
         let tagsText = column(columns.tags)
         let contact = Contact(
             id: column(columns.id), name: column(columns.name), email: column(columns.email), phone: column(columns.phone),
-            tags: tagsText.isEmpty ? [] : tagsText.split(separator: ";").map { Self.trimmed($0) }.filter { !$0.isEmpty },
+            tags: Self.tags(tagsText),
             consentEmail: ContactsFile.consent(column(columns.consentEmail)), consentSMS: ContactsFile.consent(column(columns.consentSMS)),
             timezone: column(columns.timezone), locale: column(columns.locale), fields: fields
         )
@@ -116,8 +147,14 @@ public struct RowValidation {
         if !contact.email.isEmpty, !Self.isEmail(contact.email) { return "invalid email '\(contact.email)'" }
         if !contact.phone.isEmpty, !Self.isE164(contact.phone) { return "invalid phone '\(contact.phone)' (expected E.164, e.g. +393331234567)" }
         if !contact.timezone.isEmpty {
-            if timezones[contact.timezone] == nil { timezones[contact.timezone] = TimeZone(identifier: contact.timezone) != nil }
-            if timezones[contact.timezone] == false { return "unknown timezone '\(contact.timezone)'" }
+            let known: Bool
+            if let cached = timezones[contact.timezone] {
+                known = cached
+            } else {
+                known = TimeZone(identifier: contact.timezone) != nil
+                timezones[contact.timezone] = known
+            }
+            if !known { return "unknown timezone '\(contact.timezone)'" }
         }
         return nil
     }

@@ -64,6 +64,11 @@ public struct Facts: Sendable {
 
     public func resolve(_ path: [String], contact: Contact? = nil) -> Value {
         guard let root = path.first else { return .unknown(reason: "empty name") }
+        // Segments ask for `contact.*` once per contact: answered before the other roots.
+        if root == "contact" {
+            guard let contact else { return .unknown(reason: "no contact here") }
+            return contact.value(of: path.dropFirst())
+        }
         switch root {
         case "trigger": return triggerValue(Array(path.dropFirst()))
         case "incident":
