@@ -57,7 +57,7 @@ public func fuzzWebhook(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Fuzz.require(again == payload, "payload does not survive serialization: \(text)")
         let facts = Fuzz.facts(payload: payload)
         for expression in expressions { _ = Evaluator { facts.resolve($0) }.condition(expression) }
-        _ = renderer.render(MessageRenderer.baseContext(facts: facts))
+        _ = renderer.render(contact: nil, values: MessageValues(facts: facts))
     }
     return 0
 }
