@@ -43,10 +43,12 @@ import Testing
         let scope = NameScope(triggerFields: [:], stepIDs: nil, vars: .object([("shop_url", .string("https://shop.example.com"))]), allowsContact: true)
         #expect(TemplateCheck.diagnostics(of: text, scope: scope).isEmpty)
         let renderer = try MessageRenderer(subject: text, text: text, html: nil)
-        let context: [String: Any] = ["contact": ["name": "Giulia & Co"], "vars": ["shop_url": "https://shop.example.com"]]
-        let rendered = renderer.render(context)
+        let values = MessageValues(["vars": .object(["shop_url": .text("https://shop.example.com")])])
+        let rendered = renderer.render(contact: Contact(id: "c1", name: "Giulia & Co"), values: values)
         #expect(rendered.text == "\u{34F}Hi Giulia & Co, \u{301}https://shop.example.com")
         #expect(rendered.subject == rendered.text)
+        let context: [String: Any] = ["contact": ["name": "Giulia & Co"], "vars": ["shop_url": "https://shop.example.com"]]
+        #expect(renderer.referenceRender(context) == rendered)
     }
 
     /// FuzzPlaybook (long run): a block scalar header with an indentation indicator on the last
@@ -85,7 +87,7 @@ import Testing
             """
         let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "deep.yaml")
         if result.isValid, let renderer = try? MessageRenderer(subject: nil, text: text, html: nil) {
-            #expect(renderer.render(["contact": ["tags": ["vip"]]] as [String: Any]).text == "x")
+            #expect(renderer.render(contact: Contact(id: "c1", tags: ["vip"]), values: MessageValues([:])).text == "x")
         } else {
             #expect(result.diagnostics.contains { $0.severity == .error }, "\(result.diagnostics.map(\.message))")
         }
