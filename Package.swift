@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         /// The language: loading, diagnostics, expressions, validation, planning. No network, no database.
@@ -41,6 +42,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// The PostgreSQL journal (`--state postgres://...`): shared state for several runners.
+        .target(
+            name: "PlaybookPostgres",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         /// One adapter per channel type, each speaking its provider's real API.
         .target(
             name: "PlaybookChannels",
@@ -59,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "playbook",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -132,6 +144,14 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             exclude: ["Support/smtp_server.py"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookPostgresTests",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
                 do { request.assignments.append(try FactAssignment.parse(assignment, scope: scope)) } catch { throw UsageError(error.description) }
             }
         }
-        let journal = try stateOptions.openJournal(besides: file)
+        let journal = try await stateOptions.openJournal(besides: file)
         let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
         if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
             guard Output.stdinIsTerminal else {
@@ -90,7 +90,7 @@ struct RecoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (playbook, _) = try LoadedPlaybook.load(file)
-        let journal = try stateOptions.openJournal(besides: file)
+        let journal = try await stateOptions.openJournal(besides: file)
         try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat) { try await $0.recover(playbook) })
     }
 }
@@ -98,7 +98,7 @@ struct RecoverCommand: AsyncParsableCommand {
 /// An engine over the real channels, with progress output and SIGINT/SIGTERM handling, for the
 /// time of one command.
 enum LiveEngine {
-    static func with<T: Sendable>(_ playbook: Playbook, journal: Journal, logFormat: LogFormat, _ body: (Engine) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(_ playbook: Playbook, journal: any Journal, logFormat: LogFormat, _ body: (Engine) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let stop = StopSignal()
         let signals = SignalHandling.install(stop)

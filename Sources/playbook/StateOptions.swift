@@ -1,22 +1,30 @@
 import ArgumentParser
 import Foundation
 import PlaybookEngine
+import PlaybookPostgres
 
-/// Where the journal lives: `--state DIR`, else `PLAYBOOK_STATE`, else `.playbook/` beside the playbook.
+/// Where the journal lives: `--state DIR|postgres://...`, else `PLAYBOOK_STATE`, else `.playbook/`
+/// beside the playbook. A `postgres://` URL selects the PostgreSQL journal (several runners, one state).
 struct StateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Directory of the state database (default: $PLAYBOOK_STATE, else .playbook/ beside the playbook).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory of the state database, or a postgres:// URL to share one state between runners (default: $PLAYBOOK_STATE, else .playbook/ beside the playbook).",
+            valueName: "DIR|URL"))
     var state: String?
 
-    func directory(besides playbookPath: String?) -> String {
+    func location(besides playbookPath: String?) -> String {
         if let state { return state }
         if let environment = ProcessInfo.processInfo.environment["PLAYBOOK_STATE"], !environment.isEmpty { return environment }
         let folder = playbookPath.map { ($0 as NSString).deletingLastPathComponent } ?? ""
         return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(".playbook")
     }
 
-    func openJournal(besides playbookPath: String?) throws -> Journal {
+    /// Opens the journal; an unreachable or unusable one is a one-line error (exit 2), without the URL's password.
+    func openJournal(besides playbookPath: String?) async throws -> any Journal {
+        let location = location(besides: playbookPath)
         do {
-            return try Journal(directory: directory(besides: playbookPath))
+            if PostgresLocation.isURL(location) { return try await PostgresJournal.open(location) }
+            return try SQLiteJournal(directory: location)
         } catch {
             throw UsageError(error.description)
         }

@@ -5,7 +5,7 @@ import PlaybookEngine
 
 /// Renders incidents from the journal for `status` and `history`.
 enum IncidentReport {
-    static func json(_ incident: IncidentRecord, journal: Journal) async throws -> JSONValue {
+    static func json(_ incident: IncidentRecord, journal: any Journal) async throws -> JSONValue {
         let steps = try await journal.steps(incident: incident.id)
         let counts = try await journal.deliveryCounts(incident: incident.id)
         let failures = try await journal.failures(incident: incident.id)
@@ -26,7 +26,7 @@ enum IncidentReport {
         ])
     }
 
-    static func text(_ incident: IncidentRecord, journal: Journal) async throws -> String {
+    static func text(_ incident: IncidentRecord, journal: any Journal) async throws -> String {
         let formatter = ISO8601DateFormatter()
         var out = "\(incident.id)  \(incident.status.rawValue)  playbook \(incident.playbook), trigger \(incident.trigger), started \(formatter.string(from: incident.startedAt))"
         if let resolved = incident.resolvedAt { out += ", resolved \(formatter.string(from: resolved))" }
@@ -59,7 +59,7 @@ struct StatusCommand: AsyncParsableCommand {
     var format: ReportFormat = .text
 
     func run() async throws {
-        let journal = try stateOptions.openJournal(besides: file)
+        let journal = try await stateOptions.openJournal(besides: file)
         var incidents = try await journal.incidents(unfinishedOnly: true)
         if let file, let playbook = try? PlaybookLoader.load(path: file).playbook { incidents = incidents.filter { $0.playbook == playbook.name.value } }
         try await IncidentListing.print(incidents, journal: journal, format: format, empty: "no active incidents")
@@ -81,7 +81,7 @@ struct HistoryCommand: AsyncParsableCommand {
     var limit = 20
 
     func run() async throws {
-        let journal = try stateOptions.openJournal(besides: file)
+        let journal = try await stateOptions.openJournal(besides: file)
         try await IncidentListing.print(try await journal.incidents(limit: limit), journal: journal, format: format, empty: "no incidents yet")
     }
 }
@@ -91,7 +91,7 @@ enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
 }
 
 enum IncidentListing {
-    static func print(_ incidents: [IncidentRecord], journal: Journal, format: ReportFormat, empty: String) async throws {
+    static func print(_ incidents: [IncidentRecord], journal: any Journal, format: ReportFormat, empty: String) async throws {
         switch format {
         case .json:
             var items: [JSONValue] = []

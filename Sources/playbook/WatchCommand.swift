@@ -33,7 +33,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let playbooks = try Self.load(paths, environment: environment)
-        let journal = try stateOptions.openJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first)
+        let journal = try await stateOptions.openJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first)
         let endpoint: (host: String, port: Int)?
         do {
             endpoint = try listen.map(WatchListener.parse)

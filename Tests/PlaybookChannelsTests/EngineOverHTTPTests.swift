@@ -54,7 +54,7 @@ import Testing
             let environment = ["TG": TelegramFake.token, "MASTO": MastodonFake.token, "META": MetaFake.token]
             let state = FileManager.default.temporaryDirectory.appendingPathComponent("engine-over-http-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: state) }
-            let journal = try Journal(directory: state)
+            let journal = try SQLiteJournal(directory: state)
             let started = Date()
             let (run, recovery) = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
                 let engine = Engine(journal: journal, channels: channels)

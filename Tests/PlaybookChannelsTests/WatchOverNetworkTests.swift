@@ -38,7 +38,7 @@ import Testing
 
     /// One watcher process: live prober, sources and channels over `client`.
     static func watcher(
-        _ playbook: Playbook, journal: Journal, client: HTTPClient, dns: String, reporter: RecordingWatchReporter, stop: StopSignal,
+        _ playbook: Playbook, journal: any Journal, client: HTTPClient, dns: String, reporter: RecordingWatchReporter, stop: StopSignal,
         environment: [String: String] = [:]
     ) throws -> Watcher {
         try Watcher(
@@ -101,7 +101,7 @@ import Testing
                         post: { to: [out], text: "back" }
                     """
                 let playbook = Self.quick(try Self.load(yaml, in: directory), every: 0.2, timeout: 1, holdFor: 0.6, clearFor: 0.6)
-                let journal = try Journal(directory: directory.appendingPathComponent(".playbook").path)
+                let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
                 let client = LiveProber.makeClient()
 
                 // The first watcher sees it go down and fires after `for`.
@@ -162,7 +162,7 @@ import Testing
               - id: tell
                 post: { to: [out], text: "{{ trigger.payload.commonLabels.alertname }}" }
             """, in: directory)
-        let journal = try Journal(directory: directory.appendingPathComponent(".playbook").path)
+        let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
         let client = LiveProber.makeClient()
         let reporter = RecordingWatchReporter()
         let stop = StopSignal()

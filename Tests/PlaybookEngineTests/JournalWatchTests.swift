@@ -20,10 +20,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
             let database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.db"))
-            try database.execute(Journal.migrations[0] + "\nPRAGMA user_version = 1;")
+            try database.execute(SQLiteJournal.migrations[0] + "\nPRAGMA user_version = 1;")
             try database.run("INSERT INTO incidents (id, playbook, trigger, started_at, status, facts) VALUES ('i1', 'p', 't', 0, 'active', '{}')")
         }
-        let journal = try Journal(directory: directory)
+        let journal = try SQLiteJournal(directory: directory)
         #expect(try Self.version(directory) == 2)
         #expect(try await journal.unfinishedIncident(playbook: "p")?.id == "i1")
         try await journal.saveTriggerStates(
@@ -39,14 +39,14 @@ import Testing
             try database.execute("PRAGMA user_version = 3;")
         }
         #expect {
-            _ = try Journal(directory: directory)
+            _ = try SQLiteJournal(directory: directory)
         } throws: { error in
             "\(error)".contains("written by a newer playbook (schema 3, this one knows 2)")
         }
     }
 
     @Test func triggerStatesRoundTrip() async throws {
-        let journal = try Journal(directory: Self.directory())
+        let journal = try SQLiteJournal(directory: Self.directory())
         let states = [
             SavedTriggerState(
                 trigger: "a", state: .init(holds: true, since: Date(timeIntervalSince1970: 100), firedThisRun: true, inIncident: true),
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func samplesNearAMomentAndPruning() async throws {
-        let journal = try Journal(directory: Self.directory())
+        let journal = try SQLiteJournal(directory: Self.directory())
         let base = Date(timeIntervalSince1970: 1_000_000)
         try await journal.addSamples([("p/web", base, 10), ("p/web", base.addingTimeInterval(60), 20), ("p/other", base.addingTimeInterval(30), 99)])
         #expect(try await journal.sample(series: "p/web", atOrBefore: base.addingTimeInterval(59), notBefore: base.addingTimeInterval(-300))?.value == 10)

@@ -115,7 +115,7 @@ actor RecordingChannels: ChannelRegistry {
 struct EngineFixture {
     let directory: URL
     let playbook: Playbook
-    let journal: Journal
+    let journal: SQLiteJournal
 
     init(_ yaml: String, contacts: Int = 0, extraContacts: [String] = [], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
@@ -129,6 +129,6 @@ struct EngineFixture {
         let result = try PlaybookLoader.load(path: path)
         #expect(result.isValid, "\(result.diagnostics.map { "\($0.location): \($0.message)" })", sourceLocation: sourceLocation)
         playbook = try #require(result.playbook, sourceLocation: sourceLocation)
-        journal = try Journal(directory: directory.appendingPathComponent(".playbook").path)
+        journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
     }
 }

@@ -125,7 +125,7 @@ final class ScriptedSources: SourceReader, @unchecked Sendable {
 struct WatchFixture {
     let directory: URL
     let playbooks: [Playbook]
-    let journal: Journal
+    let journal: SQLiteJournal
     let clock: any EngineClock
     let channels: RecordingChannels
     let reporter = RecordingWatchReporter()
@@ -150,7 +150,7 @@ struct WatchFixture {
             playbooks.append(try #require(result.playbook, sourceLocation: sourceLocation))
         }
         self.playbooks = playbooks
-        journal = try Journal(directory: directory.appendingPathComponent(".playbook").path)
+        journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
         self.clock = clock
         channels = RecordingChannels(clock: clock)
         self.sources = sources

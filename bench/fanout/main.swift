@@ -43,7 +43,7 @@ func engineRun(port: Int, contacts: Int) async throws {
           - { id: tell, notify: { segment: everyone, via: [sink], message: { subject: "Hi", text: "Hello {{ contact.name }}, we are open." } } }
         """.write(toFile: "\(directory)/bench.yaml", atomically: true, encoding: .utf8)
     let playbook = try PlaybookLoader.load(path: "\(directory)/bench.yaml").playbook!
-    let journal = try Journal(directory: "\(directory)/state")
+    let journal = try SQLiteJournal(directory: "\(directory)/state")
     let clock = ContinuousClock()
     let start = clock.now
     let outcome = try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in

@@ -145,7 +145,7 @@ func child(mode: String, directory: URL, seconds: Double) async throws {
     var triggers = 0
 
     if mode == "watcher" {
-        let journal = try Journal(directory: directory.appendingPathComponent("state-\(UUID().uuidString)").path)
+        let journal = try SQLiteJournal(directory: directory.appendingPathComponent("state-\(UUID().uuidString)").path)
         let reporter = CountingReporter()
         let metrics = WatchMetrics(keepSamples: true)
         let stop = StopSignal()

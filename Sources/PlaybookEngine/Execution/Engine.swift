@@ -8,7 +8,7 @@ import PlaybookCore
 /// Everything it needs comes in at construction (journal, channels, clock, progress), so tests
 /// run it with a fake clock and loopback channels, and the CLI with the real ones.
 public struct Engine: Sendable {
-    public var journal: Journal
+    public var journal: any Journal
     public var channels: any ChannelRegistry
     public var clock: any EngineClock
     public var progress: any ProgressReporter
@@ -19,7 +19,7 @@ public struct Engine: Sendable {
     /// How contacts are read: CSV files and SQLite databases.
     public var contactsOpener: ContactsOpener = .standard
 
-    public init(journal: Journal, channels: any ChannelRegistry, clock: any EngineClock = SystemClock(), progress: any ProgressReporter = SilentProgress(),
+    public init(journal: any Journal, channels: any ChannelRegistry, clock: any EngineClock = SystemClock(), progress: any ProgressReporter = SilentProgress(),
                 redactor: SecretRedactor = SecretRedactor(secrets: []), stop: StopSignal = StopSignal()) {
         self.journal = journal
         self.channels = channels

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookCore
 
 /// An incident as the journal keeps it.
 public struct IncidentRecord: Sendable, Equatable {
@@ -47,6 +48,17 @@ public struct StepRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var detail: String?
+
+    public init(incident: String, step: String, section: String, status: StepStatus, attempts: Int, startedAt: Date?, finishedAt: Date?, detail: String?) {
+        self.incident = incident
+        self.step = step
+        self.section = section
+        self.status = status
+        self.attempts = attempts
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.detail = detail
+    }
 }
 
 /// The state of one delivery (a message to one address on one channel, or one post).
@@ -87,5 +99,23 @@ public struct DeliveryRecord: Sendable, Equatable {
         self.attempts = attempts
         self.deferredUntil = deferredUntil
         self.detail = detail
+    }
+}
+
+/// A trigger's state as `playbook watch` keeps it, so that a restarted watcher carries on where
+/// it stopped instead of firing again.
+public struct SavedTriggerState: Sendable, Equatable {
+    public var trigger: String
+    public var state: TriggerStateMachine.TriggerState
+    /// When the condition was last observed (nil: never).
+    public var observedAt: Date?
+    /// The facts of the last observation (JSON object), for the incident a later fire opens.
+    public var facts: String
+
+    public init(trigger: String, state: TriggerStateMachine.TriggerState, observedAt: Date?, facts: String = "{}") {
+        self.trigger = trigger
+        self.state = state
+        self.observedAt = observedAt
+        self.facts = facts
     }
 }

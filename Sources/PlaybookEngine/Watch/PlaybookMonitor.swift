@@ -9,7 +9,7 @@ actor PlaybookMonitor {
     let playbook: Playbook
     let name: String
     private let engine: Engine
-    private let journal: Journal
+    private let journal: any Journal
     private let clock: any EngineClock
     private let reporter: any WatchReporter
     private let metrics: WatchMetrics

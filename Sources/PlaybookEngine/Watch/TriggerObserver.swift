@@ -102,7 +102,7 @@ actor SourceCoalescer {
     }
 
     private let reader: any SourceReader
-    private let journal: Journal
+    private let journal: any Journal
     private let clock: any EngineClock
     private let metrics: WatchMetrics
     private var recent: [String: (at: Date, value: Double)] = [:]
@@ -111,7 +111,7 @@ actor SourceCoalescer {
     private var lastPrune: [String: Date] = [:]
     private var lastJournaled: [String: Date] = [:]
 
-    init(reader: any SourceReader, journal: Journal, clock: any EngineClock, metrics: WatchMetrics) {
+    init(reader: any SourceReader, journal: any Journal, clock: any EngineClock, metrics: WatchMetrics) {
         self.reader = reader
         self.journal = journal
         self.clock = clock

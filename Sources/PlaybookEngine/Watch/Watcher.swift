@@ -12,7 +12,7 @@ import PlaybookCore
 public final class Watcher: Sendable {
     public struct Configuration: Sendable {
         public var playbooks: [Playbook]
-        public var journal: Journal
+        public var journal: any Journal
         public var prober: any Prober
         public var sources: any SourceReader
         /// The channels of a playbook.
@@ -27,7 +27,7 @@ public final class Watcher: Sendable {
         public var metrics: WatchMetrics
 
         public init(
-            playbooks: [Playbook], journal: Journal, prober: any Prober, sources: any SourceReader,
+            playbooks: [Playbook], journal: any Journal, prober: any Prober, sources: any SourceReader,
             channels: @escaping @Sendable (Playbook) -> any ChannelRegistry,
             redactor: @escaping @Sendable (Playbook) -> SecretRedactor = { _ in SecretRedactor(secrets: []) },
             clock: any EngineClock = SystemClock(), reporter: any WatchReporter, stop: StopSignal = StopSignal(),

@@ -1,22 +1,21 @@
 import Foundation
 
-/// The durable record of every incident, step attempt and delivery, in SQLite (WAL).
+/// The embedded journal (the default): every incident, step attempt and delivery, in SQLite (WAL).
 ///
 /// Every delivery is written *before* it is attempted and marked when done. Writes are grouped:
 /// callers await `commit`, which joins the transaction being assembled, so thousands of
 /// deliveries a second cost a handful of fsync-free WAL commits (a commit survives a killed
 /// process once `write` returns; `synchronous=NORMAL` trades only power-loss durability of the
 /// last commits for speed).
-public actor Journal {
+public actor SQLiteJournal: Journal {
     let database: SQLiteDatabase
     public nonisolated let path: String
 
     /// 1: incidents, steps, deliveries, effects, log. 2: trigger states and source samples (`playbook watch`).
     public static let schemaVersion = 2
+    public nonisolated var location: String { path }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
+    public typealias Failure = JournalFailure
 
     /// Opens (creating) the journal in `directory` (`state.db`).
     public init(directory: String) throws(Failure) {
@@ -135,7 +134,7 @@ public actor Journal {
         )])
     }
 
-    public func setIncident(_ id: String, status: IncidentRecord.Status, resolvedAt: Date? = nil) async throws {
+    public func setIncident(_ id: String, status: IncidentRecord.Status, resolvedAt: Date?) async throws {
         if let resolvedAt {
             try await commit([("UPDATE incidents SET status = ?, resolved_at = ? WHERE id = ?", [.text(status.rawValue), Self.time(resolvedAt), .text(id)])])
         } else {
@@ -157,7 +156,7 @@ public actor Journal {
             .first.map(incident(from:))
     }
 
-    public func incidents(unfinishedOnly: Bool = false, limit: Int = 100) throws -> [IncidentRecord] {
+    public func incidents(unfinishedOnly: Bool, limit: Int) throws -> [IncidentRecord] {
         try database.query("SELECT \(Self.incidentColumns) FROM incidents \(unfinishedOnly ? "WHERE status != 'finished'" : "") ORDER BY started_at DESC LIMIT ?", [.integer(Int64(limit))])
             .map(incident(from:))
     }
@@ -200,7 +199,7 @@ public actor Journal {
     /// A delivery needs no mark *before* its attempt: it was journaled as pending before any
     /// attempt, and on resume pending deliveries are sent again with the same key — the
     /// in-flight window is what is pending but already attempted, bounded by the channel gate.
-    public func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int = 0, detail: String? = nil, at now: Date) async throws {
+    public func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int, detail: String?, at now: Date) async throws {
         try await commit([("UPDATE deliveries SET status = ?, attempts = attempts + ?, detail = ?, updated_at = ? WHERE key = ?",
                            [.text(status.rawValue), .integer(Int64(attempts)), Self.text(detail), Self.time(now), .text(key)])])
     }
@@ -225,7 +224,7 @@ public actor Journal {
     }
 
     /// Failed deliveries with their reasons, for `status`.
-    public func failures(incident: String, limit: Int = 20) throws -> [DeliveryRecord] {
+    public func failures(incident: String, limit: Int) throws -> [DeliveryRecord] {
         try database.query("SELECT key, step, channel, contact, address, attempts, detail FROM deliveries WHERE incident = ? AND status = 'failed' LIMIT ?",
                            [.text(incident), .integer(Int64(limit))]).map { row in
             DeliveryRecord(key: row[0].text ?? "", incident: incident, step: row[1].text ?? "", channel: row[2].text ?? "", contact: row[3].text ?? "",

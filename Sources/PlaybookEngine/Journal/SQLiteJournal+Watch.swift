@@ -1,25 +1,7 @@
 import Foundation
 import PlaybookCore
 
-/// A trigger's state as `playbook watch` keeps it, so that a restarted watcher carries on where
-/// it stopped instead of firing again.
-public struct SavedTriggerState: Sendable, Equatable {
-    public var trigger: String
-    public var state: TriggerStateMachine.TriggerState
-    /// When the condition was last observed (nil: never).
-    public var observedAt: Date?
-    /// The facts of the last observation (JSON object), for the incident a later fire opens.
-    public var facts: String
-
-    public init(trigger: String, state: TriggerStateMachine.TriggerState, observedAt: Date?, facts: String = "{}") {
-        self.trigger = trigger
-        self.state = state
-        self.observedAt = observedAt
-        self.facts = facts
-    }
-}
-
-extension Journal {
+extension SQLiteJournal {
     // MARK: - Trigger states
 
     public func saveTriggerStates(playbook: String, _ states: [SavedTriggerState]) async throws {
