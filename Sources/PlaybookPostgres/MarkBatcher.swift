@@ -66,7 +66,23 @@ actor MarkBatcher {
                 merged[mark.key] = mark
             }
         }
-        let rows = order.map { merged[$0]! }
+        let rows = order.sorted().map { merged[$0]! }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await update(rows, client: client)
+                return .success(())
+            } catch let error as PSQLError where attempt < 5 && PostgresJournal.isConflict(error) {
+                // A deadlock or serialization failure with another runner's statement: nothing was written; again.
+                try? await Task.sleep(nanoseconds: UInt64(attempt) * 10_000_000)
+            } catch {
+                return .failure(JournalFailure(description: PostgresJournal.describe(error, location)))
+            }
+        }
+    }
+
+    private static func update(_ rows: [Mark], client: PostgresClient) async throws {
         do {
             try await client.query(
                 """
@@ -74,9 +90,6 @@ actor MarkBatcher {
                 FROM unnest(\(rows.map(\.key)), \(rows.map(\.status)), \(rows.map(\.attempts)), \(rows.map(\.detail)), \(rows.map(\.at))) AS v(k, s, a, x, t)
                 WHERE d.key = v.k
                 """, logger: PostgresJournal.quiet)
-            return .success(())
-        } catch {
-            return .failure(JournalFailure(description: PostgresJournal.describe(error, location)))
         }
     }
 }

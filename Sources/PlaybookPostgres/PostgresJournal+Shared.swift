@@ -43,12 +43,17 @@ extension PostgresJournal: SharedDeliveries {
         }
     }
 
+    /// Rows being marked right now are skipped (they are about to be final): the renewal never
+    /// waits for, nor deadlocks with, the runner's own marks.
     public func renewClaims(incident: String, step: String, lease: Double) async throws {
         try await run(
             PostgresQuery(
                 unsafeSQL: """
-                    UPDATE deliveries SET lease_until = \(Self.databaseNow) + $1
-                    WHERE incident = $2 AND step = $3 AND claimed_by = $4 AND status IN ('pending', 'attempting', 'deferred')
+                    UPDATE deliveries d SET lease_until = \(Self.databaseNow) + $1
+                    FROM (SELECT key FROM deliveries
+                          WHERE incident = $2 AND step = $3 AND claimed_by = $4 AND status IN ('pending', 'attempting', 'deferred')
+                          FOR UPDATE SKIP LOCKED) c
+                    WHERE d.key = c.key
                     """,
                 binds: Self.bindings(lease, incident, step, runner)))
     }

@@ -109,7 +109,11 @@ public final class PostgresJournal: Journal, Sendable {
         }
         switch error.code {
         case .connectionError:
-            let why = error.underlying.map { "\($0)" } ?? "no answer"
+            let underlying = error.underlying.map { "\($0)" } ?? ""
+            let why =
+                underlying.contains("Connection refused") ? "connection refused"
+                : underlying.contains("imeout") || underlying.contains("timed out") ? "no answer within 5 s"
+                : underlying.isEmpty ? "no answer" : underlying
             return "cannot connect to the state database \(database): \(why)"
         case .serverClosedConnection, .uncleanShutdown:
             return "the state database \(database) closed the connection"
@@ -123,13 +127,24 @@ public final class PostgresJournal: Journal, Sendable {
     }
 
     /// Runs a statement that returns no rows; errors become one-line `JournalFailure`s.
+    /// A statement that lost a deadlock or a serialization conflict to another runner's wrote
+    /// nothing and is run again (a few times).
     func run(_ query: PostgresQuery) async throws(JournalFailure) {
-        do {
-            try await client.query(query, logger: Self.quiet)
-        } catch {
-            throw JournalFailure(description: Self.describe(error, database))
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await client.query(query, logger: Self.quiet)
+                return
+            } catch let error as PSQLError where attempt < 5 && Self.isConflict(error) {
+                try? await Task.sleep(nanoseconds: UInt64(attempt) * 10_000_000)
+            } catch {
+                throw JournalFailure(description: Self.describe(error, database))
+            }
         }
     }
+
+    static func isConflict(_ error: PSQLError) -> Bool { ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") }
 
     /// Runs a query and decodes every row.
     func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, as: (repeat each Column).Type) async throws(JournalFailure) -> [(repeat each Column)] {

@@ -131,6 +131,7 @@ extension Engine {
             guard await stop.sleep(until: clock.now().addingTimeInterval(seconds), clock: clock) else { return .failed("interrupted") }
             return .succeeded()
         case .notify:
+            if let shared = journal.shared { return await notifyShared(step, playbook: playbook, incident: incident, facts: facts, shared: shared) }
             return await notify(step, playbook: playbook, incident: incident, facts: facts)
         case .post:
             return await post(step, playbook: playbook, incident: incident, facts: facts)

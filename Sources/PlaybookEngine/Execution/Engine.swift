@@ -18,6 +18,9 @@ public struct Engine: Sendable {
     let gates = GateRegistry()
     /// How contacts are read: CSV files and SQLite databases.
     public var contactsOpener: ContactsOpener = .standard
+    /// With a shared journal: how long a claim on deliveries lasts unless its runner renews it
+    /// (every third of it); a dead runner's claims are taken over after this.
+    public var claimLease: Double = 15
 
     public init(journal: any Journal, channels: any ChannelRegistry, clock: any EngineClock = SystemClock(), progress: any ProgressReporter = SilentProgress(),
                 redactor: SecretRedactor = SecretRedactor(secrets: []), stop: StopSignal = StopSignal()) {

@@ -73,6 +73,8 @@ public final class Watcher: Sendable {
     let webhooks: [String: WebhookRoute]
     let observer: TriggerObserver
     let startedAt: LockedDate
+    /// Each playbook's engine, for helping with fan-outs other runners opened (shared journal).
+    let engines: [String: (engine: Engine, playbook: Playbook)]
 
     /// Paths the listener answers itself.
     public static let reservedPaths: Set<String> = ["/healthz", "/metrics"]
@@ -83,6 +85,7 @@ public final class Watcher: Sendable {
         var monitors: [PlaybookMonitor] = []
         var probed: [ProbedTrigger] = []
         var webhooks: [String: WebhookRoute] = [:]
+        var engines: [String: (engine: Engine, playbook: Playbook)] = [:]
         for playbook in configuration.playbooks {
             let name = playbook.name.value
             guard names.insert(name).inserted else {
@@ -92,6 +95,7 @@ public final class Watcher: Sendable {
                 journal: configuration.journal, channels: configuration.channels(playbook), clock: configuration.clock,
                 progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
                 redactor: configuration.redactor(playbook), stop: configuration.stop)
+            engines[name] = (engine, playbook)
             let monitor = PlaybookMonitor(
                 playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,
                 metrics: configuration.metrics, stop: configuration.stop)
@@ -130,6 +134,7 @@ public final class Watcher: Sendable {
             }
         }
         self.monitors = monitors
+        self.engines = engines
         self.probed = probed
         self.webhooks = webhooks
         let checks = CheckCoalescer(prober: configuration.prober, clock: configuration.clock, metrics: configuration.metrics)
@@ -172,6 +177,11 @@ public final class Watcher: Sendable {
                 // Spread first cycles over the interval so that a thousand triggers do not all probe at once.
                 let phase = triggers > 1 ? item.every * Double(index) / Double(triggers) : 0
                 group.addTask { await self.loop(item, phase: phase) }
+            }
+            // With a shared journal, every runner sends part of every fan-out of these playbooks.
+            if let shared = configuration.journal.shared {
+                let helper = FanOutHelper(engines: engines, shared: shared, stop: stop, clock: clock)
+                group.addTask { await helper.run() }
             }
             await stop.wait()
         }

@@ -1,0 +1,130 @@
+import Foundation
+import PlaybookCore
+import PlaybookEngine
+import PlaybookPostgres
+import Testing
+
+/// Channels that count what each runner sent, by idempotency key.
+final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendable {
+    private let lock = NSLock()
+    private var keys: [String: Int] = [:]
+    private var texts: [String: String] = [:]
+    /// Each send takes this long (a slow provider), so that several runners overlap.
+    let latency: Double
+
+    init(latency: Double = 0.002) { self.latency = latency }
+
+    var sent: [String: Int] { lock.withLock { keys } }
+    var count: Int { lock.withLock { keys.values.reduce(0, +) } }
+    func text(_ key: String) -> String? { lock.withLock { texts[key] } }
+
+    func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        try? await Task.sleep(nanoseconds: UInt64(latency * 1e9))
+        lock.withLock {
+            keys[message.idempotencyKey, default: 0] += 1
+            texts[message.idempotencyKey] = "\(message.address)|\(message.subject ?? "")|\(message.text)"
+        }
+        return DeliveryReceipt(providerID: message.idempotencyKey)
+    }
+
+    func messageChannel(_ id: String) async throws(ChannelFailure) -> any MessageChannel { self }
+    func adsChannel(_ id: String) async throws(ChannelFailure) -> any AdsChannel { throw ChannelFailure.permanent("no ads here") }
+    func calendarChannel(_ id: String) async throws(ChannelFailure) -> any CalendarChannel { throw ChannelFailure.permanent("no calendar here") }
+    func webhookChannel(_ id: String) async throws(ChannelFailure) -> any WebhookCallChannel { throw ChannelFailure.permanent("no webhook here") }
+}
+
+/// Shared fan-out: every live runner claims batches of a step's deliveries; a dead runner's
+/// claims come back after the lease and are sent exactly once.
+@Suite(.enabled(if: TestPostgres.available, TestPostgres.skipNote)) struct SharedFanOutTests {
+    static let contacts = 3_000
+
+    static func playbook() throws -> Playbook {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-fanout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var rows = ["id,name,email,phone,tags,consent_email,consent_sms,timezone,locale,city"]
+        for i in 0..<contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,,fan,\(i % 10 != 0),false,Europe/Rome,\(i % 2 == 0 ? "en" : "it"),Rome") }
+        try (rows.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("shared.yaml")
+        try """
+            version: 1
+            playbook: shared-fanout
+            triggers: [{ id: manual, manual: {} }]
+            channels:
+              mail: { type: webhook, url: "http://127.0.0.1:9/hook", concurrency: 32 }
+            audience: { contacts: contacts.csv, segments: { consenting: "contact.consent.email" } }
+            steps:
+              - id: tell
+                notify: { segment: consenting, via: [mail], message: { subject: "Hi {{ contact.name }}", text: "Dear {{ contact.fields.city }} friend {{ contact.id }}" } }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return try #require(PlaybookLoader.load(path: file.path).playbook)
+    }
+
+    @Test func threeRunnersShareAFanOutAndADeadRunnersClaimsAreSentOnce() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let playbook = try Self.playbook()
+        let expected = Self.contacts - Self.contacts / 10  // every tenth has no consent
+        let driverJournal = try await PostgresJournal.open(url)
+        let helperJournals = [try await PostgresJournal.open(url), try await PostgresJournal.open(url)]
+        let deadJournal = try await PostgresJournal.open(url)
+        let driverChannels = CountingChannels(), helperChannels = [CountingChannels(), CountingChannels()]
+        var driver = Engine(journal: driverJournal, channels: driverChannels)
+        driver.claimLease = 1.5
+        let stop = StopSignal()
+        let helpers = zip(helperJournals, helperChannels).map { journal, channels in
+            var engine = Engine(journal: journal, channels: channels, stop: stop)
+            engine.claimLease = 1.5
+            return FanOutHelper(engines: [playbook.name.value: (engine, playbook)], shared: journal, stop: stop, idle: 0.05)
+        }
+        let helping = helpers.map { helper in Task { await helper.run() } }
+
+        // A fourth runner claims a batch as soon as the fan-out opens, then dies without sending any.
+        let dead = Task { () -> Int in
+            while true {
+                if let open = try await deadJournal.openFanOuts(playbooks: [playbook.name.value]).first {
+                    let claimed = try await deadJournal.claim(incident: open.incident, step: open.step, limit: 200, lease: 1.5, now: Date())
+                    if !claimed.isEmpty { return claimed.count }
+                }
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+        }
+        let outcome = try await driver.run(playbook, .init())
+        let deadClaimed = try await dead.value
+        stop.request()
+        for task in helping { await task.value }
+
+        let incident = try #require(outcome.incident)
+        let step = try await driverJournal.steps(incident: incident).first
+        #expect(outcome.statuses["tell"] == .succeeded, "\(step?.detail ?? "")")
+        #expect(deadClaimed == 200)
+        var all: [String: Int] = driverChannels.sent
+        for channels in helperChannels { all.merge(channels.sent) { $0 + $1 } }
+        #expect(all.count == expected, "every consenting contact got the message")
+        #expect(all.values.allSatisfy { $0 == 1 }, "nobody got it twice: \(all.filter { $0.value > 1 }.count) duplicates")
+        let shares = [driverChannels.count] + helperChannels.map(\.count)
+        #expect(shares.allSatisfy { $0 > 0 }, "every live runner sent a part: \(shares)")
+        #expect(try await driverJournal.deliveryCounts(incident: incident)["tell"] == [.sent: expected])
+        #expect(try await driverJournal.openFanOuts(playbooks: [playbook.name.value]).isEmpty)
+        // The message each runner sent is the one the planner rendered.
+        let key = "\(incident)/tell/c7/mail"
+        let text = [driverChannels, helperChannels[0], helperChannels[1]].compactMap { $0.text(key) }.first
+        #expect(text == "c7|Hi Person 7|Dear Rome friend c7")
+        print("shared fan-out: driver \(shares[0]), helpers \(shares[1]) and \(shares[2]), dead runner's \(deadClaimed) claims taken over")
+        for journal in [driverJournal, deadJournal] + helperJournals { await journal.close() }
+    }
+
+    @Test func leasesHaveOneHolderAtATimeAndPassOnWhenTheyEnd() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let a = try await PostgresJournal.open(url), b = try await PostgresJournal.open(url)
+        #expect(try await a.holdLease("watch/p", seconds: 0.5))
+        #expect(try await !b.holdLease("watch/p", seconds: 0.5))
+        #expect(try await a.holdLease("watch/p", seconds: 0.5), "the holder renews")
+        #expect(try await b.holdLease("watch/q", seconds: 5), "another name is another lease")
+        try await Task.sleep(nanoseconds: 700_000_000)
+        #expect(try await b.holdLease("watch/p", seconds: 5), "an ended lease passes on")
+        #expect(try await !a.holdLease("watch/p", seconds: 5))
+        try await b.releaseLease("watch/p")
+        #expect(try await a.holdLease("watch/p", seconds: 5), "a released lease is free at once")
+        await a.close()
+        await b.close()
+    }
+}
