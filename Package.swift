@@ -156,7 +156,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PlaybookCLITests",
-            dependencies: ["PlaybookCore"],
+            dependencies: ["PlaybookCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            exclude: ["Support/sink.py"],
             swiftSettings: strict
         ),
     ],

@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
-        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat) { try await $0.run(playbook, runRequest) })
+        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.run(playbook, runRequest) })
     }
 }
 
@@ -91,14 +91,16 @@ struct RecoverCommand: AsyncParsableCommand {
     func run() async throws {
         let (playbook, _) = try LoadedPlaybook.load(file)
         let journal = try await stateOptions.openJournal(besides: file)
-        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat) { try await $0.recover(playbook) })
+        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook) })
     }
 }
 
 /// An engine over the real channels, with progress output and SIGINT/SIGTERM handling, for the
 /// time of one command.
 enum LiveEngine {
-    static func with<T: Sendable>(_ playbook: Playbook, journal: any Journal, logFormat: LogFormat, _ body: (Engine) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        _ playbook: Playbook, journal: any Journal, logFormat: LogFormat, claimLease: Double = 15, _ body: (Engine) async throws -> T
+    ) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let stop = StopSignal()
         let signals = SignalHandling.install(stop)
@@ -106,8 +108,10 @@ enum LiveEngine {
         let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
         do {
             return try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
-                try await body(Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
-                                      redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop))
+                var engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
+                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
+                engine.claimLease = claimLease
+                return try await body(engine)
             }
         } catch let problem as Engine.Problem {
             throw UsageError(problem.description)

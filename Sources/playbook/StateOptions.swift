@@ -12,6 +12,12 @@ struct StateOptions: ParsableArguments {
             valueName: "DIR|URL"))
     var state: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With a postgres:// state: seconds before deliveries claimed by a runner that stopped answering are taken over by another.",
+            valueName: "SECONDS"))
+    var claimLease: Double = 15
+
     func location(besides playbookPath: String?) -> String {
         if let state { return state }
         if let environment = ProcessInfo.processInfo.environment["PLAYBOOK_STATE"], !environment.isEmpty { return environment }

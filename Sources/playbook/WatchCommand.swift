@@ -56,12 +56,13 @@ struct WatchCommand: AsyncParsableCommand {
 
         let probes = LiveProber.makeClient()
         let channelClient = LiveChannels.makeClient()
-        let configuration = Watcher.Configuration(
+        var configuration = Watcher.Configuration(
             playbooks: playbooks, journal: journal, prober: LiveProber(client: probes),
             sources: LiveSourceReader(client: probes, environment: environment),
             channels: { LiveChannels(playbook: $0, environment: environment, client: channelClient) },
             redactor: { SecretRedactor(secrets: LiveChannels.secrets(of: $0, environment: environment)) },
             reporter: log, stop: stop, environment: environment)
+        configuration.claimLease = stateOptions.claimLease
         let watcher: Watcher
         do {
             watcher = try Watcher(configuration)

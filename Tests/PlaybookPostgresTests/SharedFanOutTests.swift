@@ -68,11 +68,11 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         let deadJournal = try await PostgresJournal.open(url)
         let driverChannels = CountingChannels(), helperChannels = [CountingChannels(), CountingChannels()]
         var driver = Engine(journal: driverJournal, channels: driverChannels)
-        driver.claimLease = 1.5
+        driver.claimLease = 3
         let stop = StopSignal()
         let helpers = zip(helperJournals, helperChannels).map { journal, channels in
             var engine = Engine(journal: journal, channels: channels, stop: stop)
-            engine.claimLease = 1.5
+            engine.claimLease = 3
             return FanOutHelper(engines: [playbook.name.value: (engine, playbook)], shared: journal, stop: stop, idle: 0.05)
         }
         let helping = helpers.map { helper in Task { await helper.run() } }
@@ -115,15 +115,17 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
     @Test func leasesHaveOneHolderAtATimeAndPassOnWhenTheyEnd() async throws {
         let url = try await TestPostgres.freshDatabase()
         let a = try await PostgresJournal.open(url), b = try await PostgresJournal.open(url)
-        #expect(try await a.holdLease("watch/p", seconds: 0.5))
-        #expect(try await !b.holdLease("watch/p", seconds: 0.5))
-        #expect(try await a.holdLease("watch/p", seconds: 0.5), "the holder renews")
-        #expect(try await b.holdLease("watch/q", seconds: 5), "another name is another lease")
-        try await Task.sleep(nanoseconds: 700_000_000)
-        #expect(try await b.holdLease("watch/p", seconds: 5), "an ended lease passes on")
-        #expect(try await !a.holdLease("watch/p", seconds: 5))
-        try await b.releaseLease("watch/p")
-        #expect(try await a.holdLease("watch/p", seconds: 5), "a released lease is free at once")
+        #expect(try await a.holdLease("watch/p", seconds: 60))
+        #expect(try await !b.holdLease("watch/p", seconds: 60))
+        #expect(try await a.holdLease("watch/p", seconds: 60), "the holder renews")
+        #expect(try await b.holdLease("watch/q", seconds: 60), "another name is another lease")
+        // A lease that ends passes on (a short one, so that only time passing matters).
+        #expect(try await a.holdLease("watch/short", seconds: 0.2))
+        try await Task.sleep(nanoseconds: 500_000_000)
+        #expect(try await b.holdLease("watch/short", seconds: 60), "an ended lease passes on")
+        #expect(try await !a.holdLease("watch/short", seconds: 60))
+        try await a.releaseLease("watch/p")
+        #expect(try await b.holdLease("watch/p", seconds: 60), "a released lease is free at once")
         await a.close()
         await b.close()
     }

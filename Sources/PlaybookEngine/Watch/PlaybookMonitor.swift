@@ -29,6 +29,8 @@ actor PlaybookMonitor {
     private var declinedAt: Date?
     /// The journal's incident for the machine's open incident.
     private(set) var incidentID: String?
+    /// False once another runner took the playbook over (`standDown`); `start` makes it true again.
+    private var leading = true
 
     /// How often an incident declined by the playbook's `if` is tried again while its trigger holds.
     static let declinedRetry = 60.0
@@ -59,6 +61,7 @@ actor PlaybookMonitor {
     /// Restores the trigger states from the journal and picks up the unfinished incident:
     /// resumes its steps (or its recovery) instead of opening another.
     func start() async throws {
+        leading = true
         let now = clock.now()
         let saved = try await journal.triggerStates(playbook: name)
         let unfinished = try await journal.unfinishedIncident(playbook: name)
@@ -124,6 +127,7 @@ actor PlaybookMonitor {
 
     /// Records one observation of a trigger's condition.
     func observe(_ trigger: String, _ sample: ConditionSample) async {
+        guard leading else { return }
         let now = clock.now()
         if failingSources.remove(trigger) != nil {
             reporter.report(
@@ -176,6 +180,7 @@ actor PlaybookMonitor {
 
     /// Lets time pass: whatever fell due (a fire after `for`, the resolution after `clear_for`).
     func tick() async {
+        guard leading else { return }
         let now = clock.now()
         deadline = nil
         await apply(machine.advance(to: now), now: now, factsBefore: facts, detail: [:])
@@ -382,6 +387,14 @@ actor PlaybookMonitor {
     }
 
     // MARK: - Stopping and state
+
+    /// Another runner leads the playbook now: no more deadlines here. Work already started
+    /// (an incident's steps) goes on and is journaled; the new leader resumes from the journal.
+    func standDown() {
+        deadline?.task.cancel()
+        deadline = nil
+        leading = false
+    }
 
     /// Waits for the engine's work on this playbook (with a stop requested, calls in flight end
     /// and are journaled; steps not started are left for the next start).

@@ -84,6 +84,10 @@ extension Watcher {
             if case .rejected(let status, let reason) = verdict { return .refusal(status, reason, headers: status == 405 ? ["Allow": "POST"] : [:]) }
             return .refusal(404, "no webhook trigger listens on \(request.path)")
         }
+        guard leadership.leads(route.monitor.name) else {
+            // Only the runner holding the playbook's lease evaluates it: a 503 sends the alert elsewhere.
+            return .refusal(503, "another runner leads playbook '\(route.monitor.name)'; send the alert to it (or through a balancer that retries)")
+        }
         let (holds, open) = await route.monitor.webhook(route.trigger, payload: payload)
         return .json(
             202,
@@ -109,10 +113,11 @@ extension Watcher {
         }
         var open: [JSONValue] = []
         for monitor in monitors where await monitor.isIncidentOpen { open.append(.string(monitor.name)) }
+        let leading = leadership.playbooks.sorted().map(JSONValue.string)
         let body: JSONValue = .object([
             ("status", .string(late.isEmpty ? "ok" : "late")), ("playbooks", .number(Double(monitors.count))),
             ("probed_triggers", .number(Double(probed.count))), ("late_triggers", .array(late.map(JSONValue.string))),
-            ("incidents_open", .array(open)),
+            ("incidents_open", .array(open)), ("leading", .array(leading)),
         ])
         return .json(late.isEmpty ? 200 : 503, body)
     }

@@ -25,14 +25,19 @@ public final class Watcher: Sendable {
         /// Resolves `${env.X}` in webhook triggers' secrets.
         public var environment: [String: String]
         public var metrics: WatchMetrics
+        /// With a shared journal: the length of each playbook's leadership lease (default: its shortest `every`).
+        public var leaseSeconds: Double?
+        /// With a shared journal: how long claims on deliveries last unless renewed (`Engine.claimLease`).
+        public var claimLease: Double = 15
 
         public init(
             playbooks: [Playbook], journal: any Journal, prober: any Prober, sources: any SourceReader,
             channels: @escaping @Sendable (Playbook) -> any ChannelRegistry,
             redactor: @escaping @Sendable (Playbook) -> SecretRedactor = { _ in SecretRedactor(secrets: []) },
             clock: any EngineClock = SystemClock(), reporter: any WatchReporter, stop: StopSignal = StopSignal(),
-            environment: [String: String] = [:], metrics: WatchMetrics = WatchMetrics()
+            environment: [String: String] = [:], metrics: WatchMetrics = WatchMetrics(), leaseSeconds: Double? = nil
         ) {
+            self.leaseSeconds = leaseSeconds
             self.playbooks = playbooks
             self.journal = journal
             self.prober = prober
@@ -75,6 +80,7 @@ public final class Watcher: Sendable {
     let startedAt: LockedDate
     /// Each playbook's engine, for helping with fan-outs other runners opened (shared journal).
     let engines: [String: (engine: Engine, playbook: Playbook)]
+    let leadership: Leadership
 
     /// Paths the listener answers itself.
     public static let reservedPaths: Set<String> = ["/healthz", "/metrics"]
@@ -91,10 +97,11 @@ public final class Watcher: Sendable {
             guard names.insert(name).inserted else {
                 throw Problem(description: "two playbooks are named '\(name)' (\(playbook.file) and another); their incidents would share one journal record")
             }
-            let engine = Engine(
+            var engine = Engine(
                 journal: configuration.journal, channels: configuration.channels(playbook), clock: configuration.clock,
                 progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
                 redactor: configuration.redactor(playbook), stop: configuration.stop)
+            engine.claimLease = configuration.claimLease
             engines[name] = (engine, playbook)
             let monitor = PlaybookMonitor(
                 playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,
@@ -135,6 +142,7 @@ public final class Watcher: Sendable {
         }
         self.monitors = monitors
         self.engines = engines
+        leadership = Leadership(leading: configuration.journal.shared == nil ? Set(engines.keys) : [])
         self.probed = probed
         self.webhooks = webhooks
         let checks = CheckCoalescer(prober: configuration.prober, clock: configuration.clock, metrics: configuration.metrics)
@@ -155,11 +163,14 @@ public final class Watcher: Sendable {
         let clock = configuration.clock
         let stop = configuration.stop
         startedAt.set(clock.now())
-        for monitor in monitors {
-            do {
-                try await monitor.start()
-            } catch {
-                throw Problem(description: "cannot read the state of playbook '\(monitor.name)': \(error)")
+        let shared = configuration.journal.shared
+        if shared == nil {
+            for monitor in monitors {
+                do {
+                    try await monitor.start()
+                } catch {
+                    throw Problem(description: "cannot read the state of playbook '\(monitor.name)': \(error)")
+                }
             }
         }
         let triggers = probed.count
@@ -178,8 +189,10 @@ public final class Watcher: Sendable {
                 let phase = triggers > 1 ? item.every * Double(index) / Double(triggers) : 0
                 group.addTask { await self.loop(item, phase: phase) }
             }
-            // With a shared journal, every runner sends part of every fan-out of these playbooks.
-            if let shared = configuration.journal.shared {
+            // With a shared journal, one runner at a time evaluates each playbook (its lease), and
+            // every runner sends part of every fan-out of these playbooks.
+            if let shared {
+                for monitor in monitors { group.addTask { await self.lead(monitor, shared: shared) } }
                 let helper = FanOutHelper(engines: engines, shared: shared, stop: stop, clock: clock)
                 group.addTask { await helper.run() }
             }
@@ -190,6 +203,7 @@ public final class Watcher: Sendable {
                 time: clock.now(), name: "watch_stopping", playbook: nil,
                 message: "stopping: letting in-flight calls finish"))
         for monitor in monitors { await monitor.finish() }
+        if let shared { await releaseLeadership(shared) }
         configuration.reporter.report(WatchEvent(time: clock.now(), name: "watch_stopped", playbook: nil, message: "stopped"))
     }
 
@@ -205,7 +219,8 @@ public final class Watcher: Sendable {
         while !stop.isRequested {
             guard await stop.sleep(until: next, clock: clock) else { return }
             let lateness = clock.now().timeIntervalSince(next)
-            await cycle(item)
+            // Another runner leads this playbook: it probes; this one keeps time, ready to take over.
+            if leadership.leads(playbook) { await cycle(item) }
             let now = clock.now()
             metrics.cycle(playbook: playbook, trigger: trigger, lateness: lateness, at: now)
             next = next.addingTimeInterval(item.every)
