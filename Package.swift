@@ -127,6 +127,22 @@ let package = Package(
             path: "bench/watch",
             swiftSettings: strict
         ),
+        /// The 100,000-contact webhook fan-out with 1, 2 and 4 runner processes sharing a PostgreSQL
+        /// journal, beside the SQLite journal and the sink's own rate.
+        .executableTarget(
+            name: "bench-scaleout",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "bench/scaleout",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlaybookCoreTests",
             dependencies: ["PlaybookCore"],

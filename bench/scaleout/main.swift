@@ -1,0 +1,199 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PlaybookChannels
+import PlaybookCore
+import PlaybookEngine
+import PlaybookPostgres
+import PostgresNIO
+
+// Scale-out benchmark (issue 7). The 100,000-contact webhook fan-out of bench-fanout, into the
+// same loopback sink, with 1, 2 and 4 runner processes sharing one PostgreSQL journal — one
+// runner opens the incident and plans the deliveries, the others help (`FanOutHelper`, as
+// `playbook watch` processes do) — beside the same fan-out on the embedded SQLite journal and
+// the sink's own rate with a plain client. Checks that nothing is lost or repeated: the journal
+// says every delivery was sent and the sink received each once.
+//
+//   source scripts/postgres-cluster.sh && postgres_cluster_start   # or set PLAYBOOK_BENCH_POSTGRES
+//   swift run -c release bench-scaleout [--contacts N] [--runners 1,2,4]
+
+let concurrency = 32
+
+func seconds(_ d: Swift.Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+func writeWorkspace(_ directory: String, port: Int, contacts: Int) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var csv = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale\n"
+    for i in 0..<contacts { csv += "c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en\n" }
+    try csv.write(toFile: "\(directory)/contacts.csv", atomically: true, encoding: .utf8)
+    try """
+        version: 1
+        playbook: bench-scaleout
+        triggers: [{ id: manual, manual: {} }]
+        channels:
+          sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", concurrency: \(concurrency) }
+        audience: { contacts: contacts.csv, segments: { everyone: "true" } }
+        steps:
+          - { id: tell, notify: { segment: everyone, via: [sink], message: { subject: "Hi", text: "Hello {{ contact.name }}, we are open." } } }
+        """.write(toFile: "\(directory)/bench.yaml", atomically: true, encoding: .utf8)
+}
+
+func openJournal(_ state: String) async throws -> any Journal {
+    PostgresLocation.isURL(state) ? try await PostgresJournal.open(state) : try SQLiteJournal(directory: state)
+}
+
+/// Child: opens the incident and runs the fan-out (helped by the others); prints elapsed seconds and the journal's sent count.
+func driver(directory: String, state: String) async throws {
+    let playbook = try PlaybookLoader.load(path: "\(directory)/bench.yaml").playbook!
+    let journal = try await openJournal(state)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let outcome = try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in
+        try await Engine(journal: journal, channels: channels).run(playbook, .init())
+    }
+    let elapsed = seconds(clock.now - start)
+    let sent = try await journal.deliveryCounts(incident: outcome.incident ?? "")["tell"]?[.sent] ?? 0
+    print(String(format: "%.3f %d %@", elapsed, sent, outcome.statuses["tell"]?.rawValue ?? "none"))
+    await journal.close()
+}
+
+/// Child: helps with every open fan-out of the playbook until stdin closes; prints how it ends.
+func helper(directory: String, state: String) async throws {
+    let playbook = try PlaybookLoader.load(path: "\(directory)/bench.yaml").playbook!
+    guard let journal = try await openJournal(state) as? PostgresJournal else { return }
+    let stop = StopSignal()
+    Thread.detachNewThread {
+        while FileHandle.standardInput.availableData.count > 0 {}
+        stop.request()
+    }
+    FileHandle.standardOutput.write(Data("ready\n".utf8))
+    try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in
+        let engine = Engine(journal: journal, channels: channels, stop: stop)
+        await FanOutHelper(engines: [playbook.name.value: (engine, playbook)], shared: journal, stop: stop, idle: 0.05).run()
+    }
+    await journal.close()
+}
+
+func plainClientRate(port: Int, requests: Int) async throws -> Double {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    defer { _ = client.shutdown() }
+    let body = Array(#"{"playbook":"bench","text":"Hello Person 1, we are open."}"#.utf8)
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        func add() {
+            let index = next
+            next += 1
+            group.addTask {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hook")
+                request.method = .POST
+                request.headers.add(name: "Idempotency-Key", value: "k\(index)")
+                request.body = .bytes(body)
+                let response = try await client.execute(request, timeout: .seconds(30))
+                _ = try await response.body.collect(upTo: 1024)
+            }
+        }
+        for _ in 0..<min(concurrency, requests) { add() }
+        while try await group.next() != nil { if next < requests { add() } }
+    }
+    return Double(requests) / seconds(clock.now - start)
+}
+
+func createDatabase(_ server: String) async throws -> String {
+    let location = try PostgresLocation(url: server)
+    let name = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+    let logger = Logger(label: "bench")
+    let connection = try await PostgresConnection.connect(
+        configuration: .init(host: location.host, port: location.port, username: location.user, password: nil, database: location.database, tls: .disable),
+        id: 1, logger: logger)
+    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+    try? await connection.close()
+    return location.with(database: name).description
+}
+
+let arguments = CommandLine.arguments
+if arguments.count == 4, arguments[1] == "driver" {
+    try await driver(directory: arguments[2], state: arguments[3])
+    exit(0)
+}
+if arguments.count == 4, arguments[1] == "helper" {
+    try await helper(directory: arguments[2], state: arguments[3])
+    exit(0)
+}
+
+func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+let contacts = option("--contacts").flatMap(Int.init) ?? 100_000
+let counts = (option("--runners") ?? "1,2,4").split(separator: ",").compactMap { Int($0) }
+let environment = ProcessInfo.processInfo.environment
+guard let server = environment["PLAYBOOK_BENCH_POSTGRES"] ?? environment["PLAYBOOK_TEST_POSTGRES"] else {
+    print("bench-scaleout: set PLAYBOOK_BENCH_POSTGRES (or source scripts/postgres-cluster.sh && postgres_cluster_start)")
+    exit(2)
+}
+#if DEBUG
+let configuration = "debug (use -c release for figures)"
+#else
+let configuration = "release"
+#endif
+let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+print("bench-scaleout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), \(contacts) contacts, concurrency \(concurrency) per runner")
+let sink = Sink()
+try sink.start()
+let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000)
+print(String(format: "sink, plain client:          %8.0f requests/s", sinkRate))
+let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("bench-scaleout-\(UUID().uuidString)").path
+defer { try? FileManager.default.removeItem(atPath: workspace) }
+try writeWorkspace(workspace, port: sink.port, contacts: contacts)
+
+func spawn(_ mode: String, _ state: String, stdin: Pipe? = nil) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = [mode, workspace, state]
+    let out = Pipe()
+    process.standardOutput = out
+    if let stdin { process.standardInput = stdin }
+    try process.run()
+    return (process, out)
+}
+
+/// One fan-out with `runners` processes (1 driver + helpers) on `state`: deliveries/s, and whether every delivery arrived once.
+func measure(state: String, runners: Int) throws -> (rate: Double, elapsed: Double, exact: Bool, detail: String) {
+    var helpers: [(Process, Pipe, Pipe)] = []
+    for _ in 1..<max(1, runners) {
+        let input = Pipe()
+        let (process, out) = try spawn("helper", state, stdin: input)
+        let ready = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard ready.contains("ready") else { throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "helper failed: \(ready)"]) }
+        helpers.append((process, out, input))
+    }
+    let before = sink.count.withLockedValue { $0 }
+    let (driver, out) = try spawn("driver", state)
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    driver.waitUntilExit()
+    for (process, _, input) in helpers {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+    let received = sink.count.withLockedValue { $0 } - before
+    let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
+    guard fields.count == 3, let elapsed = Double(fields[0]), let sent = Int(fields[1]) else {
+        throw NSError(domain: "bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "driver failed: \(String(decoding: data, as: UTF8.self))"])
+    }
+    let exact = sent == contacts && received == contacts && fields[2] == "succeeded"
+    return (Double(contacts) / elapsed, elapsed, exact, "journal \(sent) sent, sink \(received) received")
+}
+
+let sqlite = try measure(state: "\(workspace)/sqlite-state", runners: 1)
+print(String(format: "SQLite, 1 runner:            %8.0f deliveries/s (%.1f s), %@%@", sqlite.rate, sqlite.elapsed, sqlite.detail, sqlite.exact ? "" : "  MISMATCH"))
+var first: Double?
+for runners in counts {
+    let database = try await createDatabase(server)
+    let result = try measure(state: database, runners: runners)
+    first = first ?? result.rate
+    print(
+        String(
+            format: "PostgreSQL, %d runner%@:%@ %8.0f deliveries/s (%.1f s), %.2fx of 1 runner, %.2f of the sink, %@%@", runners, runners == 1 ? "" : "s",
+            runners == 1 ? "      " : "     ", result.rate, result.elapsed, result.rate / (first ?? result.rate), result.rate / sinkRate, result.detail, result.exact ? "" : "  MISMATCH"))
+}
+print("sink received \(sink.count.withLockedValue { $0 }) requests in all")
+sink.stop()
