@@ -60,7 +60,8 @@ extension PostgresJournal {
             if current > schemaVersion {
                 throw JournalFailure(
                     description:
-                        "the state database \(database) was written by a newer playbook (schema \(current), this one knows \(schemaVersion)); refusing to touch it")
+                        "the state database \(database) was written by a newer playbook (schema \(current), this one knows \(schemaVersion)); refusing to touch it"
+                )
             }
             for (index, sql) in migrations.enumerated() where index + 1 > current {
                 let target = index + 1

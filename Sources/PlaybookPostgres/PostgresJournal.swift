@@ -111,9 +111,11 @@ public final class PostgresJournal: Journal, Sendable {
         case .connectionError:
             let underlying = error.underlying.map { "\($0)" } ?? ""
             let why =
-                underlying.contains("Connection refused") ? "connection refused"
-                : underlying.contains("imeout") || underlying.contains("timed out") ? "no answer within 5 s"
-                : underlying.isEmpty ? "no answer" : underlying
+                underlying.contains("Connection refused")
+                ? "connection refused"
+                : underlying.contains("imeout") || underlying.contains("timed out")
+                    ? "no answer within 5 s"
+                    : underlying.isEmpty ? "no answer" : underlying
             return "cannot connect to the state database \(database): \(why)"
         case .serverClosedConnection, .uncleanShutdown:
             return "the state database \(database) closed the connection"

@@ -25,7 +25,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         self.host = host
         port = components.port ?? 5432
         user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        password = components.password.flatMap { $0.removingPercentEncoding }
+        // Without one in the URL, libpq's PGPASSWORD: a URL on a command line is visible in `ps`.
+        password = components.password.flatMap { $0.removingPercentEncoding } ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         var tls = TLSMode.prefer

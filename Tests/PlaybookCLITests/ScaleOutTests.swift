@@ -11,7 +11,9 @@ enum CLIPostgres {
     static func freshDatabase() async throws -> String {
         let text = try #require(url)
         let server = try #require(URLComponents(string: text))
-        let host = server.host ?? "127.0.0.1", port = server.port ?? 5432, user = server.user ?? "postgres"
+        let host = server.host ?? "127.0.0.1"
+        let port = server.port ?? 5432
+        let user = server.user ?? "postgres"
         let database = server.path.isEmpty || server.path == "/" ? user : String(server.path.dropFirst())
         let name = "pb_cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         let logger = Logger(label: "cli-test")
@@ -100,7 +102,9 @@ struct ScaleOutTests {
         // The loopback peer: a webhook sink that records idempotency keys, and the "platform".
         let sink = Process()
         sink.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sink.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/sink.py").path, directory.path]
+        sink.arguments = [
+            "python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/sink.py").path, directory.path,
+        ]
         let portPipe = Pipe()
         sink.standardOutput = portPipe
         try sink.run()
@@ -112,28 +116,28 @@ struct ScaleOutTests {
         for i in 0..<Self.contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en") }
         try (rows.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         try """
-            version: 1
-            playbook: scale-out
-            triggers:
-              - id: shop-down
-                platform_down:
-                  platforms: [shopify]
-                  checks: [{ http: "http://127.0.0.1:\(port)/platform" }]
-                  every: \(Int(Self.every))s
-                  timeout: 1s
-                for: 0s
-                clear_for: 2s
-            channels:
-              sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", rate: 150/s, concurrency: 8 }
-              done: { type: webhook, url: "http://127.0.0.1:\(port)/recovered" }
-            audience: { contacts: contacts.csv, segments: { everyone: "true" } }
-            steps:
-              - id: tell
-                notify: { segment: everyone, via: [sink], message: { subject: "Down", text: "Hi {{ contact.name }}, the shop is down." } }
-            recovery:
-              - id: back
-                post: { to: [done], text: "The shop is back." }
-            """.write(to: directory.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        version: 1
+        playbook: scale-out
+        triggers:
+          - id: shop-down
+            platform_down:
+              platforms: [shopify]
+              checks: [{ http: "http://127.0.0.1:\(port)/platform" }]
+              every: \(Int(Self.every))s
+              timeout: 1s
+            for: 0s
+            clear_for: 2s
+        channels:
+          sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", rate: 150/s, concurrency: 8 }
+          done: { type: webhook, url: "http://127.0.0.1:\(port)/recovered" }
+        audience: { contacts: contacts.csv, segments: { everyone: "true" } }
+        steps:
+          - id: tell
+            notify: { segment: everyone, via: [sink], message: { subject: "Down", text: "Hi {{ contact.name }}, the shop is down." } }
+        recovery:
+          - id: back
+            post: { to: [done], text: "The shop is back." }
+        """.write(to: directory.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
 
         let arguments = ["p.yaml", "--state", state, "--claim-lease", "3", "--log-format", "json"]
         let runners = try (0..<3).map { try WatchRunner(in: directory, arguments: arguments, name: "runner\($0)") }
@@ -188,6 +192,8 @@ struct ScaleOutTests {
         #expect(incidents.first?["status"] as? String == "finished")
         let tell = (incidents.first?["steps"] as? [[String: Any]])?.first { $0["id"] as? String == "tell" }
         #expect((tell?["deliveries"] as? [String: Any])?["sent"] as? Int == Self.contacts)
-        print("scale-out: killed a follower at \(atKill) of \(Self.contacts) deliveries, \(duplicates) duplicates; the leader mid-watch, taken over in \(String(format: "%.2f", takeover)) s")
+        print(
+            "scale-out: killed a follower at \(atKill) of \(Self.contacts) deliveries, \(duplicates) duplicates; the leader mid-watch, taken over in \(String(format: "%.2f", takeover)) s"
+        )
     }
 }

@@ -68,7 +68,10 @@ import Testing
         try await journal.planDeliveries([record(0), record(1)], at: Self.t0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 1..<200 {
-                group.addTask { try await journal.markDelivery("i/s/c\(n)/mail", n % 50 == 0 ? .failed : .sent, attempts: 1, detail: n % 50 == 0 ? "HTTP 500" : nil, at: Self.t0) }
+                group.addTask {
+                    try await journal.markDelivery(
+                        "i/s/c\(n)/mail", n % 50 == 0 ? .failed : .sent, attempts: 1, detail: n % 50 == 0 ? "HTTP 500" : nil, at: Self.t0)
+                }
             }
             try await group.waitForAll()
         }

@@ -26,7 +26,9 @@ import Testing
         await #expect {
             _ = try await PostgresJournal.open(url)
         } throws: { error in
-            "\(error)".contains("written by a newer playbook (schema \(PostgresJournal.schemaVersion + 1), this one knows \(PostgresJournal.schemaVersion)); refusing to touch it")
+            "\(error)".contains(
+                "written by a newer playbook (schema \(PostgresJournal.schemaVersion + 1), this one knows \(PostgresJournal.schemaVersion)); refusing to touch it"
+            )
         }
     }
 

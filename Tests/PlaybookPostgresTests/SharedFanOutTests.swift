@@ -46,16 +46,16 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         try (rows.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         let file = directory.appendingPathComponent("shared.yaml")
         try """
-            version: 1
-            playbook: shared-fanout
-            triggers: [{ id: manual, manual: {} }]
-            channels:
-              mail: { type: webhook, url: "http://127.0.0.1:9/hook", concurrency: 32 }
-            audience: { contacts: contacts.csv, segments: { consenting: "contact.consent.email" } }
-            steps:
-              - id: tell
-                notify: { segment: consenting, via: [mail], message: { subject: "Hi {{ contact.name }}", text: "Dear {{ contact.fields.city }} friend {{ contact.id }}" } }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        version: 1
+        playbook: shared-fanout
+        triggers: [{ id: manual, manual: {} }]
+        channels:
+          mail: { type: webhook, url: "http://127.0.0.1:9/hook", concurrency: 32 }
+        audience: { contacts: contacts.csv, segments: { consenting: "contact.consent.email" } }
+        steps:
+          - id: tell
+            notify: { segment: consenting, via: [mail], message: { subject: "Hi {{ contact.name }}", text: "Dear {{ contact.fields.city }} friend {{ contact.id }}" } }
+        """.write(to: file, atomically: true, encoding: .utf8)
         return try #require(PlaybookLoader.load(path: file.path).playbook)
     }
 
@@ -66,7 +66,8 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         let driverJournal = try await PostgresJournal.open(url)
         let helperJournals = [try await PostgresJournal.open(url), try await PostgresJournal.open(url)]
         let deadJournal = try await PostgresJournal.open(url)
-        let driverChannels = CountingChannels(), helperChannels = [CountingChannels(), CountingChannels()]
+        let driverChannels = CountingChannels()
+        let helperChannels = [CountingChannels(), CountingChannels()]
         var driver = Engine(journal: driverJournal, channels: driverChannels)
         driver.claimLease = 3
         let stop = StopSignal()
@@ -114,7 +115,8 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
 
     @Test func leasesHaveOneHolderAtATimeAndPassOnWhenTheyEnd() async throws {
         let url = try await TestPostgres.freshDatabase()
-        let a = try await PostgresJournal.open(url), b = try await PostgresJournal.open(url)
+        let a = try await PostgresJournal.open(url)
+        let b = try await PostgresJournal.open(url)
         #expect(try await a.holdLease("watch/p", seconds: 60))
         #expect(try await !b.holdLease("watch/p", seconds: 60))
         #expect(try await a.holdLease("watch/p", seconds: 60), "the holder renews")

@@ -27,15 +27,15 @@ func writeWorkspace(_ directory: String, port: Int, contacts: Int) throws {
     for i in 0..<contacts { csv += "c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en\n" }
     try csv.write(toFile: "\(directory)/contacts.csv", atomically: true, encoding: .utf8)
     try """
-        version: 1
-        playbook: bench-scaleout
-        triggers: [{ id: manual, manual: {} }]
-        channels:
-          sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", concurrency: \(concurrency) }
-        audience: { contacts: contacts.csv, segments: { everyone: "true" } }
-        steps:
-          - { id: tell, notify: { segment: everyone, via: [sink], message: { subject: "Hi", text: "Hello {{ contact.name }}, we are open." } } }
-        """.write(toFile: "\(directory)/bench.yaml", atomically: true, encoding: .utf8)
+    version: 1
+    playbook: bench-scaleout
+    triggers: [{ id: manual, manual: {} }]
+    channels:
+      sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", concurrency: \(concurrency) }
+    audience: { contacts: contacts.csv, segments: { everyone: "true" } }
+    steps:
+      - { id: tell, notify: { segment: everyone, via: [sink], message: { subject: "Hi", text: "Hello {{ contact.name }}, we are open." } } }
+    """.write(toFile: "\(directory)/bench.yaml", atomically: true, encoding: .utf8)
 }
 
 func openJournal(_ state: String) async throws -> any Journal {
@@ -131,12 +131,14 @@ guard let server = environment["PLAYBOOK_BENCH_POSTGRES"] ?? environment["PLAYBO
     exit(2)
 }
 #if DEBUG
-let configuration = "debug (use -c release for figures)"
+    let configuration = "debug (use -c release for figures)"
 #else
-let configuration = "release"
+    let configuration = "release"
 #endif
 let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-print("bench-scaleout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), \(contacts) contacts, concurrency \(concurrency) per runner")
+print(
+    "bench-scaleout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), \(contacts) contacts, concurrency \(concurrency) per runner"
+)
 let sink = Sink()
 try sink.start()
 let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000)
@@ -184,7 +186,9 @@ func measure(state: String, runners: Int) throws -> (rate: Double, elapsed: Doub
 }
 
 let sqlite = try measure(state: "\(workspace)/sqlite-state", runners: 1)
-print(String(format: "SQLite, 1 runner:            %8.0f deliveries/s (%.1f s), %@%@", sqlite.rate, sqlite.elapsed, sqlite.detail, sqlite.exact ? "" : "  MISMATCH"))
+print(
+    String(
+        format: "SQLite, 1 runner:            %8.0f deliveries/s (%.1f s), %@%@", sqlite.rate, sqlite.elapsed, sqlite.detail, sqlite.exact ? "" : "  MISMATCH"))
 var first: Double?
 for runners in counts {
     let database = try await createDatabase(server)
@@ -193,7 +197,8 @@ for runners in counts {
     print(
         String(
             format: "PostgreSQL, %d runner%@:%@ %8.0f deliveries/s (%.1f s), %.2fx of 1 runner, %.2f of the sink, %@%@", runners, runners == 1 ? "" : "s",
-            runners == 1 ? "      " : "     ", result.rate, result.elapsed, result.rate / (first ?? result.rate), result.rate / sinkRate, result.detail, result.exact ? "" : "  MISMATCH"))
+            runners == 1 ? "      " : "     ", result.rate, result.elapsed, result.rate / (first ?? result.rate), result.rate / sinkRate, result.detail,
+            result.exact ? "" : "  MISMATCH"))
 }
 print("sink received \(sink.count.withLockedValue { $0 }) requests in all")
 sink.stop()

@@ -74,7 +74,8 @@ extension Engine {
             return .failed(redactor.redact("fan-out stopped: \(error)"))
         }
         if contacts.skippedCount > 0 {
-            try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
+            try? await journal.log(
+                incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
         }
         do {
             let counts = try await journal.deliveryCounts(incident: incident.id)[step.id.value] ?? [:]
@@ -230,7 +231,10 @@ public struct FanOutHelper: Sendable {
     /// How often to look for open fan-outs when there is nothing to do.
     public var idle: Double
 
-    public init(engines: [String: (engine: Engine, playbook: Playbook)], shared: any SharedDeliveries, stop: StopSignal, clock: any EngineClock = SystemClock(), idle: Double = 0.5) {
+    public init(
+        engines: [String: (engine: Engine, playbook: Playbook)], shared: any SharedDeliveries, stop: StopSignal, clock: any EngineClock = SystemClock(),
+        idle: Double = 0.5
+    ) {
         self.engines = engines
         self.shared = shared
         self.stop = stop
