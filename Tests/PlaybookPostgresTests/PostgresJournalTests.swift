@@ -43,7 +43,8 @@ import Testing
             return text.hasPrefix("cannot connect to the state database postgres://alice@127.0.0.1:\(port)/playbook") && !text.contains("hunter2")
                 && !text.contains("\n")
         }
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Refused at once; even on a loaded machine, far below anything like a hang.
+        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test func aWrongDatabaseNameSaysWhatTheServerSaid() async throws {
