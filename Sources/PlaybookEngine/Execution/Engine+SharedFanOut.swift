@@ -33,6 +33,16 @@ extension Engine {
         let planning = PlanningState()
         let worker = SharedFanOutWorker(engine: self, shared: shared, step: step, playbook: playbook, incident: incident.id)
         let working = Task { try await worker.work(planning: planning) }
+        // Progress counts every runner's deliveries: the journal's, once a second.
+        let progressing = Task { [journal, progress, clock, stop] in
+            while !Task.isCancelled {
+                guard await stop.sleep(until: clock.now().addingTimeInterval(1), clock: clock), !Task.isCancelled else { return }
+                guard let counts = try? await journal.deliveryCounts(incident: incident.id)[step.id.value] else { continue }
+                let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
+                progress.report(.deliveries(step: step.id.value, done: done, failed: counts[.failed] ?? 0, total: counts.values.reduce(0, +)))
+            }
+        }
+        defer { progressing.cancel() }
 
         var seen = Set<String>()
         var batch: [SharedDelivery] = []
