@@ -115,7 +115,10 @@ import Testing
                 #expect(await Self.eventually { Self.outbox(directory) == ["Shopify is down"] })
                 let fired = try #require(first.events(named: "trigger_fired").first)
                 #expect(fired.time.timeIntervalSince(wentDown) >= 0.6)
-                #expect(first.events(named: "platform_down").first?.message.contains("3/3 checks fail") == true)
+                // Every check fails once the platform is down; a cycle already under way when it went
+                // down (a loaded machine stretches one) may count only the checks made after.
+                let verdict = first.events(named: "platform_down").first?.message ?? ""
+                #expect(verdict.contains("3/3 checks fail") || verdict.contains("2/3 checks fail"), "\(verdict)")
 
                 // Stopped mid-incident, started again on the same journal: no second incident.
                 firstStop.request()

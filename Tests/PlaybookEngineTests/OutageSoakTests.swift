@@ -63,7 +63,7 @@ import Testing
         }
         try SoakAudience.write(to: directory, count: Self.contacts, seed: Self.seed)
 
-        let journal = try Journal(directory: directory.appendingPathComponent(".playbook").path)
+        let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
         let simulation = Simulation(origin: OutageWorld.origin)
         // A write through the journal's group commit: it returns once every write queued before it is committed.
         simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: OutageWorld.origin) }

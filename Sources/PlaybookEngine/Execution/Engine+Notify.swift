@@ -56,7 +56,7 @@ extension Engine {
         // A delivery that waits for quiet hours is about the incident: when the incident has
         // resolved by the time the window ends, it is not sent (journaled `cancelled`). Recovery
         // steps' messages are about the recovery, and always go out.
-        let cancelledReason = "not sent: the incident resolved before quiet hours ended"
+        let cancelledReason = Engine.cancelledAfterResolution
         func resolvedMeanwhile() async -> Bool {
             guard facts.active == true else { return false }
             return await !isStillActive(incident)

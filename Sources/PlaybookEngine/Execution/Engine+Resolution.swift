@@ -1,6 +1,9 @@
 import Foundation
 
 extension Engine {
+    /// The journal's detail for a deferred delivery not sent because its incident resolved first.
+    static let cancelledAfterResolution = "not sent: the incident resolved before quiet hours ended"
+
     /// Whether the incident is still active (not resolved) according to the journal: another
     /// process (`playbook recover`, `playbook watch`) may have resolved it while this one waited.
     /// A journal that cannot be read counts as active: the run goes on as planned.

@@ -29,7 +29,7 @@ extension Engine {
         let zone = TimeZone(identifier: playbook.timezoneIdentifier) ?? TimeZone(identifier: "UTC")!
         let routes = via.compactMap { ref in playbook.channel(ref.value).map { (id: $0.id.value, type: $0.type) } }
         let routing = DeliveryRouting(via: routes, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: zone)
-        let base = MessageRenderer.baseContext(facts: facts)
+        let values = MessageValues(facts: facts)
         let planning = PlanningState()
         let worker = SharedFanOutWorker(engine: self, shared: shared, step: step, playbook: playbook, incident: incident.id)
         let working = Task { try await worker.work(planning: planning) }
@@ -38,7 +38,7 @@ extension Engine {
             while !Task.isCancelled {
                 guard await stop.sleep(until: clock.now().addingTimeInterval(1), clock: clock), !Task.isCancelled else { return }
                 guard let counts = try? await journal.deliveryCounts(incident: incident.id)[step.id.value] else { continue }
-                let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
+                let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0) + (counts[.cancelled] ?? 0)
                 progress.report(.deliveries(step: step.id.value, done: done, failed: counts[.failed] ?? 0, total: counts.values.reduce(0, +)))
             }
         }
@@ -57,7 +57,7 @@ extension Engine {
                 for route in routing.routes(for: contact, at: now, cache: &quietCache) {
                     guard seen.insert(route.channel + "\u{1F}" + route.address).inserted else { continue }
                     let key = "\(incident.id)/\(step.id.value)/\(contact.id)/\(route.channel)"
-                    let rendered = renderer.render(MessageRenderer.adding(contact, to: base), locale: contact.locale)
+                    let rendered = renderer.render(contact: contact, values: values, locale: contact.locale)
                     let record = DeliveryRecord(
                         key: key, incident: incident.id, step: step.id.value, channel: route.channel, contact: contact.id, address: route.address,
                         status: route.deferredUntil == nil ? .pending : .deferred, deferredUntil: route.deferredUntil)
@@ -91,10 +91,11 @@ extension Engine {
             let counts = try await journal.deliveryCounts(incident: incident.id)[step.id.value] ?? [:]
             let sent = counts[.sent] ?? 0
             let failed = counts[.failed] ?? 0
+            let done = sent + failed + (counts[.cancelled] ?? 0)
             let total = counts.values.reduce(0, +)
-            progress.report(.deliveries(step: step.id.value, done: sent + failed, failed: failed, total: total))
-            if sent + failed < total {
-                return .failed("interrupted after \(sent + failed) of \(total) deliveries")
+            progress.report(.deliveries(step: step.id.value, done: done, failed: failed, total: total))
+            if done < total {
+                return .failed("interrupted after \(done) of \(total) deliveries")
             }
             try await shared.closeFanOut(incident: incident.id, step: step.id.value)
             if failed > 0 {
@@ -206,6 +207,12 @@ struct SharedFanOutWorker: Sendable {
         let clock = engine.clock
         let record = delivery.record
         var attempts = 0
+        // As in a single runner's fan-out: an SMS that waited for quiet hours is about the
+        // incident, and is not sent once the incident has resolved (recovery's messages are).
+        if record.deferredUntil != nil, !playbook.recovery.contains(where: { $0.id == step.id }), await !incidentStillActive() {
+            try? await journal.markDelivery(record.key, .cancelled, detail: Engine.cancelledAfterResolution, at: clock.now())
+            return
+        }
         do {
             let message = OutboundMessage(
                 playbook: playbook.name.value, incident: incident, step: step.id.value, action: "notify", idempotencyKey: record.key,
@@ -219,6 +226,19 @@ struct SharedFanOutWorker: Sendable {
             let reason = engine.redactor.redact(FanOut.describe(error))
             if let failed = error as? AttemptsFailed { attempts = failed.attempts }
             try? await journal.markDelivery(record.key, .failed, attempts: attempts, detail: reason, at: clock.now())
+        }
+    }
+}
+
+extension SharedFanOutWorker {
+    /// Whether the incident is still open and active in the shared journal (a journal that cannot
+    /// be read counts as active: the run goes on as planned).
+    func incidentStillActive() async -> Bool {
+        do {
+            guard let open = try await engine.journal.unfinishedIncident(playbook: playbook.name.value) else { return false }
+            return open.id == incident && open.status == .active
+        } catch {
+            return true
         }
     }
 }
