@@ -120,6 +120,53 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         for journal in [driverJournal, deadJournal] + helperJournals { await journal.close() }
     }
 
+    /// A runner that picks up a shared fan-out after its incident resolved sends what was due,
+    /// but not an SMS that waited for quiet hours: that one is journaled `cancelled`, as in a
+    /// single runner's fan-out (docs/decisions.md), and the step counts it as done.
+    @Test func deliveriesDeferredPastTheResolutionAreCancelledByAHelper() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let playbook = try Self.playbook()
+        let journal = try await PostgresJournal.open(url)
+        let incident = IncidentRecord(id: "resolved-1", playbook: playbook.name.value, trigger: "manual", startedAt: Date().addingTimeInterval(-3_600))
+        try await journal.createIncident(incident)
+        func delivery(_ contact: String, deferred: Bool) -> SharedDelivery {
+            SharedDelivery(
+                record: DeliveryRecord(
+                    key: "resolved-1/tell/\(contact)/mail", incident: incident.id, step: "tell", channel: "mail", contact: contact,
+                    address: "\(contact)@example.com", status: deferred ? .deferred : .pending,
+                    deferredUntil: deferred ? Date().addingTimeInterval(-60) : nil),
+                subject: "Hi", text: "We are down", html: nil, contact: Contact(id: contact, email: "\(contact)@example.com", consentEmail: true))
+        }
+        try await journal.planShared(
+            [delivery("due", deferred: false), delivery("waited", deferred: true)], playbook: playbook.name.value, at: Date())
+        try await journal.setIncident(incident.id, status: .recovering, resolvedAt: Date())
+
+        let channels = CountingChannels()
+        let stop = StopSignal()
+        let helper = FanOutHelper(
+            engines: [playbook.name.value: (Engine(journal: journal, channels: channels, stop: stop), playbook)], shared: journal, stop: stop, idle: 0.05)
+        let helping = Task { await helper.run() }
+        #expect(await Self.eventually { try await journal.unfinishedDeliveries(incident: incident.id, step: "tell") == 0 })
+        stop.request()
+        await helping.value
+
+        #expect(channels.sent == ["resolved-1/tell/due/mail": 1])
+        let records = try await journal.deliveries(incident: incident.id, step: "tell")
+        #expect(records.first { $0.contact == "waited" }?.status == .cancelled)
+        #expect(records.first { $0.contact == "waited" }?.detail?.contains("resolved before quiet hours ended") == true)
+        #expect(try await journal.deliveryCounts(incident: incident.id)["tell"] == [.sent: 1, .cancelled: 1])
+        await journal.close()
+    }
+
+    static func eventually(within seconds: Double = 30, _ condition: () async throws -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? await condition()) == true { return true }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return false
+    }
+
     @Test func leasesHaveOneHolderAtATimeAndPassOnWhenTheyEnd() async throws {
         let url = try await TestPostgres.freshDatabase()
         let a = try await PostgresJournal.open(url)
