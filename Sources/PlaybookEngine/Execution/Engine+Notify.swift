@@ -53,6 +53,8 @@ extension Engine {
         var deferred: [PendingDelivery] = []
         var quietCache = DeliveryRouting.QuietHoursCache()
         let now = clock.now()
+        /// Whether a stop came before every contact was read.
+        var stoppedReading = false
         // A delivery that waits for quiet hours is about the incident: when the incident has
         // resolved by the time the window ends, it is not sent (journaled `cancelled`). Recovery
         // steps' messages are about the recovery, and always go out.
@@ -123,7 +125,10 @@ extension Engine {
                     }
                 }
                 while let contact = contacts.next() {
-                    if stop.isRequested { break }
+                    if stop.isRequested {
+                        stoppedReading = true
+                        break
+                    }
                     let member = Evaluator { path in facts.resolve(path, contact: contact) }.evaluate(expression)
                     guard member == .bool(true) else { continue }
                     for route in routing.routes(for: contact, at: now, cache: &quietCache) {
@@ -169,7 +174,9 @@ extension Engine {
         let summary = await counter.summary()
         let done = summary.sent + summary.failed + summary.cancelled
         progress.report(.deliveries(step: step.id.value, done: done, failed: summary.failed, total: summary.total))
-        if stop.isRequested, done < summary.total || !deferred.isEmpty {
+        // Stopped before the last contact was read: the counts cover only what was read, so equal
+        // counts do not mean done (a stop while the first batch was sending once ended as success).
+        if stop.isRequested, stoppedReading || done < summary.total || !deferred.isEmpty {
             return .failed("interrupted after \(done) of \(summary.total) deliveries")
         }
         if contacts.skippedCount > 0 {

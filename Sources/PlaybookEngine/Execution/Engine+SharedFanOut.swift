@@ -49,9 +49,14 @@ extension Engine {
         var quietCache = DeliveryRouting.QuietHoursCache()
         let now = clock.now()
         var planned = 0
+        /// Whether a stop came before every contact was read and journaled.
+        var stoppedReading = false
         do {
             while let contact = contacts.next() {
-                if stop.isRequested { break }
+                if stop.isRequested {
+                    stoppedReading = true
+                    break
+                }
                 let member = Evaluator { path in facts.resolve(path, contact: contact) }.evaluate(expression)
                 guard member == .bool(true) else { continue }
                 for route in routing.routes(for: contact, at: now, cache: &quietCache) {
@@ -94,7 +99,8 @@ extension Engine {
             let done = sent + failed + (counts[.cancelled] ?? 0)
             let total = counts.values.reduce(0, +)
             progress.report(.deliveries(step: step.id.value, done: done, failed: failed, total: total))
-            if done < total {
+            // Stopped before the last contact was planned: the fan-out stays open for the resume.
+            if done < total || stoppedReading {
                 return .failed("interrupted after \(done) of \(total) deliveries")
             }
             try await shared.closeFanOut(incident: incident.id, step: step.id.value)
