@@ -100,7 +100,10 @@ import Testing
                       - id: back
                         post: { to: [out], text: "back" }
                     """
-                let playbook = Self.quick(try Self.load(yaml, in: directory), every: 0.2, timeout: 1, holdFor: 0.6, clearFor: 0.6)
+                // A 3 s timeout (loopback checks answer in milliseconds) keeps the restart below
+                // the staleness bound (3 x every + timeout) even when a loaded machine is slow to
+                // stop and start the watcher: the state must be picked up, not watched afresh.
+                let playbook = Self.quick(try Self.load(yaml, in: directory), every: 0.2, timeout: 3, holdFor: 0.6, clearFor: 0.6)
                 let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
                 let client = LiveProber.makeClient()
 
