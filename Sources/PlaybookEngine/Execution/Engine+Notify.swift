@@ -17,27 +17,14 @@ extension Engine {
     /// before attempting it, and sends through each channel's gate. Resumable: deliveries already
     /// sent are skipped, those attempted but unconfirmed are retried with the same key.
     func notify(_ step: Step, playbook: Playbook, incident: IncidentRecord, facts: Facts) async -> ActionResult {
-        guard case .notify(let segmentID, let via, let content, let mode) = step.action,
-            let segment = playbook.audience?.segment(segmentID.value), let expression = segment.condition.expression,
-            let contactsName = playbook.audience?.contacts?.value
-        else { return .failed("the step's segment or contacts are not defined") }
-        let renderer: MessageRenderer
-        do {
-            renderer = try MessageRenderer(content: content, in: playbook)
-        } catch {
-            return .failed(error.description)
+        let setup: NotifySetup
+        switch prepareNotify(step, playbook: playbook) {
+        case .success(let prepared): setup = prepared
+        case .failure(let failure): return .failed(failure.reason)
         }
-        let path = contactsName.hasPrefix("/") ? contactsName : (playbook.directory as NSString).appendingPathComponent(contactsName)
-        var contacts: any ContactReader
-        do {
-            contacts = try contactsOpener.open(path)
-        } catch {
-            return .failed(error.description)
-        }
+        let (expression, renderer, routing, zone) = (setup.expression, setup.renderer, setup.routing, setup.zone)
+        var contacts = setup.contacts
         defer { contacts.close() }
-        let zone = TimeZone(identifier: playbook.timezoneIdentifier) ?? TimeZone(identifier: "UTC")!
-        let routes = via.compactMap { ref in playbook.channel(ref.value).map { (id: $0.id.value, type: $0.type) } }
-        let routing = DeliveryRouting(via: routes, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: zone)
         let existing: [String: DeliveryRecord]
         do {
             existing = Dictionary(try await journal.deliveries(incident: incident.id, step: step.id.value).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })

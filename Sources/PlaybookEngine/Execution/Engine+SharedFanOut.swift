@@ -8,27 +8,14 @@ extension Engine {
     /// ends when none of its deliveries is left unfinished — a dead runner's claims come back
     /// when their lease ends and are sent with the same key.
     func notifyShared(_ step: Step, playbook: Playbook, incident: IncidentRecord, facts: Facts, shared: any SharedDeliveries) async -> ActionResult {
-        guard case .notify(let segmentID, let via, let content, let mode) = step.action,
-            let segment = playbook.audience?.segment(segmentID.value), let expression = segment.condition.expression,
-            let contactsName = playbook.audience?.contacts?.value
-        else { return .failed("the step's segment or contacts are not defined") }
-        let renderer: MessageRenderer
-        do {
-            renderer = try MessageRenderer(content: content, in: playbook)
-        } catch {
-            return .failed(error.description)
+        let setup: NotifySetup
+        switch prepareNotify(step, playbook: playbook) {
+        case .success(let prepared): setup = prepared
+        case .failure(let failure): return .failed(failure.reason)
         }
-        let path = contactsName.hasPrefix("/") ? contactsName : (playbook.directory as NSString).appendingPathComponent(contactsName)
-        var contacts: any ContactReader
-        do {
-            contacts = try contactsOpener.open(path)
-        } catch {
-            return .failed(error.description)
-        }
+        let (expression, renderer, routing) = (setup.expression, setup.renderer, setup.routing)
+        var contacts = setup.contacts
         defer { contacts.close() }
-        let zone = TimeZone(identifier: playbook.timezoneIdentifier) ?? TimeZone(identifier: "UTC")!
-        let routes = via.compactMap { ref in playbook.channel(ref.value).map { (id: $0.id.value, type: $0.type) } }
-        let routing = DeliveryRouting(via: routes, mode: mode, quietHours: playbook.settings.quietHours?.value, defaultTimezone: zone)
         let values = MessageValues(facts: facts)
         let planning = PlanningState()
         let worker = SharedFanOutWorker(engine: self, shared: shared, step: step, playbook: playbook, incident: incident.id)
