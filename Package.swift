@@ -102,12 +102,9 @@ let package = Package(
         .executableTarget(
             name: "bench-fanout",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "BenchSink",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "bench/fanout",
             swiftSettings: strict
@@ -132,15 +129,25 @@ let package = Package(
         .executableTarget(
             name: "bench-scaleout",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres", "BenchSink",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "bench/scaleout",
+            swiftSettings: strict
+        ),
+        /// The loopback HTTP sink the fan-out benchmarks send into, and its plain-client rate.
+        .target(
+            name: "BenchSink",
+            dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "bench/scaleout",
+            path: "bench/sink",
             swiftSettings: strict
         ),
         .testTarget(

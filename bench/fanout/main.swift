@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchSink
 import Foundation
 import NIOCore
 import PlaybookChannels
@@ -58,33 +59,6 @@ func engineRun(port: Int, contacts: Int) async throws {
     print(String(format: "%d %.3f %.1f %d", contacts, elapsed, peakMemoryMB(), commits))
 }
 
-func plainClientRate(port: Int, requests: Int) async throws -> Double {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    defer { _ = client.shutdown() }
-    let body = Array(#"{"playbook":"bench","text":"Hello Person 1, we are open."}"#.utf8)
-    let clock = ContinuousClock()
-    let start = clock.now
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var next = 0
-        func add() {
-            let index = next
-            next += 1
-            group.addTask {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hook")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Idempotency-Key", value: "k\(index)")
-                request.body = .bytes(body)
-                let response = try await client.execute(request, timeout: .seconds(30))
-                _ = try await response.body.collect(upTo: 1024)
-            }
-        }
-        for _ in 0..<min(concurrency, requests) { add() }
-        while try await group.next() != nil { if next < requests { add() } }
-    }
-    return Double(requests) / seconds(clock.now - start)
-}
-
 let arguments = CommandLine.arguments
 if arguments.count == 4, arguments[1] == "engine", let port = Int(arguments[2]), let contacts = Int(arguments[3]) {
     try await engineRun(port: port, contacts: contacts)
@@ -100,7 +74,7 @@ let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.spli
 print("bench-fanout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), concurrency \(concurrency)")
 let sink = Sink()
 try sink.start()
-let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000)
+let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000, concurrency: concurrency)
 print(String(format: "sink, plain client:        %8.0f requests/s", sinkRate))
 
 func child(_ contacts: Int) throws -> (Double, Double, Double, Int) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchSink
 import Foundation
 import NIOCore
 import PlaybookChannels
@@ -97,32 +98,6 @@ func helper(directory: String, state: String) async throws {
     FileHandle.standardOutput.write(Data(String(format: "cpu %.3f\n", cpuSeconds()).utf8))
 }
 
-func plainClientRate(port: Int, requests: Int) async throws -> Double {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    defer { _ = client.shutdown() }
-    let body = Array(#"{"playbook":"bench","text":"Hello Person 1, we are open."}"#.utf8)
-    let clock = ContinuousClock()
-    let start = clock.now
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var next = 0
-        func add() {
-            let index = next
-            next += 1
-            group.addTask {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hook")
-                request.method = .POST
-                request.headers.add(name: "Idempotency-Key", value: "k\(index)")
-                request.body = .bytes(body)
-                let response = try await client.execute(request, timeout: .seconds(30))
-                _ = try await response.body.collect(upTo: 1024)
-            }
-        }
-        for _ in 0..<min(concurrency, requests) { add() }
-        while try await group.next() != nil { if next < requests { add() } }
-    }
-    return Double(requests) / seconds(clock.now - start)
-}
-
 /// The PostgreSQL server's postmaster, when it runs on this machine (its backends' parent).
 func postmasterPID(_ server: String) async -> Int32? {
     guard let location = try? PostgresLocation(url: server) else { return nil }
@@ -180,7 +155,7 @@ print(
 )
 let sink = Sink()
 try sink.start()
-let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000)
+let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000, concurrency: concurrency)
 print(String(format: "sink, plain client:          %8.0f requests/s", sinkRate))
 let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("bench-scaleout-\(UUID().uuidString)").path
 defer { try? FileManager.default.removeItem(atPath: workspace) }
