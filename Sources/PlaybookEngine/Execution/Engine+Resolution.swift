@@ -8,9 +8,14 @@ extension Engine {
     /// process (`playbook recover`, `playbook watch`) may have resolved it while this one waited.
     /// A journal that cannot be read counts as active: the run goes on as planned.
     func isStillActive(_ incident: IncidentRecord) async -> Bool {
+        await isStillActive(incident: incident.id, playbook: incident.playbook)
+    }
+
+    /// The same, by the incident's id and its playbook's name.
+    func isStillActive(incident id: String, playbook: String) async -> Bool {
         do {
-            guard let open = try await journal.unfinishedIncident(playbook: incident.playbook) else { return false }
-            return open.id == incident.id && open.status == .active
+            guard let open = try await journal.unfinishedIncident(playbook: playbook) else { return false }
+            return open.id == id && open.status == .active
         } catch {
             return true
         }

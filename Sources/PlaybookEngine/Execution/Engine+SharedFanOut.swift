@@ -202,7 +202,7 @@ struct SharedFanOutWorker: Sendable {
         var attempts = 0
         // As in a single runner's fan-out: an SMS that waited for quiet hours is about the
         // incident, and is not sent once the incident has resolved (recovery's messages are).
-        if record.deferredUntil != nil, !playbook.recovery.contains(where: { $0.id == step.id }), await !incidentStillActive() {
+        if record.deferredUntil != nil, !playbook.recovery.contains(where: { $0.id == step.id }), await !engine.isStillActive(incident: incident, playbook: playbook.name.value) {
             try? await journal.markDelivery(record.key, .cancelled, detail: Engine.cancelledAfterResolution, at: clock.now())
             return
         }
@@ -219,19 +219,6 @@ struct SharedFanOutWorker: Sendable {
             let reason = engine.redactor.redact(FanOut.describe(error))
             if let failed = error as? AttemptsFailed { attempts = failed.attempts }
             try? await journal.markDelivery(record.key, .failed, attempts: attempts, detail: reason, at: clock.now())
-        }
-    }
-}
-
-extension SharedFanOutWorker {
-    /// Whether the incident is still open and active in the shared journal (a journal that cannot
-    /// be read counts as active: the run goes on as planned).
-    func incidentStillActive() async -> Bool {
-        do {
-            guard let open = try await engine.journal.unfinishedIncident(playbook: playbook.name.value) else { return false }
-            return open.id == incident && open.status == .active
-        } catch {
-            return true
         }
     }
 }
