@@ -171,7 +171,7 @@ import Testing
 
     /// Fires, refires and resolves one playbook as `playbook watch` would: a trigger firing again
     /// while the incident is active starts nothing new.
-    static func drive(_ driver: Driver, journal: Journal, clock: Simulation) async throws {
+    static func drive(_ driver: Driver, journal: any Journal, clock: Simulation) async throws {
         try await withThrowingTaskGroup(of: Void.self) { runs in
             for fire in driver.fires {
                 try await clock.sleep(until: fire.at)
@@ -206,7 +206,7 @@ import Testing
 
     /// Everything the morning after must show.
     static func check(
-        drivers: [Driver], journal: Journal, world: SoakWorld, sent: [SoakWorld.Sent],
+        drivers: [Driver], journal: any Journal, world: SoakWorld, sent: [SoakWorld.Sent],
         initialAccounts: [String: [(Campaign, Bool)]], initialCalendars: [String: [SoakWorld.Post]]
     ) async throws -> Report {
         var report = Report()
