@@ -46,11 +46,13 @@ public enum PlaybookLoader {
 
     /// Checks the bytes of a playbook whose path is `path` (used for messages and relative data files).
     public static func check(bytes: [UInt8], path: String, options: CheckOptions = CheckOptions()) -> Result {
-        switch YAMLDocumentLoader().load(bytes: bytes, path: path) {
+        let (outcome, warnings) = YAMLDocumentLoader().loadWithWarnings(bytes: bytes, path: path)
+        switch outcome {
         case .failure(let diagnostic, let source):
             return Result(playbook: nil, diagnostics: [diagnostic], source: source)
         case .document(let root, let source):
             let sink = DiagnosticSink()
+            for warning in warnings { sink.report(warning) }
             let directory = (path as NSString).deletingLastPathComponent
             let playbook = PlaybookReader(sink: sink, file: path, directory: directory.isEmpty ? "." : directory).read(root)
             PlaybookChecker(playbook: playbook, sink: sink, options: options).run()

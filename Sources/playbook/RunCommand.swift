@@ -31,9 +31,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Progress output: human (live on a terminal, lines otherwise) or json lines.")
     var logFormat: LogFormat = .human
 
+    @Flag(help: "Do not probe the trigger first: every platform a platform_down trigger lists counts as down.")
+    var noProbe = false
+
+    @Flag(help: "Run even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
+    var allowMissingEnv = false
+
     func run() async throws {
         let (playbook, bytes) = try LoadedPlaybook.load(file)
+        let environment = ProcessInfo.processInfo.environment
         if dryRun {
+            // A dry run sends nothing: it only warns about what the real run would refuse.
+            let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook), in: environment)
+            if !problems.isEmpty {
+                Output.writeError("warning: a real run would refuse to start until these are set:\n" + RunEnvironment.describe(problems, playbook: playbook).map { $0 + "\n" }.joined())
+            }
             Output.write(try options.plan(playbook).rendered(format))
             return
         }
@@ -63,6 +75,24 @@ struct RunCommand: AsyncParsableCommand {
             }
             request.triggerID = try Prompt.choose("Which trigger opened this incident?", playbook.triggers.map(\.id.value))
         }
+        let trigger = unfinished == nil ? try? Planner.chooseTrigger(playbook, request.triggerID).0 : nil
+        // Probe only for a new incident (a resumed one keeps the facts it opened with), and only
+        // when neither --set nor --plan decided the facts.
+        let probing = trigger.flatMap { plan == nil && TriggerProbe.shouldProbe($0, given: request.assignments) ? $0 : nil }
+        try checkEnvironment(playbook, probing: noProbe ? nil : probing, environment: environment)
+        if let probing {
+            let reading: TriggerReading?
+            if noProbe {
+                reading = TriggerProbe.assumingDown(probing)
+            } else {
+                Output.writeError("probing trigger '\(probing.id.value)' once…\n")
+                reading = try await Self.probe(probing, of: playbook, journal: journal, environment: environment)
+            }
+            if let reading {
+                Output.writeError(reading.lines.map { $0 + "\n" }.joined())
+                request.assignments += reading.facts
+            }
+        }
         if !yes, Output.stdinIsTerminal {
             let plan = try Planner.plan(playbook, Planner.Request(triggerID: request.triggerID, start: Date(), assignments: request.assignments))
             Output.writeError(plan.rendered(.text) + "\n")
@@ -71,6 +101,22 @@ struct RunCommand: AsyncParsableCommand {
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
         try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.run(playbook, runRequest) })
+    }
+
+    /// Refuses (exit 2) before anything is opened or sent when a `${env.X}` the run will use is
+    /// unset or a credential is too short; with `--allow-missing-env` it only warns.
+    private func checkEnvironment(_ playbook: Playbook, probing: Trigger?, environment: [String: String]) throws {
+        let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, probing: probing), in: environment)
+        try EnvironmentRefusal.check(problems, playbook: playbook, verb: "run", allowMissing: allowMissingEnv)
+    }
+
+    /// Probes the trigger once over the network, with the checks and rules of `watch`.
+    private static func probe(_ trigger: Trigger, of playbook: Playbook, journal: any Journal, environment: [String: String]) async throws -> TriggerReading? {
+        let client = LiveProber.makeClient()
+        let probe = TriggerProbe(prober: LiveProber(client: client), sources: LiveSourceReader(client: client, environment: environment), journal: journal)
+        let reading = await probe.read(trigger, of: playbook)
+        await LiveChannels.shutdown(client)
+        return reading
     }
 }
 
@@ -88,8 +134,13 @@ struct RecoverCommand: AsyncParsableCommand {
     @Option(help: "Progress output: human or json lines.")
     var logFormat: LogFormat = .human
 
+    @Flag(help: "Recover even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
+    var allowMissingEnv = false
+
     func run() async throws {
         let (playbook, _) = try LoadedPlaybook.load(file)
+        let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, recoveryOnly: true), in: ProcessInfo.processInfo.environment)
+        try EnvironmentRefusal.check(problems, playbook: playbook, verb: "recover", allowMissing: allowMissingEnv)
         let journal = try await stateOptions.openJournal(besides: file)
         try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook) })
     }
@@ -116,6 +167,23 @@ enum LiveEngine {
         } catch let problem as Engine.Problem {
             throw UsageError(problem.description)
         }
+    }
+}
+
+/// The refusal of run and recover when `${env.X}` they need are unset or too short.
+enum EnvironmentRefusal {
+    static func check(_ problems: [RunEnvironment.Problem], playbook: Playbook, verb: String, allowMissing: Bool) throws {
+        guard !problems.isEmpty else { return }
+        let lines = RunEnvironment.describe(problems, playbook: playbook).map { $0 + "\n" }.joined()
+        let count = "\(problems.count) environment variable\(problems.count == 1 ? "" : "s")"
+        if allowMissing {
+            Output.writeError("warning: running anyway (--allow-missing-env) without \(count):\n\(lines)")
+            return
+        }
+        Output.writeError(
+            "playbook: refusing to \(verb) '\(playbook.name.value)': \(count) \(problems.count == 1 ? "is" : "are") not usable:\n\(lines)"
+                + "nothing was sent and no incident was \(verb == "run" ? "opened" : "changed"); set \(problems.count == 1 ? "it" : "them") and try again, or add --allow-missing-env to run the other steps anyway\n")
+        throw ExitCode(2)
     }
 }
 

@@ -131,7 +131,7 @@ public struct Facts: Sendable {
         let exposed = NameScope.triggerFields(of: triggerKind)
         if exposed[name] != nil {
             let hint = name == "platform_names" ? "trigger.platforms" : "trigger.\(name)"
-            return .unknown(reason: "depends on trigger.\(name), known when the trigger fires (supply it with --set \(hint)=…)")
+            return .unknown(reason: "depends on trigger.\(name), known when the trigger fires ('playbook run' probes the trigger for it; here, supply it with --set \(hint)=…)")
         }
         return (triggerTypes[name] ?? .text).emptyValue
     }

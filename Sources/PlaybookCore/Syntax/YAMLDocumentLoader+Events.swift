@@ -8,9 +8,9 @@ extension YAMLDocumentLoader {
     ///
     /// It skips what Yams does for every document: a `Node` tree built and then copied into ours,
     /// tag resolution, and duplicate-key detection by hashing `Node`s. That halves loading time.
-    static func loadPlainDocument(_ text: String, path: String, restoresBraces: Bool) -> YAMLNode? {
+    static func loadPlainDocument(_ text: String, path: String, restoresBraces: Bool) -> (YAMLNode, unquotedReferences: [UnquotedReference])? {
         var contiguous = text
-        return contiguous.withUTF8 { bytes -> YAMLNode? in
+        return contiguous.withUTF8 { bytes -> (YAMLNode, unquotedReferences: [UnquotedReference])? in
             guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
             let events = EventStream(base, count: bytes.count)
             guard events.next() == YAML_STREAM_START_EVENT, events.next() == YAML_DOCUMENT_START_EVENT, events.next() != nil else { return nil }
@@ -18,7 +18,7 @@ extension YAMLDocumentLoader {
             guard let root = builder.node(depth: 1), events.next() == YAML_DOCUMENT_END_EVENT, events.next() == YAML_STREAM_END_EVENT else {
                 return nil
             }
-            return root
+            return (root, builder.unquotedReferences)
         }
     }
 }
@@ -61,6 +61,10 @@ private struct PlainTreeBuilder {
     let restoresBraces: Bool
     /// Counted as the Yams path counts: every node but mapping keys.
     var nodes = 0
+    /// How many flow collections (`{…}`, `[…]`) the current event is inside.
+    var flowDepth = 0
+    /// Plain scalars holding a `${env.NAME}` inside a flow collection (see `unquotedFlowReferences`).
+    var unquotedReferences: [YAMLDocumentLoader.UnquotedReference] = []
     /// The text's lines, for scalars whose characters do not sit unchanged after their mark;
     /// split only when the first such scalar comes (most documents have a few, some none).
     var lines: [[Unicode.Scalar]]?
@@ -110,6 +114,9 @@ private struct PlainTreeBuilder {
             default: style = .plain
             }
             let raw = rawScalarText()
+            if restoresBraces, flowDepth > 0, style == .plain, raw.unicodeScalars.contains(YAMLDocumentLoader.openBrace) {
+                unquotedReferences.append(.init(location: at, text: restored(raw)))
+            }
             var scalar = YAMLNode(.scalar(restored(raw), style: style), at: at)
             if !sitsUnchanged(raw, style: style) {
                 if lines == nil { lines = YAMLDocumentLoader.lines(of: text) }
@@ -118,6 +125,9 @@ private struct PlainTreeBuilder {
             return scalar
         case YAML_SEQUENCE_START_EVENT:
             guard event.data.sequence_start.anchor == nil else { return nil }
+            let isFlow = event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+            if isFlow { flowDepth += 1 }
+            defer { if isFlow { flowDepth -= 1 } }
             var items: [YAMLNode] = []
             while true {
                 guard let type = events.next() else { return nil }
@@ -128,6 +138,9 @@ private struct PlainTreeBuilder {
             return YAMLNode(.sequence(items), at: at)
         case YAML_MAPPING_START_EVENT:
             guard event.data.mapping_start.anchor == nil else { return nil }
+            let isFlow = event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+            if isFlow { flowDepth += 1 }
+            defer { if isFlow { flowDepth -= 1 } }
             var entries: [YAMLEntry] = []
             var keys: Set<String>?  // for long mappings only; a short one is scanned
             while true {
@@ -149,6 +162,47 @@ private struct PlainTreeBuilder {
             return YAMLNode(.mapping(entries), at: at)
         default:  // an alias
             return nil
+        }
+    }
+}
+
+extension YAMLDocumentLoader {
+    /// A plain scalar holding `${env.NAME}` inside a flow collection, and its text.
+    struct UnquotedReference: Sendable {
+        var location: SourceLocation
+        var text: String
+    }
+
+    /// Where an unquoted `${env.NAME}` sits inside a flow collection (`{ token: ${env.X} }`):
+    /// such a file is not YAML (there the `{` opens a mapping), so editors, linters and schema
+    /// tools reject it. It still loads (the braces are protected before parsing); each place is
+    /// reported as a warning that shows the quoted spelling. `protectedText` is the text after
+    /// `protectEnvironmentReferences`.
+    static func unquotedFlowReferences(_ protectedText: String, path: String) -> [UnquotedReference] {
+        var contiguous = protectedText
+        return contiguous.withUTF8 { bytes -> [UnquotedReference] in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return [] }
+            let events = EventStream(base, count: bytes.count)
+            var flow: [Bool] = []
+            var found: [UnquotedReference] = []
+            while let type = events.next(), type != YAML_STREAM_END_EVENT {
+                let event = events.event.pointee
+                switch type {
+                case YAML_MAPPING_START_EVENT: flow.append(event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE)
+                case YAML_SEQUENCE_START_EVENT: flow.append(event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE)
+                case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT: _ = flow.popLast()
+                case YAML_SCALAR_EVENT:
+                    let scalar = event.data.scalar
+                    guard scalar.style == YAML_PLAIN_SCALAR_STYLE, flow.contains(true) else { continue }
+                    let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                    if text.unicodeScalars.contains(openBrace) {
+                        let at = SourceLocation(file: path, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+                        found.append(UnquotedReference(location: at, text: restoreBraces(text)))
+                    }
+                default: continue
+                }
+            }
+            return found
         }
     }
 }

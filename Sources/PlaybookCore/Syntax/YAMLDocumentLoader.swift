@@ -22,11 +22,29 @@ public struct YAMLDocumentLoader: Sendable {
     }
 
     public func load(bytes: [UInt8], path: String) -> Outcome {
-        load(bytes: bytes, path: path, plainFastPath: true)
+        load(bytes: bytes, path: path, plainFastPath: true).outcome
+    }
+
+    /// Loads, and also reports each unquoted `${env.NAME}` inside a flow collection as a
+    /// warning showing the quoted spelling (the file loads, but it is not plain YAML).
+    public func loadWithWarnings(bytes: [UInt8], path: String) -> (outcome: Outcome, warnings: [Diagnostic]) {
+        let (outcome, places) = load(bytes: bytes, path: path, plainFastPath: true)
+        return (outcome, places.map { .warning(Self.unquotedReferenceMessage($0.text), at: $0.location) })
+    }
+
+    static func unquotedReferenceMessage(_ text: String) -> String {
+        let quoted = "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "an unquoted '${env.…}' inside '{ }' or '[ ]' is not YAML (there '{' opens a mapping), so editors, linters and schema tools reject this file; quote it: \(quoted)"
     }
 
     /// `plainFastPath: false` forces the Yams path, for tests comparing the two.
-    func load(bytes: [UInt8], path: String, plainFastPath: Bool) -> Outcome {
+    func load(bytes: [UInt8], path: String, plainFastPath: Bool) -> (outcome: Outcome, unquotedReferences: [UnquotedReference]) {
+        var places: [UnquotedReference] = []
+        let outcome = load(bytes: bytes, path: path, plainFastPath: plainFastPath, unquotedReferences: &places)
+        return (outcome, places)
+    }
+
+    private func load(bytes: [UInt8], path: String, plainFastPath: Bool, unquotedReferences: inout [UnquotedReference]) -> Outcome {
         let start = SourceLocation(file: path, line: 1, column: 1)
         guard bytes.count <= Self.maximumBytes else {
             return .failure(.error("file is over 1 MiB (the limit is \(Self.maximumBytes) bytes); a playbook should be far smaller", at: start), nil)
@@ -51,9 +69,11 @@ public struct YAMLDocumentLoader: Sendable {
                     return .failure(.error(Self.expansionMessage, at: SourceLocation(file: path, line: line, column: column)), source)
                 }
             }
-            if plainFastPath, let tree = Self.loadPlainDocument(parsedText, path: path, restoresBraces: protected != nil) {
+            if plainFastPath, let (tree, places) = Self.loadPlainDocument(parsedText, path: path, restoresBraces: protected != nil) {
+                unquotedReferences = places
                 return .document(tree, source)
             }
+            if protected != nil { unquotedReferences = Self.unquotedFlowReferences(parsedText, path: path) }
             let parser = try Parser(yaml: parsedText, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let root = try parser.nextRoot() else {
                 return .failure(.error("file is empty: a playbook needs at least 'version', 'playbook', 'triggers' and 'steps'", at: start), source)

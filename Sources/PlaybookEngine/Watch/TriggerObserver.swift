@@ -5,8 +5,9 @@ import PlaybookCore
 struct ConditionSample: Sendable {
     var holds: Bool
     var facts: [String: Value]
-    /// platform_down: each platform and whether it is down, with why.
-    var platforms: [(id: String, down: Bool, detail: String)] = []
+    /// platform_down: each platform and whether it is down, with why, and how long its slowest
+    /// check took to answer.
+    var platforms: [(id: String, down: Bool, detail: String, seconds: Double)] = []
     /// traffic_drop: the value and baseline read.
     var value: Double?
     var baseline: Double?
@@ -19,6 +20,7 @@ struct ConditionSample: Sendable {
 struct TriggerObserver: Sendable {
     let checks: CheckCoalescer
     let sources: SourceCoalescer
+    let clock: any EngineClock
 
     /// How long a source read may take.
     static let sourceTimeout = 10.0
@@ -41,25 +43,31 @@ struct TriggerObserver: Sendable {
         var unique: [String: ProbeCheck] = [:]
         for (_, checks) in plan { for check in checks { unique[CheckCoalescer.key(check, timeout: down.timeout)] = check } }
         let coalescer = checks
-        let results = await withTaskGroup(of: (String, ProbeResult).self) { group in
+        let clock = self.clock
+        let results = await withTaskGroup(of: (String, ProbeResult, Double).self) { group in
             for (key, check) in unique {
-                group.addTask { (key, await coalescer.result(of: check, timeout: down.timeout, maxAge: down.every / 2)) }
+                group.addTask {
+                    let started = clock.now()
+                    let result = await coalescer.result(of: check, timeout: down.timeout, maxAge: down.every / 2)
+                    return (key, result, clock.now().timeIntervalSince(started))
+                }
             }
-            var results: [String: ProbeResult] = [:]
-            for await (key, result) in group { results[key] = result }
+            var results: [String: (result: ProbeResult, seconds: Double)] = [:]
+            for await (key, result, seconds) in group { results[key] = (result, seconds) }
             return results
         }
         var sample = ConditionSample(holds: false, facts: [:], detail: "")
         var downNow: [String] = []
         for (platform, checks) in plan {
-            let outcomes = checks.map { ($0, results[CheckCoalescer.key($0, timeout: down.timeout)] ?? .down("not probed")) }
+            let timed = checks.map { results[CheckCoalescer.key($0, timeout: down.timeout)] ?? (ProbeResult.down("not probed"), 0) }
+            let outcomes = zip(checks, timed.map(\.result)).map { ($0, $1) }
             let failed = outcomes.filter { !$0.1.ok }
             let isDown = TriggerConditions.platformIsDown(failed: failed.count, of: outcomes.count, when: down.downWhen)
             let detail =
                 failed.isEmpty
                 ? "\(outcomes.count)/\(outcomes.count) checks pass"
                 : "\(failed.count)/\(outcomes.count) checks fail (\(failed.map { "\($0.0.summary): \($0.1.detail)" }.joined(separator: "; ")))"
-            sample.platforms.append((platform, isDown, detail))
+            sample.platforms.append((platform, isDown, detail, timed.map(\.seconds).max() ?? 0))
             if isDown { downNow.append(platform) }
         }
         sample.holds = !downNow.isEmpty

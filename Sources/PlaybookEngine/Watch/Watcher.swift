@@ -147,7 +147,7 @@ public final class Watcher: Sendable {
         self.webhooks = webhooks
         let checks = CheckCoalescer(prober: configuration.prober, clock: configuration.clock, metrics: configuration.metrics)
         let sources = SourceCoalescer(reader: configuration.sources, journal: configuration.journal, clock: configuration.clock, metrics: configuration.metrics)
-        observer = TriggerObserver(checks: checks, sources: sources)
+        observer = TriggerObserver(checks: checks, sources: sources, clock: configuration.clock)
         startedAt = LockedDate(configuration.clock.now())
     }
 
