@@ -67,11 +67,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// The git commit a release binary was built from (scripts/release sets it; C, so that a
+        /// build flag can carry it).
+        .target(name: "PlaybookBuildInfo"),
         /// The command line: one file per subcommand, each a thin call into the library.
         .executableTarget(
             name: "playbook",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres", "PlaybookBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
