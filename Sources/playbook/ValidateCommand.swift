@@ -41,7 +41,8 @@ struct ValidateCommand: ParsableCommand {
             if !result.isValid { invalid += 1 }
         }
         let renderer = DiagnosticRenderer(format: format, terminal: format == .text && Output.stderrIsTerminal, sources: sources)
-        if format == .json {
+        // Annotations and the JSON document are for machines: stdout. Text is for people: stderr.
+        if format == .json || format == .github {
             Output.write(renderer.render(diagnostics))
         } else {
             Output.writeError(renderer.render(diagnostics))
