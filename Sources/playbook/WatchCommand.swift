@@ -123,13 +123,28 @@ struct WatchCommand: AsyncParsableCommand {
             let needed = Self.watchedValues(playbook)
             var missing = false
             var unset: [Diagnostic] = []
-            for (value, owner) in needed {
-                for name in value.environmentNames where environment[name] == nil {
-                    unset.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
-                    missing = true
+            for (value, owner, credential) in needed {
+                for name in value.environmentNames {
+                    if environment[name] == nil {
+                        unset.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
+                        missing = true
+                    } else if credential, let short = Self.tooShort(environment[name]!) {
+                        unset.append(.error("environment variable '\(name)' is \(short) (\(owner) needs it to watch)", at: value.location))
+                        missing = true
+                    }
                 }
             }
             for channel in playbook.channels {
+                for (field, value) in channel.fields.sorted(by: { $0.value.location < $1.value.location }) {
+                    for name in value.environmentNames {
+                        guard let set = environment[name] else { continue }
+                        // A credential this short is a mistake and too short to be masked in logs: refused.
+                        if RunEnvironment.credentialFields.contains(field), let short = Self.tooShort(set) {
+                            unset.append(.error("environment variable '\(name)' is \(short) (channel '\(channel.id.value)', field '\(field)')", at: value.location))
+                            missing = true
+                        }
+                    }
+                }
                 for value in channel.configValues {
                     for name in value.environmentNames where environment[name] == nil {
                         diagnostics.append(
@@ -150,18 +165,28 @@ struct WatchCommand: AsyncParsableCommand {
         return playbooks
     }
 
-    /// The `${env.X}` values watching needs before anything fires: sources and webhook secrets.
-    static func watchedValues(_ playbook: Playbook) -> [(ConfigValue, String)] {
-        var values: [(ConfigValue, String)] = []
+    /// "set but empty", "only 3 characters long (…)" for a credential shorter than
+    /// `RunEnvironment.minimumSecretLength`; nil when long enough.
+    static func tooShort(_ value: String) -> String? {
+        guard value.count < RunEnvironment.minimumSecretLength else { return nil }
+        return value.isEmpty
+            ? "set but empty"
+            : "only \(value.count) character\(value.count == 1 ? "" : "s") long (a credential needs at least \(RunEnvironment.minimumSecretLength))"
+    }
+
+    /// The `${env.X}` values watching needs before anything fires: sources and webhook secrets,
+    /// and whether each is a credential.
+    static func watchedValues(_ playbook: Playbook) -> [(ConfigValue, String, Bool)] {
+        var values: [(ConfigValue, String, Bool)] = []
         for source in playbook.sources {
             switch source.kind {
-            case .prometheus(let url, _), .json(let url, _): values.append((url, "source '\(source.id.value)'"))
-            case .plausible(let url, _, let key): values += [(url, "source '\(source.id.value)'"), (key, "source '\(source.id.value)'")]
+            case .prometheus(let url, _), .json(let url, _): values.append((url, "source '\(source.id.value)'", false))
+            case .plausible(let url, _, let key): values += [(url, "source '\(source.id.value)'", false), (key, "source '\(source.id.value)'", true)]
             case .csv: break
             }
         }
         for trigger in playbook.triggers {
-            if case .webhook(let hook) = trigger.kind, let secret = hook.secret { values.append((secret, "webhook trigger '\(trigger.id.value)'")) }
+            if case .webhook(let hook) = trigger.kind, let secret = hook.secret { values.append((secret, "webhook trigger '\(trigger.id.value)'", true)) }
         }
         return values
     }

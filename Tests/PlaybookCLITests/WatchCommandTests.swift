@@ -46,6 +46,27 @@ import Testing
         #expect(run.stderr.contains("p.yaml:3:36: error: environment variable 'STATS_TOKEN' is not set (source 'web' needs it to watch)"), "\(run.stderr)")
     }
 
+    /// A credential shorter than 4 characters is a mistake and too short to be masked in logs:
+    /// watch refuses to start on it (a webhook trigger's secret, a channel's token), never showing it.
+    @Test func refusesToStartOnACredentialTooShortToBeASecret() throws {
+        let workspace = try Workspace([
+            "p.yaml": """
+            version: 1
+            playbook: p
+            triggers:
+              - { id: hook, webhook: { path: /hooks/p, secret: "${env.HOOK_SECRET}" } }
+            channels:
+              x: { type: x, token: "${env.X_TOKEN}" }
+            steps: [{ id: s, post: { to: [x], text: "hi" } }]
+            """
+        ])
+        let run = try workspace.run(["watch", "p.yaml"], environment: ["HOOK_SECRET": "k9q", "X_TOKEN": "zz"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("p.yaml:4:52: error: environment variable 'HOOK_SECRET' is only 3 characters long (a credential needs at least 4) (webhook trigger 'hook' needs it to watch)"), "\(run.stderr)")
+        #expect(run.stderr.contains("environment variable 'X_TOKEN' is only 2 characters long"))
+        #expect(!run.stderr.contains("k9q") && !run.stderr.contains(": zz"))
+    }
+
     @Test func aBadListenAddressIsAUsageError() throws {
         let workspace = try Workspace(["p.yaml": Self.refused])
         let run = try workspace.run(["watch", "p.yaml", "--listen", "localhost"])
