@@ -1,0 +1,123 @@
+/// The layouts `audience.contacts` reads: the native CSV of docs/language.md, the customer
+/// exports of the tools small shops keep their lists in, or any CSV with a column mapping.
+public enum ContactsFormat: String, Sendable, CaseIterable {
+    case playbook, shopify, mailchimp, klaviyo, woocommerce
+}
+
+/// `audience.contacts: {path, columns: {...}, consent_values: {yes: [...], no: [...]}}`: which
+/// header holds each field of the contact model, and which words mean consent.
+public struct ContactsColumns: Sendable, Equatable {
+    /// Contact field (`id`, `name`, `email`, `phone`, `tags`, `consent_email`, `consent_sms`,
+    /// `timezone`, `locale`, `first_name`, `last_name`, `country`) → the export's header.
+    public var columns: [String: String]
+    /// Words meaning yes / no in the consent columns (compared without case); anything else is
+    /// unreadable: no consent on that channel, counted per reason.
+    public var consentYes: [String]
+    public var consentNo: [String]
+
+    public init(columns: [String: String], consentYes: [String] = [], consentNo: [String] = []) {
+        self.columns = columns
+        self.consentYes = consentYes
+        self.consentNo = consentNo
+    }
+
+    /// The fields a `columns:` mapping may name.
+    public static let fields = ["id", "name", "first_name", "last_name", "email", "phone", "country", "tags", "consent_email", "consent_sms", "timezone", "locale"]
+}
+
+/// Turns each record of an export into a record of the native columns (`ContactsFile.columns`,
+/// then the export's other columns as extra fields), so that one reader and one set of row
+/// checks serve every layout. Built once from the export's header; then a record costs one pass.
+public struct ExportMapping: Sendable {
+    /// Where a native column's value comes from.
+    enum Source: Sendable {
+        case none
+        case column(Int)
+        /// The first non-empty of these columns (Shopify's two phone columns, id fallbacks).
+        case firstOf([Int])
+        /// The row's line when every column is empty (`id` of an export without ids).
+        case firstOrLine([Int])
+        /// First and last name, joined by a space.
+        case name(first: Int?, last: Int?)
+        /// A consent column: yes words → `true`, no words and empty → `false`, other → as written.
+        case consent(Int, yes: Set<String>, no: Set<String>)
+        /// A fixed value for every row (Mailchimp's subscribed export: every member subscribed).
+        case constant(String)
+        /// Phone columns in order, normalised to E.164 with the row's country when possible;
+        /// otherwise the number as written (the row checks then call it unusable for SMS).
+        case phone([Int], country: Int?)
+        /// Tags split on a separator, joined with the native ';'.
+        case tags(Int, separator: Character)
+    }
+
+    /// The native header: `ContactsFile.columns` and the extra columns (as `snake_case` names).
+    public let header: [String]
+    let sources: [Source]
+    let extras: [Int]
+
+    /// Why an export's header cannot be read as the format says.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The native header's names for the export's other columns: `Total Spent` → `total_spent`.
+    static func fieldName(_ header: String) -> String {
+        var name = ""
+        var lastWasSeparator = false
+        for scalar in header.lowercased().unicodeScalars {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                name.unicodeScalars.append(scalar)
+                lastWasSeparator = false
+            } else if !lastWasSeparator, !name.isEmpty {
+                name.append("_")
+                lastWasSeparator = true
+            }
+        }
+        while name.hasSuffix("_") { name.removeLast() }
+        if let first = name.unicodeScalars.first, ("0"..."9").contains(first) { name = "_" + name }
+        return name.isEmpty ? "column" : name
+    }
+
+    init(header export: [String], sources: [String: Source], used: Set<Int>) {
+        var names = ContactsFile.columns
+        var extras: [Int] = []
+        for (index, title) in export.enumerated() where !used.contains(index) {
+            let name = Self.fieldName(title)
+            guard !names.contains(name) else { continue }
+            names.append(name)
+            extras.append(index)
+        }
+        header = names
+        self.sources = ContactsFile.columns.map { sources[$0] ?? .none }
+        self.extras = extras
+    }
+
+    /// The native record of an export's record read at `line`.
+    public func record(_ row: [String], line: Int) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(header.count)
+        func cell(_ index: Int) -> String { index < row.count ? row[index].trimmingBlanks() : "" }
+        for source in sources {
+            switch source {
+            case .none: out.append("")
+            case .column(let index): out.append(cell(index))
+            case .firstOf(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "")
+            case .firstOrLine(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "row-\(line)")
+            case .name(let first, let last):
+                out.append([first, last].compactMap { $0 }.map(cell).filter { !$0.isEmpty }.joined(separator: " "))
+            case .consent(let index, let yes, let no):
+                let value = cell(index)
+                let folded = value.lowercased()
+                out.append(value.isEmpty || no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
+            case .constant(let value): out.append(value)
+            case .phone(let indexes, let country):
+                let raw = indexes.lazy.map(cell).first { !$0.isEmpty } ?? ""
+                out.append(raw.isEmpty ? "" : PhoneNumber.e164(raw, country: country.map(cell) ?? "") ?? raw)
+            case .tags(let index, let separator):
+                out.append(cell(index).split(separator: separator).map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: ";"))
+            }
+        }
+        for index in extras { out.append(cell(index)) }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+@testable import PlaybookCore
+import Testing
+
+/// Exports of other tools read as the native contact columns: names joined, phones in E.164
+/// only when certain, each tool's consent words, tags re-separated, the rest as extra fields.
+@Suite struct ExportMappingTests {
+    @Test(arguments: [
+        ("+44 20 7946 0958", "", "+442079460958"),
+        ("0044 20 7946 0958", "", "+442079460958"),
+        ("07911 123456", "GB", "+447911123456"),
+        ("07911 123456", "gb", "+447911123456"),
+        ("(555) 010-2345", "US", "+15550102345"),
+        ("1-555-010-2345", "US", "+15550102345"),
+        ("333 123 4567", "IT", "+393331234567"),
+        ("06 1234 5678", "IT", "+390612345678"),
+        ("0612 345678", "NL", "+31612345678"),
+    ])
+    func phonesBecomeE164WhenCertain(_ raw: String, _ country: String, _ expected: String) {
+        #expect(PhoneNumber.e164(raw, country: country) == expected)
+    }
+
+    @Test(arguments: [("07911 123456", ""), ("555 0102", "ZZ"), ("+0 123 456 789", ""), ("call me", "US"), ("12", "US"), ("+44 20 7946 0958 ext 3", "")])
+    func otherPhonesAreNotGuessed(_ raw: String, _ country: String) {
+        #expect(PhoneNumber.e164(raw, country: country) == nil)
+    }
+
+    @Test func shopifysCurrentExportMapsEveryField() throws {
+        let header = [
+            "Customer ID", "First Name", "Last Name", "Email", "Accepts Email Marketing", "Default Address Company", "Default Address Country Code",
+            "Default Address Phone", "Phone", "Accepts SMS Marketing", "Total Spent", "Tags",
+        ]
+        let mapping = try #require(try ExportMapping.make(format: .shopify, columns: nil, header: header))
+        #expect(mapping.header == ContactsFile.columns + ["default_address_company", "total_spent"])
+        let row = ["7001", "Zoë", "Ørsted", "zoe@example.com", "yes", "Ørsted & Co", "DK", "", "20 12 34 56", "no", "120.50", "vip, wholesale"]
+        #expect(mapping.record(row, line: 2) == ["7001", "Zoë Ørsted", "zoe@example.com", "+4520123456", "vip;wholesale", "true", "false", "", "", "Ørsted & Co", "120.50"])
+        let unknown = ["", "Ann", "", "ann@example.com", "maybe", "", "", "", "", "", "", ""]
+        let mapped = mapping.record(unknown, line: 3)
+        #expect(mapped[0] == "ann@example.com", "no Customer ID: the email is the id")
+        #expect(mapped[5] == "maybe", "an unreadable consent value stays as written, for the row checks to count")
+        #expect(mapped[6] == "false", "an empty consent cell is no consent")
+    }
+
+    @Test func shopifysOlderTemplateWorksWithoutAnId() throws {
+        let header = ["First Name", "Last Name", "Email", "Company", "Country Code", "Phone", "Accepts Marketing", "Tags"]
+        let mapping = try #require(try ExportMapping.make(format: .shopify, columns: nil, header: header))
+        #expect(mapping.record(["A", "B", "", "", "US", "555 010 2345", "no", ""], line: 9)[0] == "row-9", "no id, no email: the row")
+        #expect(mapping.record(["A", "B", "a@example.com", "", "US", "555 010 2345", "yes", ""], line: 2)[3] == "+15550102345")
+    }
+
+    @Test func aMissingColumnNamesTheClosestHeader() {
+        #expect(throws: ExportMapping.Problem(description: "this shopify export has no 'Email' column (for email); did you mean 'E-mail'?")) {
+            try ExportMapping.make(format: .shopify, columns: nil, header: ["First Name", "E-mail", "Accepts Email Marketing"])
+        }
+        #expect(throws: ExportMapping.Problem(description: "the contacts file has no 'Newsletter' column (for consent_email); did you mean 'newsletter_ok'?")) {
+            try ExportMapping.make(format: .playbook, columns: ContactsColumns(columns: ["email": "Mail", "consent_email": "Newsletter"]), header: ["Mail", "newsletter_ok"])
+        }
+    }
+
+    @Test func mailchimpsSubscribedExportIsAllConsentAndItsOtherExportsAreRefused() throws {
+        let header = ["Email Address", "First Name", "Last Name", "Phone Number", "MEMBER_RATING", "TIMEZONE", "CC", "LEID", "TAGS"]
+        let mapping = try #require(try ExportMapping.make(format: .mailchimp, columns: nil, header: header))
+        let row = ["jose@example.com", "José", "Núñez", "612 345 678", "4", "Europe/Madrid", "ES", "98765", "\"VIP\",\"Madrid\""]
+        #expect(mapping.record(row, line: 2) == ["98765", "José Núñez", "jose@example.com", "+34612345678", "\"VIP\";\"Madrid\"", "true", "", "Europe/Madrid", "", "4"])
+        #expect(throws: ExportMapping.Problem.self) { try ExportMapping.make(format: .mailchimp, columns: nil, header: header + ["UNSUB_TIME"]) }
+    }
+
+    @Test func anyExportWithColumnsAndConsentWords() throws {
+        let header = ["Kunde", "E-Mail", "Newsletter", "Land", "Handy"]
+        let columns = ContactsColumns(
+            columns: ["id": "Kunde", "email": "E-Mail", "consent_email": "Newsletter", "phone": "Handy", "country": "Land"], consentYes: ["ja"], consentNo: ["nein"])
+        let mapping = try #require(try ExportMapping.make(format: .playbook, columns: columns, header: header))
+        #expect(mapping.record(["K1", "k@example.de", "Ja", "DE", "0151 2345678"], line: 2) == ["K1", "", "k@example.de", "+491512345678", "", "true", "", "", ""])
+        #expect(mapping.record(["K2", "l@example.de", "vielleicht", "DE", ""], line: 3)[5] == "vielleicht")
+    }
+}
