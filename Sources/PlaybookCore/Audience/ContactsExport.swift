@@ -43,17 +43,23 @@ public struct ExportMapping: Sendable {
         case consent(Int, yes: Set<String>, no: Set<String>)
         /// A fixed value for every row (Mailchimp's subscribed export: every member subscribed).
         case constant(String)
-        /// Phone columns in order, normalised to E.164 with the row's country when possible;
-        /// otherwise the number as written (the row checks then call it unusable for SMS).
-        case phone([Int], country: Int?)
+        /// A phone column, normalised to E.164 with the row's country when possible; otherwise
+        /// the number as written (the row checks then call it unusable for SMS, and
+        /// `phoneProblem` says why).
+        case phone(Int, country: Int?)
         /// Tags split on a separator, joined with the native ';'.
         case tags(Int, separator: Character)
+        /// Mailchimp's `TAGS`: a list of quoted names (`"VIP","Wholesale, EU"`).
+        case quotedList(Int)
     }
 
     /// The native header: `ContactsFile.columns` and the extra columns (as `snake_case` names).
     public let header: [String]
     let sources: [Source]
     let extras: [Int]
+    /// Shopify writes `'7390011000001` and `'+4477…` so that Excel keeps ids and numbers as
+    /// text: one leading apostrophe is dropped from every cell of its exports.
+    var dropsLeadingApostrophe = false
 
     /// Why an export's header cannot be read as the format says.
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -82,8 +88,12 @@ public struct ExportMapping: Sendable {
         var names = ContactsFile.columns
         var extras: [Int] = []
         for (index, title) in export.enumerated() where !used.contains(index) {
-            let name = Self.fieldName(title)
-            guard !names.contains(name) else { continue }
+            var name = Self.fieldName(title)
+            var suffix = 2
+            while names.contains(name) {
+                name = "\(Self.fieldName(title))_\(suffix)"
+                suffix += 1
+            }
             names.append(name)
             extras.append(index)
         }
@@ -92,17 +102,51 @@ public struct ExportMapping: Sendable {
         self.extras = extras
     }
 
+    func cell(_ row: [String], _ index: Int) -> String {
+        guard index < row.count else { return "" }
+        let value = row[index].trimmingBlanks()
+        return dropsLeadingApostrophe && value.hasPrefix("'") ? String(value.dropFirst()) : value
+    }
+
+    /// Why the row's phone gives no E.164 number, when it has one that does not.
+    public func phoneProblem(_ row: [String]) -> PhoneNumber.Problem? {
+        guard let phone = ContactsFile.columns.firstIndex(of: "phone"), case .phone(let index, let country) = sources[phone] else { return nil }
+        func cell(_ index: Int) -> String { self.cell(row, index) }
+        guard !cell(index).isEmpty, case .failure(let problem) = PhoneNumber.e164(cell(index), country: country.map(cell) ?? "") else { return nil }
+        return problem
+    }
+
+    /// `"VIP","Wholesale, EU"` → `["VIP", "Wholesale, EU"]`; an unquoted list is split on commas.
+    static func quotedList(_ text: String) -> [String] {
+        guard text.contains("\"") else { return text.split(separator: ",").map { $0.trimmingBlanks() }.filter { !$0.isEmpty } }
+        var items: [String] = []
+        var current = ""
+        var quoted = false
+        for character in text {
+            if character == "\"" {
+                quoted.toggle()
+                if !quoted {
+                    items.append(current)
+                    current = ""
+                }
+            } else if quoted {
+                current.append(character)
+            }
+        }
+        return items.map { $0.trimmingBlanks() }.filter { !$0.isEmpty }
+    }
+
     /// The native record of an export's record read at `line`.
     public func record(_ row: [String], line: Int) -> [String] {
         var out: [String] = []
         out.reserveCapacity(header.count)
-        func cell(_ index: Int) -> String { index < row.count ? row[index].trimmingBlanks() : "" }
+        func cell(_ index: Int) -> String { self.cell(row, index) }
         for source in sources {
             switch source {
             case .none: out.append("")
             case .column(let index): out.append(cell(index))
             case .firstOf(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "")
-            case .firstOrLine(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "row-\(line)")
+            case .firstOrLine(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "line-\(line)")
             case .name(let first, let last):
                 out.append([first, last].compactMap { $0 }.map(cell).filter { !$0.isEmpty }.joined(separator: " "))
             case .consent(let index, let yes, let no):
@@ -110,9 +154,17 @@ public struct ExportMapping: Sendable {
                 let folded = value.lowercased()
                 out.append(value.isEmpty || no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
             case .constant(let value): out.append(value)
-            case .phone(let indexes, let country):
-                let raw = indexes.lazy.map(cell).first { !$0.isEmpty } ?? ""
-                out.append(raw.isEmpty ? "" : PhoneNumber.e164(raw, country: country.map(cell) ?? "") ?? raw)
+            case .phone(let index, let country):
+                let raw = cell(index)
+                if raw.isEmpty {
+                    out.append("")
+                } else if case .success(let number) = PhoneNumber.e164(raw, country: country.map(cell) ?? "") {
+                    out.append(number)
+                } else {
+                    out.append(raw)
+                }
+            case .quotedList(let index):
+                out.append(Self.quotedList(cell(index)).joined(separator: ";"))
             case .tags(let index, let separator):
                 out.append(cell(index).split(separator: separator).map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: ";"))
             }

@@ -1,5 +1,5 @@
 extension ExportMapping {
-    /// Finds headers without regard to case or surrounding blanks.
+    /// Finds headers by their exact names (the tools' own spelling), ignoring surrounding blanks.
     struct Header {
         let names: [String]
         private let index: [String: Int]
@@ -14,7 +14,7 @@ extension ExportMapping {
             self.index = index
         }
 
-        static func key(_ name: String) -> String { name.trimmingBlanks().lowercased() }
+        static func key(_ name: String) -> String { name.trimmingBlanks() }
 
         subscript(_ name: String) -> Int? { index[Self.key(name)] }
 
@@ -50,7 +50,9 @@ extension ExportMapping {
         case .woocommerce: sources = try woocommerce(header, used: &used)
         }
         if let columns { try apply(columns, format: format, header: header, to: &sources, used: &used) }
-        return ExportMapping(header: names, sources: sources, used: used)
+        var mapping = ExportMapping(header: names, sources: sources, used: used)
+        mapping.dropsLeadingApostrophe = format == .shopify
+        return mapping
     }
 
     /// The user's `columns:` over the format's mapping (or alone, for any other export).
@@ -72,7 +74,7 @@ extension ExportMapping {
             sources["name"] = .name(first: position["first_name"], last: position["last_name"])
         }
         for field in ["email", "timezone", "locale"] { if let index = position[field] { sources[field] = .column(index) } }
-        if let index = position["phone"] { sources["phone"] = .phone([index], country: position["country"]) }
+        if let index = position["phone"] { sources["phone"] = .phone(index, country: position["country"]) }
         if let index = position["tags"] { sources["tags"] = .tags(index, separator: ";") }
         for field in ["consent_email", "consent_sms"] { if let index = position[field] { sources[field] = .consent(index, yes: yes, no: no) } }
         if sources["id"] == nil { sources["id"] = .firstOrLine([position["email"]].compactMap { $0 }) }
@@ -91,40 +93,42 @@ extension ExportMapping {
         }
         let id = header["Customer ID"]
         let first = header["First Name"], last = header["Last Name"]
-        let phones = [header["Phone"], header["Default Address Phone"]].compactMap { $0 }
+        // SMS consent covers the customer's own `Phone`; `Default Address Phone` is the parcel
+        // number and stays an extra field.
+        let phone = header["Phone"]
         let country = header.first("Default Address Country Code", "Country Code")
         let tags = header["Tags"]
         let consentSMS = header["Accepts SMS Marketing"]
-        used.formUnion([email, consentEmail] + [id, first, last, country, tags, consentSMS].compactMap { $0 } + phones)
+        used.formUnion([email, consentEmail] + [id, first, last, phone, tags, consentSMS].compactMap { $0 })
         var sources: [String: Source] = [
             "id": .firstOrLine([id, email].compactMap { $0 }), "name": .name(first: first, last: last), "email": .column(email),
             "consent_email": .consent(consentEmail, yes: yesNo.yes, no: yesNo.no),
         ]
-        if !phones.isEmpty { sources["phone"] = .phone(phones, country: country) }
+        if let phone { sources["phone"] = .phone(phone, country: country) }
         if let tags { sources["tags"] = .tags(tags, separator: ",") }
         if let consentSMS { sources["consent_sms"] = .consent(consentSMS, yes: yesNo.yes, no: yesNo.no) }
         return sources
     }
 
-    /// Mailchimp's audience export of subscribed members (Audience → All contacts → Export):
-    /// every row is subscribed, so email consent is yes. The unsubscribed and cleaned exports
-    /// (recognised by their `UNSUB_TIME` / `CLEAN_TIME` columns) are refused: they are never
-    /// contacted. Mailchimp's export carries no SMS consent, so nobody gets SMS from it.
+    /// Mailchimp's audience export (Audience → All contacts → Export Audience): a zip of one file
+    /// per status. The subscribed members' file is email consent for every row; the
+    /// unsubscribed and cleaned files (recognised by their `UNSUB_TIME` / `CLEAN_TIME` columns)
+    /// are consent no for every row: they are never contacted. The export carries no SMS
+    /// consent, and `CC` is where the sign-up's IP address was located, not the phone's country:
+    /// only numbers already in international form are used.
     static func mailchimp(_ header: Header, used: inout Set<Int>) throws(Problem) -> [String: Source] {
-        if let kind = header["UNSUB_TIME"] != nil ? "unsubscribed" : header["CLEAN_TIME"] != nil ? "cleaned" : nil {
-            throw Problem(description: "this is Mailchimp's \(kind) members' export, whose people must never be contacted; give the subscribed members' export")
-        }
         let email = try header.require("Email Address", for: "email", format: "this mailchimp export")
+        let subscribed = header["UNSUB_TIME"] == nil && header["CLEAN_TIME"] == nil
         let first = header["First Name"], last = header["Last Name"]
-        let phone = header["Phone Number"], country = header["CC"]
+        let phone = header["Phone Number"]
         let tags = header["TAGS"], timezone = header["TIMEZONE"], id = header["LEID"]
-        used.formUnion([email] + [first, last, phone, country, tags, timezone, id].compactMap { $0 })
+        used.formUnion([email] + [first, last, phone, tags, timezone, id].compactMap { $0 })
         var sources: [String: Source] = [
             "id": .firstOrLine([id, email].compactMap { $0 }), "name": .name(first: first, last: last), "email": .column(email),
-            "consent_email": .constant("true"),
+            "consent_email": .constant(subscribed ? "true" : "false"),
         ]
-        if let phone { sources["phone"] = .phone([phone], country: country) }
-        if let tags { sources["tags"] = .tags(tags, separator: ",") }
+        if let phone { sources["phone"] = .phone(phone, country: nil) }
+        if let tags { sources["tags"] = .quotedList(tags) }
         if let timezone { sources["timezone"] = .column(timezone) }
         return sources
     }
@@ -133,38 +137,34 @@ extension ExportMapping {
     /// consent states; only `SUBSCRIBED` is yes.
     static func klaviyo(_ header: Header, used: inout Set<Int>) throws(Problem) -> [String: Source] {
         let email = try header.require("Email", for: "email", format: "this klaviyo export")
-        let id = header.first("Klaviyo ID", "Profile ID", "Id")
+        let id = header["Klaviyo ID"]
         let first = header["First Name"], last = header["Last Name"]
-        let phone = header.first("Phone Number", "Phone"), country = header.first("Country Code", "Country")
-        let consentEmail = header.first("Email Marketing Consent", "Email Consent")
-        let consentSMS = header.first("SMS Marketing Consent", "SMS Consent")
-        let timezone = header.first("Timezone", "Time Zone"), locale = header.first("Locale", "Language")
+        let phone = header["Phone Number"], country = header["Country"]
+        let consentEmail = header["Email Marketing Consent"], consentSMS = header["SMS Marketing Consent"]
+        let timezone = header["Timezone"], locale = header["Locale"]
         used.formUnion([email] + [id, first, last, phone, country, consentEmail, consentSMS, timezone, locale].compactMap { $0 })
-        let subscribed = (yes: Set(["subscribed"]), no: Set(["unsubscribed", "never_subscribed", "suppressed"]))
+        let subscribed = (yes: Set(["subscribed"]), no: Set(["unsubscribed", "never_subscribed", "never subscribed"]))
         var sources: [String: Source] = [
             "id": .firstOrLine([id, email].compactMap { $0 }), "name": .name(first: first, last: last), "email": .column(email),
         ]
         if let consentEmail { sources["consent_email"] = .consent(consentEmail, yes: subscribed.yes, no: subscribed.no) }
         if let consentSMS { sources["consent_sms"] = .consent(consentSMS, yes: subscribed.yes, no: subscribed.no) }
-        if let phone { sources["phone"] = .phone([phone], country: country) }
+        if let phone { sources["phone"] = .phone(phone, country: country) }
         if let timezone { sources["timezone"] = .column(timezone) }
         if let locale { sources["locale"] = .column(locale) }
         return sources
     }
 
     /// WooCommerce's customers report (Analytics → Customers → Download): names, email and
-    /// country, but no marketing consent, which WooCommerce core does not keep. Consent must
-    /// come from a column named in `columns:` (a newsletter plugin's); without one, nobody is
-    /// contacted, and `validate` says why.
+    /// country, but no phone and no marketing consent, which WooCommerce core does not keep:
+    /// nobody is reached by email or SMS from it (channels that need no consent, `webhook` and
+    /// `file`, still get every row), and `validate` says why.
     static func woocommerce(_ header: Header, used: inout Set<Int>) throws(Problem) -> [String: Source] {
         let email = try header.require("Email", for: "email", format: "this woocommerce export")
         let name = header["Name"], username = header["Username"]
-        let country = header.first("Country / Region", "Country")
-        let phone = header.first("Phone", "Billing Phone")
-        used.formUnion([email] + [name, username, country, phone].compactMap { $0 })
+        used.formUnion([email] + [name, username].compactMap { $0 })
         var sources: [String: Source] = ["id": .firstOrLine([username, email].compactMap { $0 }), "email": .column(email)]
         if let name { sources["name"] = .column(name) }
-        if let phone { sources["phone"] = .phone([phone], country: country) }
         return sources
     }
 }
