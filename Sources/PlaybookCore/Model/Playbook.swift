@@ -60,7 +60,12 @@ public struct Settings: Sendable {
 
 /// `audience:`: where the contacts are and how they are segmented.
 public struct Audience: Sendable {
+    /// The contacts file's path, as written (`contacts: FILE` or `contacts: {path: FILE, …}`).
     public var contacts: Located<String>?
+    /// Which tool's export the file is (`format:`); the native layout by default.
+    public var format: ContactsFormat = .playbook
+    /// `columns:` (and `consent_values:`) for any other export.
+    public var columns: ContactsColumns?
     public var segments: [Segment] = []
 
     public func segment(_ id: String) -> Segment? { segments.first { $0.id.value == id } }

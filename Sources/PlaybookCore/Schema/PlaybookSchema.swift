@@ -96,10 +96,38 @@ public enum PlaybookSchema {
             [
                 (
                     "contacts",
-                    ref(
-                        "text",
-                        "Contacts: a CSV file (id,name,email,phone,tags,consent_email,consent_sms,timezone,locale) or an SQLite database, relative to the playbook."
-                    )
+                    .object([
+                        (
+                            "description",
+                            .string(
+                                "Contacts: a CSV file (id,name,email,phone,tags,consent_email,consent_sms,timezone,locale) or an SQLite database, relative to the playbook; or {path, format} for a Shopify, Mailchimp, Klaviyo or WooCommerce export; or {path, columns, consent_values} for any other export (docs/contacts.md)."
+                            )
+                        ),
+                        (
+                            "oneOf",
+                            .array([
+                                ref("text"),
+                                mapping(
+                                    "A tool's export.",
+                                    [
+                                        ("path", ref("text", "The export file, relative to the playbook.")),
+                                        ("format", choice("Which tool's export it is.", ContactsFormat.allCases.map(\.rawValue), default: "playbook")),
+                                    ], required: ["path"]),
+                                mapping(
+                                    "Any other export: which header holds each field, and the words that mean consent.",
+                                    [
+                                        ("path", ref("text", "The export file, relative to the playbook.")),
+                                        ("columns", mapping("Contact field -> the export's header.", ContactsColumns.fields.map { ($0, ref("text")) })),
+                                        (
+                                            "consent_values",
+                                            mapping(
+                                                "Words meaning consent yes / no (any case); anything else is no consent, counted.",
+                                                [("yes", list("Values meaning yes.", of: ref("text"))), ("no", list("Values meaning no.", of: ref("text")))], required: ["yes", "no"])
+                                        ),
+                                    ], required: ["path", "columns"]),
+                            ])
+                        ),
+                    ])
                 ),
                 ("segments", idMap("Segments by id: an expression over contact.* (and vars.*), e.g. \"'vip' in contact.tags\".", of: ref("expression"))),
             ],

@@ -121,11 +121,48 @@ struct PlaybookReader {
         guard let reader = MappingReader.open(node, "audience", sink) else { return nil }
         reader.checkKeys(["contacts", "segments"])
         var audience = Audience()
-        audience.contacts = reader.text("contacts")
+        if let node = reader.value("contacts"), node.entries != nil {
+            readContacts(node, into: &audience)
+        } else {
+            audience.contacts = reader.text("contacts")
+        }
         audience.segments = readMap(reader.value("segments"), "segments", idKind: "segment id") { id, value in
             readCondition(value, "segment '\(id.value)'").map { Segment(id: id, condition: $0) }
         }
         return audience
+    }
+
+    /// `contacts: {path, format}` or `contacts: {path, columns: {...}, consent_values: {yes, no}}`.
+    func readContacts(_ node: YAMLNode, into audience: inout Audience) {
+        guard let reader = MappingReader.open(node, "audience.contacts", sink) else { return }
+        reader.checkKeys(["path", "format", "columns", "consent_values"], required: ["path"])
+        audience.contacts = reader.text("path")
+        if let format = reader.choice("format", ContactsFormat.allCases.map(\.rawValue)) {
+            audience.format = ContactsFormat(rawValue: format.value) ?? .playbook
+            if reader.has("columns"), audience.format != .playbook {
+                sink.error("give either 'format' (a tool's export) or 'columns' (any other export) in audience.contacts, not both", at: format.location)
+            }
+        }
+        var columns: [String: String] = [:]
+        if let columnsNode = reader.value("columns"), let map = MappingReader.open(columnsNode, "audience.contacts.columns", sink) {
+            map.checkKeys(ContactsColumns.fields)
+            for field in ContactsColumns.fields { if let header = map.text(field) { columns[field] = header.value } }
+            if columns.isEmpty { sink.error("audience.contacts.columns names no column; map at least 'email' or 'phone'", at: columnsNode.location) }
+        }
+        var yes: [String] = [], no: [String] = []
+        if let valuesNode = reader.value("consent_values") {
+            if !reader.has("columns") {
+                sink.error("'consent_values' applies to a 'columns' mapping; a 'format' knows its tool's consent values", at: valuesNode.location)
+            }
+            if let values = MappingReader.open(valuesNode, "audience.contacts.consent_values", sink) {
+                values.checkKeys(["yes", "no"], required: ["yes", "no"])
+                yes = values.textList("yes")?.map(\.value) ?? []
+                no = values.textList("no")?.map(\.value) ?? []
+                let both = Set(yes.map { $0.lowercased() }).intersection(no.map { $0.lowercased() })
+                if let word = both.sorted().first { sink.error("'\(word)' is in both 'yes' and 'no' of audience.contacts.consent_values", at: valuesNode.location) }
+            }
+        }
+        if !columns.isEmpty { audience.columns = ContactsColumns(columns: columns, consentYes: yes, consentNo: no) }
     }
 
     static let templateParts = ["subject", "text", "html"]
