@@ -30,6 +30,24 @@ import Testing
         return outcome
     }
 
+    /// Runs the playbook on the simulated clock and recovers it at `resolution`, while its steps
+    /// may still wait or run (as `playbook recover` or `watch` would).
+    func simulate(
+        _ playbook: Playbook, journal: any Journal, _ world: (Simulation, RecordingChannels), recoveringAt resolution: Date
+    ) async throws -> (run: Engine.Outcome, recovery: Engine.Outcome) {
+        let (simulation, channels) = world
+        simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: Self.start) }
+        let engine = Engine(journal: journal, channels: channels, clock: simulation)
+        let outcomes = try await simulation.run {
+            async let run = engine.run(playbook, .init())
+            try await simulation.sleep(until: resolution)
+            let recovery = try await engine.recover(playbook)
+            return (try await run, recovery)
+        }
+        #expect(simulation.offThreadCalls == 0)
+        return outcomes
+    }
+
     /// A simulated clock at the start, and channels that record on it.
     func simulatedWorld() -> (Simulation, RecordingChannels) {
         let simulation = Simulation(origin: Self.start)
@@ -198,27 +216,38 @@ import Testing
             recovery:
               - { id: explain, if: "steps.late.status == 'skipped'", post: { to: [out], text: "late was skipped" } }
             """)
-        let (simulation, channels) = simulatedWorld()
-        let journal = fixture.journal
-        simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: Self.start) }
-        let engine = Engine(journal: journal, channels: channels, clock: simulation)
-        let playbook = fixture.playbook
+        let world = simulatedWorld()
         let resolution = Self.start.addingTimeInterval(3_600)
-        try await simulation.run {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try await engine.run(playbook, .init()) }
-                group.addTask {
-                    try await simulation.sleep(until: resolution)
-                    let recovery = try await engine.recover(playbook)
-                    #expect(recovery.statuses == ["explain": .succeeded])
-                }
-                try await group.waitForAll()
-            }
-        }
-        #expect(await channels.sent.map(\.message.text) == ["first", "late was skipped"])
-        let late = try #require(try await steps(journal)["late"])
+        let (_, recovery) = try await simulate(fixture.playbook, journal: fixture.journal, world, recoveringAt: resolution)
+        #expect(recovery.statuses == ["explain": .succeeded])
+        #expect(await world.1.sent.map(\.message.text) == ["first", "late was skipped"])
+        let late = try #require(try await steps(fixture.journal)["late"])
         #expect(late.status == .skipped)
         #expect(late.detail == "skipped: the incident resolved before it was due")
         #expect(late.startedAt == resolution)
+    }
+
+    /// A text held by quiet hours and cancelled because the incident resolved first is not a
+    /// failure: a `notify` whose only remaining work was such messages ends `succeeded`, and the
+    /// run does not fail.
+    @Test func messagesCancelledByTheResolutionAreNotFailures() async throws {
+        let fixture = try EngineFixture(
+            """
+            version: 1
+            playbook: quiet
+            triggers: [{ id: t, manual: {} }]
+            channels: { sms: { type: twilio, account_sid: AC1, auth_token: x, from: "+390000000000" } }
+            audience: { contacts: contacts.csv, segments: { everyone: "true" } }
+            settings: { quiet_hours: "21:00-08:00" }
+            steps: [{ id: warn, notify: { segment: everyone, via: [sms], message: { text: "down" } } }]
+            """,
+            // 00:43 in Tokyo at the start: quiet until 08:00 there (23:00 UTC).
+            extraContacts: ["tokyo,Aiko,,+81900000001,,false,true,Asia/Tokyo,ja"])
+        let world = simulatedWorld()
+        let (run, _) = try await simulate(fixture.playbook, journal: fixture.journal, world, recoveringAt: Self.start.addingTimeInterval(3_600))
+        #expect(await world.1.sent.isEmpty)
+        #expect(run.statuses == ["warn": .succeeded])
+        #expect(!run.failsRun)
+        #expect(try await steps(fixture.journal)["warn"]?.detail == "0 deliveries sent; 1 not sent: the incident resolved before their quiet hours ended")
     }
 }
