@@ -12,7 +12,7 @@ import Testing
     static let start = ISO8601DateFormatter().date(from: "2021-10-04T15:43:00Z")!
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs the playbook on the simulated clock of `channels`, then `after` (e.g. a recovery).
+    /// Runs the playbook on the simulated clock of `world`, then `after` (e.g. a recovery).
     func simulate(
         _ playbook: Playbook, journal: any Journal, _ world: (Simulation, RecordingChannels), facts: [(path: [String], value: Value)] = [],
         then after: (@Sendable (Engine) async throws -> Void)? = nil
