@@ -7,7 +7,7 @@ import PlaybookEngine
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Execute a playbook now, or resume its unfinished incident. Exit 0 when every step succeeded or was skipped, 3 when some failed, 130 when interrupted."
+        abstract: "Execute a playbook now, or resume its unfinished incident. Exit 0 when every step succeeded, was skipped or failed with continue_on_error, 3 when another failed, 130 when interrupted."
     )
 
     @Argument(help: "The playbook file.")
@@ -198,6 +198,6 @@ enum RunSummary {
             Output.writeError("interrupted: in-flight work finished and journaled; run again to resume\n")
             throw ExitCode(130)
         }
-        if outcome.anyFailed { throw ExitCode(3) }
+        if outcome.failsRun { throw ExitCode(3) }
     }
 }

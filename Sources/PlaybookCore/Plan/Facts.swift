@@ -21,7 +21,8 @@ public struct Facts: Sendable {
     public var active: Bool?
     public var timezone: TimeZone
     public var vars: JSONValue
-    /// Known outcomes of steps (`steps.ID.status`); others are unknown.
+    /// Outcomes of steps (`steps.ID.status`: `'pending'` until a step has ended); a step missing
+    /// here is unknown (the plan cannot tell how it ends).
     public var stepStatuses: [String: String]
 
     public init(trigger: [String: Value], triggerID: String, triggerKind: String, triggerTypes: [String: ValueType], incidentID: String,
@@ -40,9 +41,13 @@ public struct Facts: Sendable {
         self.stepStatuses = stepStatuses
     }
 
-    /// The incident id: the playbook and its start, so that it is the same in every process.
-    public static func incidentID(playbook: String, start: Date) -> String {
-        "\(playbook)-\(Self.compactTimestamp(start))"
+    /// The incident id: the playbook and its start to the second (`meta-outage-20211004T153900Z`),
+    /// readable in `status` and in idempotency keys. `ordinal` tells apart incidents of the playbook
+    /// opened within the same second (a run, `recover`, a run again): the second is `…Z-2`, the
+    /// third `…Z-3`. The engine takes the first that its journal does not hold.
+    public static func incidentID(playbook: String, start: Date, ordinal: Int = 1) -> String {
+        let id = "\(playbook)-\(Self.compactTimestamp(start))"
+        return ordinal > 1 ? "\(id)-\(ordinal)" : id
     }
 
     static func compactTimestamp(_ date: Date) -> String {

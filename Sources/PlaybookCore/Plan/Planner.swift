@@ -79,7 +79,11 @@ public enum Planner {
         }
 
         let resolutionOffset = request.resolvedAt.map { $0.timeIntervalSince(request.start) }
-        plan.steps = section(playbook.steps, base: base, plan: plan) { offset in
+        // How another step ends is known only at run time, except that recovery has not started
+        // while the incident's own steps start: for them every recovery step is still pending.
+        var during = base
+        for step in playbook.recovery { during.stepStatuses[step.id.value] = "pending" }
+        plan.steps = section(playbook.steps, base: during, plan: plan) { offset in
             if offset == 0 { return (offset, true) }
             guard let resolutionOffset else { return (offset, nil) }
             return (offset, offset < resolutionOffset)

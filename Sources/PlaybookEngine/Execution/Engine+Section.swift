@@ -12,6 +12,7 @@ extension Engine {
         let ids = Set(steps.map(\.id.value))
         let journaled = Dictionary(try await journal.steps(incident: incident.id).filter { ids.contains($0.step) }.map { ($0.step, $0) }, uniquingKeysWith: { a, _ in a })
         let board = StepBoard(known: journaled.compactMapValues { $0.status.isFinal ? ($0.status, $0.finishedAt ?? base) : nil })
+        if recovery { try await skipStepsNotStarted(playbook, incident: incident) }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for step in steps {
@@ -28,27 +29,16 @@ extension Engine {
         if !interrupted, recovery {
             try await journal.setIncident(incident.id, status: .finished)
         }
-        return Outcome(incident: incident.id, resumed: resumed, statuses: statuses, interrupted: interrupted, note: nil)
+        return Outcome(incident: incident.id, resumed: resumed, statuses: statuses, interrupted: interrupted, note: nil,
+                       failsRun: Outcome.failsRun(statuses, steps: steps))
     }
 
     private func runStep(_ step: Step, playbook: Playbook, incident: IncidentRecord, recovery: Bool, base: Date, board: StepBoard,
                          previous: StepRecord?, vars: [(path: [String], value: Value)]) async throws {
         let id = step.id.value
         if let previous, previous.status.isFinal { return }
-        // Wait for the steps it comes after, whatever their outcome.
-        var start = base.addingTimeInterval(step.at)
-        var blockedBy: String?
-        for dependency in step.after {
-            guard let (status, end) = await board.wait(for: dependency.value) else { return }
-            start = max(start, end.addingTimeInterval(step.delay))
-            let dependencyStep = (recovery ? playbook.recovery : playbook.steps).first { $0.id.value == dependency.value }
-            if status == .failed, dependencyStep?.continueOnError != true { blockedBy = dependency.value }
-        }
+        guard let start = await start(of: step, base: base, board: board) else { return }
         let section = recovery ? "recovery" : "steps"
-        if let blockedBy {
-            try await finish(step, incident: incident, section: section, status: .skipped, detail: "skipped: step '\(blockedBy)' failed", board: board)
-            return
-        }
         if start > clock.now() {
             progress.report(.stepWaiting(step: id, until: start))
             guard await stop.sleep(until: start, clock: clock) else {
@@ -63,14 +53,16 @@ extension Engine {
         // No step of the incident starts once it has resolved (elsewhere, while this one waited):
         // what is left is for recovery.
         if !recovery, await !isStillActive(incident) {
-            try await finish(step, incident: incident, section: section, status: .skipped, detail: "skipped: the incident resolved before it was due", board: board)
+            try await finish(step, incident: incident, section: section, status: .skipped, detail: Self.skippedAfterResolution, board: board)
             return
         }
         let now = clock.now()
-        // A step of the incident's own section that starts after it resolved (`playbook watch`,
-        // `playbook recover` from elsewhere) sees `incident.active` false, as `plan` says.
-        let active = recovery ? false : ((try? await journal.incidentStatus(incident.id)) ?? .active) == .active
-        let facts = self.facts(playbook, incident, vars: vars, at: now, active: active, statuses: await board.statusTexts)
+        // Only an `if` reads other steps' outcomes: the journal is not read for a step without one.
+        var statuses: [String: String] = [:]
+        if step.condition != nil { statuses = await stepStatuses(playbook, incident: incident, recovery: recovery, board: board) }
+        // A step of `steps` starts only while the incident is active (checked above); recovery
+        // steps see it resolved.
+        let facts = self.facts(playbook, incident, vars: vars, at: now, active: !recovery, statuses: statuses)
         if let condition = step.condition?.expression {
             let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
             if result != true {
@@ -90,6 +82,38 @@ extension Engine {
         }
         try await finish(step, incident: incident, section: section, status: result.status, detail: result.detail, board: board,
                          attempts: (previous?.attempts ?? 0) + 1, startedAt: now)
+    }
+
+    /// When the step is due: `max(at, end(d) + delay)` over the steps it comes after, with their
+    /// real ends. It waits for them to end whatever their outcome: `after` orders, it never
+    /// cancels (a success dependency or a fallback is the step's own `if`). Nil when the run stops
+    /// before they end.
+    ///
+    /// This is the one place that waits for predecessors: a step kind that gates what comes after
+    /// it (an approval) would decide here, from the outcomes `board.wait` returns.
+    private func start(of step: Step, base: Date, board: StepBoard) async -> Date? {
+        var start = base.addingTimeInterval(step.at)
+        for dependency in step.after {
+            guard let (_, end) = await board.wait(for: dependency.value) else { return nil }
+            start = max(start, end.addingTimeInterval(step.delay))
+        }
+        return start
+    }
+
+    /// `steps.ID.status` for a step's `if`: every step of the playbook, both sections, is
+    /// `'pending'` until it has ended. This section's outcomes are on the board; the other
+    /// section's come from the journal (a recovery step reads how the incident's steps ended) and
+    /// stay unknown when it cannot be read, so that the `if` is not decided on a guess.
+    private func stepStatuses(_ playbook: Playbook, incident: IncidentRecord, recovery: Bool, board: StepBoard) async -> [String: String] {
+        let (own, other) = recovery ? (playbook.recovery, playbook.steps) : (playbook.steps, playbook.recovery)
+        var statuses: [String: String] = [:]
+        for step in own { statuses[step.id.value] = StepStatus.pending.rawValue }
+        if let records = try? await journal.steps(incident: incident.id) {
+            let ended = Dictionary(records.filter(\.status.isFinal).map { ($0.step, $0.status) }, uniquingKeysWith: { a, _ in a })
+            for step in other { statuses[step.id.value] = (ended[step.id.value] ?? .pending).rawValue }
+        }
+        for (id, status) in await board.statusTexts { statuses[id] = status }
+        return statuses
     }
 
     private func finish(_ step: Step, incident: IncidentRecord, section: String, status: StepStatus, detail: String?, board: StepBoard,

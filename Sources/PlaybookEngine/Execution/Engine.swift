@@ -52,8 +52,17 @@ public struct Engine: Sendable {
         public var interrupted: Bool
         /// Why nothing ran, when nothing did (the playbook's `if`, nothing left to do).
         public var note: String?
+        /// Whether the run failed (`run` and `recover` exit 3): a step failed that does not have
+        /// `continue_on_error: true`. A failure never stops the other steps; this is its only effect.
+        public var failsRun: Bool
 
+        /// Whether any step failed, `continue_on_error` or not (worth a warning in `watch`).
         public var anyFailed: Bool { statuses.values.contains(.failed) }
+
+        /// Whether these outcomes of `steps` (one section) fail the run.
+        static func failsRun(_ statuses: [String: StepStatus], steps: [Step]) -> Bool {
+            steps.contains { statuses[$0.id.value] == .failed && !$0.continueOnError }
+        }
     }
 
     public struct Problem: Error, CustomStringConvertible {
@@ -81,7 +90,7 @@ public struct Engine: Sendable {
             throw Problem(description: error.description)
         }
         let start = clock.now()
-        let incidentID = Facts.incidentID(playbook: playbook.name.value, start: start)
+        let incidentID = try await freeIncidentID(playbook: playbook.name.value, start: start)
         var triggerFacts: [(String, JSONValue)] = []
         for (path, value) in request.assignments where path.first == "trigger" && path.count == 2 {
             triggerFacts.append((path[1], value.json))
@@ -99,20 +108,46 @@ public struct Engine: Sendable {
         return .opened(record)
     }
 
+    /// The most incidents of one playbook that can be opened within one second.
+    static let incidentsPerSecond = 1_000
+
+    /// The id for an incident of the playbook opening at `start`: the first of `Facts.incidentID`'s
+    /// candidates (`…Z`, `…Z-2`, …) that the journal does not hold yet, so that a `recover` then a
+    /// `run` within one second open two incidents. Two processes opening one at the same instant
+    /// still meet the journal's primary key: the second fails rather than open a second incident.
+    func freeIncidentID(playbook: String, start: Date) async throws -> String {
+        for ordinal in 1...Self.incidentsPerSecond {
+            let id = Facts.incidentID(playbook: playbook, start: start, ordinal: ordinal)
+            if try await journal.incidentStatus(id) == nil { return id }
+        }
+        throw Problem(description: "more than \(Self.incidentsPerSecond) incidents of playbook '\(playbook)' opened within one second")
+    }
+
     /// `playbook run`: starts an incident, or resumes the unfinished one of this playbook.
     public func run(_ playbook: Playbook, _ request: RunRequest) async throws -> Outcome {
         switch try await open(playbook, request) {
         case .declined(let note):
-            return Outcome(incident: nil, resumed: false, statuses: [:], interrupted: false, note: note)
+            return Outcome(incident: nil, resumed: false, statuses: [:], interrupted: false, note: note, failsRun: false)
         case .opened(let record):
             progress.report(.incidentOpened(id: record.id, resumed: false))
             return try await runSection(playbook, incident: record, recovery: false, resumed: false, vars: request.assignments)
         case .existing(let existing):
+            if existing.status == .active {
+                let ended = try await journal.steps(incident: existing.id).filter { $0.section == "steps" && $0.status.isFinal }
+                if Set(ended.map(\.step)).isSuperset(of: playbook.steps.map(\.id.value)) {
+                    // Nothing left to do: no new incident, and not a failed run (the run that had
+                    // a failure reported it).
+                    let statuses = Dictionary(ended.map { ($0.step, $0.status) }, uniquingKeysWith: { a, _ in a })
+                    let note = "every step of incident \(existing.id) has ended and it is still active, so no new incident is opened; "
+                        + "run 'playbook recover' when the outage is over"
+                    return Outcome(incident: existing.id, resumed: true, statuses: statuses, interrupted: false, note: note, failsRun: false)
+                }
+            }
             progress.report(.incidentOpened(id: existing.id, resumed: true))
             if existing.status == .recovering { return try await runSection(playbook, incident: existing, recovery: true, resumed: true) }
             var outcome = try await runSection(playbook, incident: existing, recovery: false, resumed: true)
-            if !outcome.interrupted, outcome.statuses.isEmpty || outcome.statuses.count == playbook.steps.count {
-                outcome.note = outcome.note ?? "incident \(existing.id) stays active until it is recovered ('playbook recover')"
+            if !outcome.interrupted, outcome.statuses.count == playbook.steps.count {
+                outcome.note = outcome.note ?? "incident \(existing.id) stays active until it is recovered: run 'playbook recover' when the outage is over"
             }
             return outcome
         }
