@@ -85,4 +85,16 @@ import Testing
     @Test func durationsOfAnySizeAreFormatted() {
         for value in Self.generated(count: 5_000) { _ = Duration.format(seconds: value) }
     }
+
+    /// A reading becomes `trigger.value`: shown in plans and logs, sent as JSON, rendered in
+    /// templates, whatever its size.
+    @Test func numbersOfAnySizeAreShownSentAndRendered() throws {
+        let renderer = try MessageRenderer(subject: nil, text: "{{ trigger.value }}", html: nil)
+        for value in Self.generated(count: 5_000) {
+            for shown in [Value.number(value), .percentage(value), .duration(value)] { _ = shown.displayText }
+            let json = JSONValue.number(value).serialized()
+            #expect(value.isFinite || json == "null", "\(value)")
+            _ = renderer.render(contact: nil, values: MessageValues(["trigger": .object(["value": TemplateValue(.number(value))])]))
+        }
+    }
 }
