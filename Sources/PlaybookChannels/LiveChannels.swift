@@ -119,6 +119,14 @@ public actor LiveChannels: ChannelRegistry {
         return channel
     }
 
+    public func resolve(_ value: ConfigValue) throws(ChannelFailure) -> String {
+        do {
+            return try value.resolve(in: environment)
+        } catch {
+            throw .permanent(error.message)
+        }
+    }
+
     /// The webhook action's channel; an empty id means a bare `url:` (no channel).
     public func webhookChannel(_ id: String) throws(ChannelFailure) -> any WebhookCallChannel {
         if id.isEmpty { return WebhookChannel(name: "url", transport: HTTPTransport(client: client, baseURL: nil), url: nil, secret: nil, headers: []) }

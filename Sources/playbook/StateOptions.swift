@@ -18,6 +18,16 @@ struct StateOptions: ParsableArguments {
             valueName: "SECONDS"))
     var claimLease: Double = 15
 
+    /// A lease is renewed every third of it: under a second that is a database round trip every
+    /// few hundred milliseconds per runner, over a day a dead runner's deliveries wait a day.
+    /// Outside that (negative, zero, `nan`, `inf` included) the flag is refused, exit 2.
+    func validate() throws {
+        guard Engine.claimLeaseRange.contains(claimLease) else {
+            let bounds = "\(Int(Engine.claimLeaseRange.lowerBound)) and \(Int(Engine.claimLeaseRange.upperBound))"
+            throw ValidationError("--claim-lease must be between \(bounds) seconds, found \(claimLease)")
+        }
+    }
+
     func location(besides playbookPath: String?) -> String {
         if let state { return state }
         if let environment = ProcessInfo.processInfo.environment["PLAYBOOK_STATE"], !environment.isEmpty { return environment }

@@ -42,4 +42,30 @@ import Testing
             #expect((run.stdout + run.stderr).contains("unknown channel 'y'"))
         }
     }
+
+    /// A webhook step's `url: "${env.X}"` is checked like a channel's fields: unset, an error at
+    /// the step; set, valid, and its value (the whole URL is the secret) never printed.
+    @Test func aWebhookStepsURLIsCheckedAndNeverPrinted() throws {
+        let playbook = """
+            version: 1
+            playbook: hook
+            triggers:
+              - id: by-hand
+                manual: {}
+            steps:
+              - id: ping
+                webhook: { url: "${env.\(Self.name)}", body: { event: outage } }
+
+            """
+        let workspace = try Workspace(["hook.yaml": playbook])
+        let unset = try workspace.run(["validate", "--env", "hook.yaml"])
+        #expect(unset.status == 1)
+        #expect(unset.stderrLines == ["hook.yaml:8:21: error: environment variable '\(Self.name)' is not set", "1 of 1 playbook invalid"])
+        let url = "https://hooks.example.com/\(Self.secret)"
+        for command in [["validate", "--env", "hook.yaml"], ["plan", "hook.yaml"], ["plan", "hook.yaml", "--format", "json"]] {
+            let run = try workspace.run(command, environment: [Self.name: url])
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            #expect(!(run.stdout + run.stderr).contains(Self.secret), "\(command)")
+        }
+    }
 }

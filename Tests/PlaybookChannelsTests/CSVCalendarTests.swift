@@ -191,6 +191,16 @@ struct CSVCalendarTests {
         #expect(CalendarTime.format(time.date.addingTimeInterval(2 * Self.day), style: time.style, localTimeZone: rome) == moved)
     }
 
+    /// However many fraction digits a calendar spells, a moved time keeps that many, without
+    /// trapping on 10^digits.
+    @Test func aTimeWithTwentyFiveFractionDigitsIsMoved() throws {
+        let original = "2021-10-04T18:00:00.1234567890123456789012345Z"
+        let time = try #require(CalendarTime.parse(original, localTimeZone: .current))
+        let moved = CalendarTime.format(time.date.addingTimeInterval(2 * Self.day), style: time.style, localTimeZone: .current)
+        #expect(moved.hasPrefix("2021-10-06T18:00:00.1234"), "\(moved)")
+        #expect(moved.hasSuffix("0000000000000000Z") && moved.count == original.count, "\(moved)")
+    }
+
     @Test func localTimesFollowDaylightSavingTime() throws {
         let rome = TimeZone(identifier: "Europe/Rome")!
         // 30 October 2021 20:00 in Rome is UTC+2; two days later, after the change, UTC+1.

@@ -75,4 +75,65 @@ import Testing
                 ])
         }
     }
+    /// A webhook step's `url: "${env.X}"` is resolved from the environment when the step runs,
+    /// and the URL (a secret, like every `${env.X}` value) is nowhere in the journal.
+    @Test func aWebhookStepCallsTheURLItsEnvironmentVariableHolds() async throws {
+        try await LoopbackHTTPServer.with({ _ in .empty(204) }) { server in
+            let text = """
+                version: 1
+                playbook: webhook-from-env
+                triggers:
+                  - id: by-hand
+                    manual: {}
+                steps:
+                  - id: open-status
+                    webhook: { url: "${env.STATUS_HOOK}", body: { status: investigating } }
+
+                """
+            let loaded = PlaybookLoader.check(bytes: Array(text.utf8), path: "/tmp/webhook-from-env.yaml")
+            let playbook = try #require(loaded.playbook, "\(loaded.diagnostics)")
+            let hook = "\(server.baseURL)/hooks/status-9f3c"
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-from-env-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            let journal = try SQLiteJournal(directory: state)
+            let environment = ["STATUS_HOOK": hook]
+            let run = try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
+                let redactor = SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment))
+                return try await Engine(journal: journal, channels: channels, redactor: redactor).run(playbook, Engine.RunRequest())
+            }
+            #expect(run.statuses == ["open-status": .succeeded])
+            #expect(server.requests.map(\.path) == ["/hooks/status-9f3c"])
+            #expect(server.requests.first?.text == #"{"status":"investigating"}"#)
+            let deliveries = try await journal.deliveries(incident: try #require(run.incident), step: "open-status")
+            #expect(!deliveries.map { "\($0)" }.joined().contains("status-9f3c"))
+        }
+    }
+
+    /// Unset, the step fails with the variable's name, and the run goes on.
+    @Test func aWebhookStepWhoseURLVariableIsUnsetFailsNamingIt() async throws {
+        let text = """
+            version: 1
+            playbook: webhook-unset
+            triggers:
+              - id: by-hand
+                manual: {}
+            steps:
+              - id: open-status
+                webhook: { url: "${env.PLAYBOOK_TEST_UNSET_HOOK}", body: { status: investigating } }
+              - id: note
+                log: { message: still here }
+
+            """
+        let loaded = PlaybookLoader.check(bytes: Array(text.utf8), path: "/tmp/webhook-unset.yaml")
+        let playbook = try #require(loaded.playbook, "\(loaded.diagnostics)")
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-unset-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let journal = try SQLiteJournal(directory: state)
+        let run = try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in
+            try await Engine(journal: journal, channels: channels).run(playbook, Engine.RunRequest())
+        }
+        #expect(run.statuses == ["open-status": .failed, "note": .succeeded])
+        let steps = try await journal.steps(incident: try #require(run.incident))
+        #expect(steps.first { $0.step == "open-status" }?.detail?.contains("'PLAYBOOK_TEST_UNSET_HOOK' is not set") == true)
+    }
 }

@@ -138,6 +138,21 @@ import Testing
         }
     }
 
+    /// A timeout of any size (the library takes any Double; a playbook's is at most 366 days)
+    /// bounds the check instead of trapping in its conversion to nanoseconds.
+    @Test(arguments: [366 * 86_400.0, 1e300, .infinity])
+    func probesTakeATimeoutOfAnySize(_ timeout: Double) async throws {
+        try await LoopbackHTTPServer.with({ _ in .text(200, "fine") }) { server in
+            try await Self.withClient { client in
+                #expect(await HTTPProbe(client: client).probe(url: server.baseURL + "/ok", expect: 200...399, timeout: timeout) == .up("HTTP 200"))
+            }
+        }
+        try await LoopbackDNSServer.with({ _ in .answers(1) }) { server in
+            let result = await DNSProbe(defaultServer: "127.0.0.1:1").probe(name: "shop.example", server: server.address, timeout: timeout)
+            #expect(result.ok, "\(result.detail)")
+        }
+    }
+
     // MARK: - statuspage
 
     @Test func statuspageEndpoints() {

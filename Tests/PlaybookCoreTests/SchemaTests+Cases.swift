@@ -49,6 +49,9 @@ struct SchemaCase: Sendable, CustomTestStringConvertible {
             loaderSays: "unknown key 'webhook_url'", schemaAt: "/channels/news"
         ),
         SchemaCase(
+            name: "concurrency-over-64", yaml: edited(with: "channels:\n  out: { type: file, path: out.jsonl, concurrency: 65 }"),
+            loaderSays: "'concurrency' in file channel 'out' must be between 1 and 64", schemaAt: "/channels/out"),
+        SchemaCase(
             name: "channel-missing-field", yaml: edited(with: "channels:\n  team: { type: slack }"), loaderSays: "missing required key 'webhook_url'",
             schemaAt: "/channels/team"),
         SchemaCase(

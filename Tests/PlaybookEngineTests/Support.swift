@@ -39,6 +39,8 @@ actor RecordingChannels: ChannelRegistry {
     private(set) var sent: [Sent] = []
     private(set) var attempts: [String: Int] = [:]
     private(set) var adsCalls: [(String, String)] = []
+    /// When each pause or resume was made.
+    private(set) var adsTimes: [Date] = []
     var activeCampaigns: [Campaign] = [Campaign(id: "1", name: "Autumn sale"), Campaign(id: "2", name: "Brand"), Campaign(id: "3", name: "Autumn retargeting")]
     /// Per idempotency-key suffix (`/step/channel`): failures to play before succeeding.
     var script: [String: [ChannelFailure]] = [:]
@@ -75,7 +77,10 @@ actor RecordingChannels: ChannelRegistry {
         return DeliveryReceipt()
     }
 
-    func recordAds(_ call: String, _ campaign: String) { adsCalls.append((call, campaign)) }
+    func recordAds(_ call: String, _ campaign: String) {
+        adsCalls.append((call, campaign))
+        adsTimes.append(clock.now())
+    }
     func setActive(_ campaigns: [Campaign]) { activeCampaigns = campaigns }
 
     nonisolated func messageChannel(_ id: String) throws(ChannelFailure) -> any MessageChannel { Recorder(id: id, channels: self) }

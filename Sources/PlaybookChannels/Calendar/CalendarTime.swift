@@ -116,8 +116,11 @@ struct CalendarTime: Sendable, Equatable {
         if style.seconds || (c.second ?? 0) != 0 || digits > 0 {
             out += ":\(pad(c.second, 2))"
             if digits > 0 {
-                let scaled = Int((fraction * pow(10, Double(digits))).rounded())
-                out += "." + pad(min(scaled, Int(pow(10, Double(digits))) - 1), digits)
+                // A time has no more than nanoseconds to show (a Double holds fewer): digits the
+                // file spelt beyond nine are zeros, and 10^digits never overflows an Int.
+                let shown = min(digits, 9)
+                let scaled = Int((fraction * pow(10, Double(shown))).rounded())
+                out += "." + pad(min(scaled, Int(pow(10, Double(shown))) - 1), shown) + String(repeating: "0", count: digits - shown)
             }
         }
         switch style.zone {

@@ -87,8 +87,8 @@ public struct DNSProbe: Sendable {
         }
         send()
         // UDP may lose the query or its answer: ask once more halfway through, as resolvers do.
-        let again = loop.scheduleTask(in: .nanoseconds(Int64(timeout * 500_000_000))) { send() }
-        let expire = loop.scheduleTask(in: .nanoseconds(Int64(timeout * 1_000_000_000))) { answer.fail(NoAnswer()) }
+        let again = loop.scheduleTask(in: .nanoseconds(Int64(saturating: timeout * 500_000_000))) { send() }
+        let expire = loop.scheduleTask(in: .nanoseconds(Int64(saturating: timeout * 1_000_000_000))) { answer.fail(NoAnswer()) }
         let outcome: Result<DNSMessage.Header, any Error>
         do {
             outcome = .success(try await answer.futureResult.get())

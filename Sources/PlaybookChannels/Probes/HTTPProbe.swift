@@ -42,7 +42,7 @@ public struct HTTPProbe: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let host = HTTPTransport.hostOnly(url)
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout * 1_000_000_000)))
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(saturating: timeout * 1_000_000_000)))
             var body: [UInt8] = []
             if keepBody > 0 {
                 for try await chunk in response.body {

@@ -8,6 +8,10 @@ public struct Channel: Sendable {
     public var headers: [String: ConfigValue] = [:]
     /// Calls in flight at once.
     public var concurrency: Int = 16
+    /// What `concurrency` may be: at most 64, the bound on deliveries attempted but not yet
+    /// journaled as done (what a crash may leave in doubt); more is a validation error, never a
+    /// silent cap.
+    public static let concurrencyRange = 1...64
     public var rate: Rate?
     /// Replaces the API's scheme, host and port.
     public var baseURL: ConfigValue?

@@ -3,6 +3,11 @@
 public enum Duration {
     static let units: [(Character, Double)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
 
+    /// The longest duration a playbook may give (366 days: a year, leap day included), for every
+    /// offset, delay, timeout, backoff, wait, window, interval and baseline. Longer is an error.
+    public static let maximumSeconds = 366 * 86_400.0
+    static let maximumText = "366 days ('366d')"
+
     /// Seconds, or nil when the text is not a well-formed duration.
     public static func parseSeconds(_ text: String) -> Double? {
         guard !text.isEmpty else { return nil }

@@ -31,7 +31,8 @@ struct PlanHTMLRenderer {
 
     private func tickStep(for span: Double) -> Double {
         let candidates: [Double] = [60, 300, 600, 900, 1800, 3600, 7200, 14_400, 21_600, 43_200, 86_400]
-        return candidates.first { span / $0 <= 8 } ?? 86_400
+        // Beyond 8 days: whole days, still at most 8 ticks, however long the timeline.
+        return candidates.first { span / $0 <= 8 } ?? max(86_400, (span / 8 / 86_400).rounded(.up) * 86_400)
     }
 
     func svg() -> String {

@@ -1,8 +1,9 @@
 import Foundation
 
 extension Planner {
-    /// What a step will touch, in one sentence a person can check before pressing go.
-    static func summary(of step: Step, in playbook: Playbook) -> String {
+    /// What a step will touch, in one sentence a person can check before pressing go; its texts
+    /// show what is known before the incident (`values`' `vars`, see `StaticPreview`).
+    static func summary(of step: Step, in playbook: Playbook, values: MessageValues) -> String {
         func target(_ channel: Located<String>) -> String {
             guard let c = playbook.channel(channel.value) else { return "'\(channel.value)'" }
             switch c.type {
@@ -14,7 +15,7 @@ extension Planner {
         }
         func list(_ items: [String]) -> String { items.joined(separator: ", ") }
         func quote(_ text: String) -> String {
-            let flat = text.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+            let flat = StaticPreview.render(text, values: values).replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
             return "“" + (flat.count > 70 ? String(flat.prefix(69)) + "…" : flat) + "”"
         }
         switch step.action {
@@ -32,7 +33,7 @@ extension Planner {
             case .template(let id): text = "template '\(id.value)'"
             case .inline(_, let body): text = quote(body?.value ?? "")
             }
-            if let link { text += " with link \(link.value)" }
+            if let link { text += " with link \(StaticPreview.render(link.value, values: values))" }
             return "post on \(list(to.map(\.value)))\(mode == .first ? " (the first that succeeds)" : ""): \(text)"
         case .pauseAds(let channel, let campaigns):
             switch campaigns {

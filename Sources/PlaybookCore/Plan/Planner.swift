@@ -91,8 +91,9 @@ public enum Planner {
         plan.recovery = section(playbook.recovery, base: base, plan: plan) { offset in
             (resolutionOffset.map { $0 + offset }, false)
         }
-        for index in plan.steps.indices { plan.steps[index].summary = summary(of: playbook.steps[index], in: playbook) }
-        for index in plan.recovery.indices { plan.recovery[index].summary = summary(of: playbook.recovery[index], in: playbook) }
+        let known = MessageValues(facts: base)
+        for index in plan.steps.indices { plan.steps[index].summary = summary(of: playbook.steps[index], in: playbook, values: known) }
+        for index in plan.recovery.indices { plan.recovery[index].summary = summary(of: playbook.recovery[index], in: playbook, values: known) }
         if request.includeContacts { countDeliveries(playbook, &plan, base: base, opener: request.contactsOpener) }
         return plan
     }

@@ -39,8 +39,9 @@ extension PlaybookSchema {
             return .object([("description", .string("The channel type.")), ("const", .string(type.rawValue))])
         case "concurrency":
             return .object([
-                ("description", .string("Calls in flight at once; default 16.")), ("type", .string("integer")),
-                ("minimum", .number(1)), ("maximum", .number(1024)), ("default", .number(16)),
+                ("description", .string("Calls in flight at once, 1 to 64; default 16.")), ("type", .string("integer")),
+                ("minimum", .number(Double(Channel.concurrencyRange.lowerBound))), ("maximum", .number(Double(Channel.concurrencyRange.upperBound))),
+                ("default", .number(16)),
             ])
         case "rate":
             return ref("rate", "At most N calls in any sliding second or minute (N/s or N/m), paced evenly with no burst at start.")

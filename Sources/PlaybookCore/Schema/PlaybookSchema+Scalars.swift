@@ -35,7 +35,7 @@ extension PlaybookSchema {
     }
 
     static var scalarDefinitions: Members {
-        let durationHelp = "a duration such as 30s, 5m, 2h, 1d or 1h30m (units d, h, m, s, largest first); a bare number is an error"
+        let durationHelp = "a duration such as 30s, 5m, 2h, 1d or 1h30m (units d, h, m, s, largest first), at most 366d; a bare number is an error"
         return [
             (
                 "slug",

@@ -41,8 +41,8 @@ public enum PlaybookSchema {
             return .object([("description", .string("What the playbook is for, in a sentence.")), ("type", .string("string"))])
         case "timezone":
             return .object([
-                ("description", .string("IANA time zone for now.*, quiet hours and text rendering; default UTC.")),
-                ("type", .string("string")), ("default", .string("UTC")), ("examples", strings(["Europe/Rome", "America/New_York", "UTC"])),
+                ("description", .string("Any tz database (IANA) time zone name, for now.*, quiet hours and text rendering; default UTC.")),
+                ("type", .string("string")), ("default", .string("UTC")), ("examples", strings(["Europe/Rome", "America/New_York", "Japan", "EST5EDT", "UTC"])),
             ])
         case "vars":
             return .object([

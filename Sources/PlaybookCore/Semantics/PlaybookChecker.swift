@@ -77,9 +77,8 @@ struct PlaybookChecker {
 
     private func checkTimezone() {
         guard let tz = playbook.timezone else { return }
-        if TimeZone(identifier: tz.value) == nil || !tz.value.contains("/") && !["UTC", "GMT"].contains(tz.value) {
-            let known = TimeZone.knownTimeZoneIdentifiers
-            let hint = Suggestion.hint(for: tz.value, in: known)
+        if !TimezoneNames.isValid(tz.value) {
+            let hint = Suggestion.hint(for: tz.value, in: TimezoneNames.suggestions)
             sink.error("unknown timezone '\(tz.value)'\(hint.isEmpty ? "; use an IANA name such as 'Europe/Rome' or 'UTC'" : hint)", at: tz.location)
         }
     }
@@ -145,6 +144,7 @@ struct PlaybookChecker {
             checkContent(content, what, contact: true, contactColumns: contactColumns, postChannels: [])
         case .post(let to, let content, let link, _):
             checkDuplicateReferences(to, what)
+            checkPostTargets(to, what)
             let types = to.compactMap { playbook.channel($0.value) }
             checkContent(content, what, contact: false, postChannels: types, link: link)
             if let link, !TemplateChecker.isStatic(link.value) {
@@ -167,6 +167,17 @@ struct PlaybookChecker {
         }
         if step.isRecovery, case .pauseAds = step.action {
             sink.warning("\(what) pauses ads during recovery; recovery usually resumes them", at: step.actionLocation)
+        }
+    }
+
+    /// A post goes to the channel's own chat: a telegram channel without `chat_id` (enough for
+    /// `notify`, which writes to each contact's chat) has nowhere to post.
+    private func checkPostTargets(_ targets: [Located<String>], _ what: String) {
+        for target in targets {
+            guard let channel = playbook.channel(target.value), channel.type == .telegram, channel["chat_id"] == nil else { continue }
+            sink.error(
+                "\(what) posts on telegram channel '\(channel.id.value)', which has no 'chat_id'; add the chat to post in (e.g. chat_id: \"@yourchannel\") to the channel",
+                at: target.location)
         }
     }
 

@@ -49,7 +49,7 @@ extension PlaybookReader {
             }
         }
         checkTypeSpecificFields(channel, typed, misspelt: typed.misspellings(allowed))
-        if let concurrency = typed.integer("concurrency", in: 1...1024) { channel.concurrency = concurrency.value }
+        if let concurrency = typed.integer("concurrency", in: Channel.concurrencyRange) { channel.concurrency = concurrency.value }
         if let rate = typed.text("rate") {
             if let parsed = Rate.parse(rate.value) { channel.rate = parsed } else {
                 sink.error("'rate' in \(typed.context) must be 'N/s' or 'N/m' with N a positive whole number, found '\(rate.value)'", at: rate.location)

@@ -136,14 +136,14 @@ extension PlaybookReader {
             if let fixedReader = node.entries.map({ _ in MappingReader(node: node, entries: node.entries!, context: "'baseline' of \(context)", sink: sink) }) {
                 fixedReader.checkKeys(["fixed"], required: ["fixed"])
                 if let fixed = fixedReader.value("fixed") {
-                    if fixed.isPlainScalar, let n = fixed.scalarText.flatMap(YAMLScalar.number), n > 0 { baseline = .fixed(n) } else {
+                    if fixed.isPlainScalar, let n = fixed.scalarText.flatMap(YAMLScalar.number), n > 0, n.isFinite { baseline = .fixed(n) } else {
                         let found = fixed.isPlainScalar && fixed.scalarText.flatMap(YAMLScalar.number) != nil ? fixed.scalarText! : fixed.kindDescription
                         sink.error("'fixed' in the baseline of \(context) must be a positive number, found \(found)", at: fixed.location)
                     }
                 }
             } else if let text = node.scalarText, !node.isNull, let seconds = Duration.parseSeconds(text.trimmingCharacters(in: .whitespaces)) {
                 if seconds <= 0 { sink.error("'baseline' in \(context) must be longer than 0s", at: node.location) }
-                baseline = .ago(seconds)
+                if let bounded = Units.withinBound(seconds, node, "'baseline' in \(context)", text, sink) { baseline = .ago(bounded) }
             } else if node.isPlainScalar, let n = node.scalarText.flatMap(YAMLScalar.number) {
                 let shown = Value.number(n).displayText
                 sink.error("'baseline' in \(context) is a bare number '\(shown)': write a duration such as '\(shown)d' (the same time that long ago), or 'fixed: \(shown)' for a fixed value", at: node.location)

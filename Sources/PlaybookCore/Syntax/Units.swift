@@ -9,7 +9,7 @@ enum Units {
         }
         var body = text.trimmingBlanks()
         if allowPlus, body.hasPrefix("+") { body.removeFirst() }
-        if let seconds = Duration.parseSeconds(body) { return seconds }
+        if let seconds = Duration.parseSeconds(body) { return withinBound(seconds, node, what, text, sink) }
         if body.hasPrefix("-"), Duration.parseSeconds(String(body.dropFirst())) != nil {
             sink.error("\(what) cannot be negative, found '\(text)'", at: node.location)
             return nil
@@ -22,6 +22,15 @@ enum Units {
         } else {
             sink.error("\(what) must be a duration such as '30s', '5m' or '1h30m' (units d, h, m, s, largest first), found '\(text)'", at: node.location)
         }
+        return nil
+    }
+
+    /// `seconds`, or nil with an error when it is longer than `Duration.maximumSeconds`: every
+    /// duration of a playbook becomes a sleep, a deadline or a timer, and none of those is meant
+    /// to be years away (past about 292 years one would not even convert to nanoseconds).
+    static func withinBound(_ seconds: Double, _ node: YAMLNode, _ what: String, _ text: String, _ sink: DiagnosticSink) -> Double? {
+        guard seconds > Duration.maximumSeconds else { return seconds }
+        sink.error("\(what) is '\(text.trimmingBlanks())', longer than the longest a playbook may give, \(Duration.maximumText)", at: node.location)
         return nil
     }
 

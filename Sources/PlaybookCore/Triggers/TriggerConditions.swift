@@ -16,6 +16,18 @@ public enum TriggerConditions {
         baseline > 0 && value <= (1 - drop) * baseline
     }
 
+    /// The whole percent a reading is below its baseline (negative above it), for `watch`'s
+    /// detail lines: 0 without a positive baseline or for a reading that is not a number, and held
+    /// within ±`maximumPercent` so that any reading (1e19, infinity, a baseline near 0) converts.
+    public static func dropPercent(value: Double, baseline: Double) -> Int {
+        guard baseline > 0 else { return 0 }
+        let percent = ((1 - value / baseline) * 100).rounded()
+        return Int(saturating: min(max(percent, -maximumPercent), maximumPercent))
+    }
+
+    /// The largest percent `dropPercent` reports: past a billion percent the figure says nothing more.
+    public static let maximumPercent = 1_000_000_000.0
+
     /// `trigger.platforms` (and through it `trigger.platform_names`): the platforms down, in the trigger's order.
     public static func platformFacts(down: [String]) -> [String: Value] {
         ["platforms": .list(down.map(Value.text))]

@@ -42,8 +42,10 @@ extension Engine {
                 let channel = try await channels.messageChannel(target.value)
                 let message = OutboundMessage(playbook: playbook.name.value, incident: incident.id, step: step.id.value, action: "post",
                                               idempotencyKey: key, text: text, link: renderedLink)
-                _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> DeliveryReceipt in
-                    try await channel.send(message)
+                _ = try await limited(target.value, in: playbook) {
+                    try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> DeliveryReceipt in
+                        try await channel.send(message)
+                    }
                 }
                 try await journal.markDelivery(key, .sent, at: clock.now())
                 sent += 1
@@ -71,7 +73,9 @@ extension Engine {
             case .pauseAds(let channelRef, let selector):
                 let channel = try await channels.adsChannel(channelRef.value)
                 let known = try await journal.effects(incident: incident.id, kind: "paused_campaign", channel: channelRef.value)
-                let (active, _) = try await retrying.run { () async throws(ChannelFailure) -> [Campaign] in try await channel.activeCampaigns(matching: selector) }
+                let (active, _) = try await limited(channelRef.value, in: playbook) {
+                    try await retrying.run { () async throws(ChannelFailure) -> [Campaign] in try await channel.activeCampaigns(matching: selector) }
+                }
                 // Campaigns journaled as being paused by an earlier, interrupted run are paused again (harmless).
                 var campaigns = known.filter { $0.status == "pausing" }.compactMap { try? decoder.decode(Campaign.self, from: Data($0.data.utf8)) }
                 campaigns += active.filter { campaign in !campaigns.contains(campaign) }
@@ -79,9 +83,11 @@ extension Engine {
                     if stop.isRequested { return .failed("interrupted") }
                     let data = String(decoding: try encoder.encode(campaign), as: UTF8.self)
                     try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "pausing")
-                    _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
-                        try await channel.pause(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
-                        return true
+                    _ = try await limited(channelRef.value, in: playbook) {
+                        try await retrying.run { () async throws(ChannelFailure) -> Bool in
+                            try await channel.pause(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
+                            return true
+                        }
                     }
                     try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "paused")
                 }
@@ -100,9 +106,11 @@ extension Engine {
                 }
                 for campaign in campaigns {
                     if stop.isRequested { return .failed("interrupted") }
-                    _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
-                        try await channel.resume(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
-                        return true
+                    _ = try await limited(channelRef.value, in: playbook) {
+                        try await retrying.run { () async throws(ChannelFailure) -> Bool in
+                            try await channel.resume(campaign, idempotencyKey: "\(incident.id)/\(step.id.value)/\(campaign.id)")
+                            return true
+                        }
                     }
                     let data = String(decoding: try encoder.encode(campaign), as: UTF8.self)
                     try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "paused_campaign", channel: channelRef.value, item: campaign.id, data: data, status: "resumed")
@@ -132,8 +140,10 @@ extension Engine {
                     .compactMap { try? decoder.decode(PostMove.self, from: Data($0.data.utf8)) }
                 if moves.isEmpty {
                     let now = clock.now()
-                    let (planned, _) = try await retrying.run { () async throws(ChannelFailure) -> [PostMove] in
-                        try await channel.movesToReschedule(networks: networks.map(\.value), window: window, shift: shift, now: now)
+                    let (planned, _) = try await limited(channelRef.value, in: playbook) {
+                        try await retrying.run { () async throws(ChannelFailure) -> [PostMove] in
+                            try await channel.movesToReschedule(networks: networks.map(\.value), window: window, shift: shift, now: now)
+                        }
                     }
                     moves = planned
                     for move in moves {
@@ -142,9 +152,11 @@ extension Engine {
                     }
                 }
                 let toApply = moves
-                _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
-                    try await channel.apply(toApply)
-                    return true
+                _ = try await limited(channelRef.value, in: playbook) {
+                    try await retrying.run { () async throws(ChannelFailure) -> Bool in
+                        try await channel.apply(toApply)
+                        return true
+                    }
                 }
                 return .succeeded("\(moves.count) post\(moves.count == 1 ? "" : "s") rescheduled")
             case .restorePosts(let channelRef):
@@ -152,9 +164,11 @@ extension Engine {
                 let records = try await journal.effects(incident: incident.id, kind: "moved_post", channel: channelRef.value)
                 let moves = records.compactMap { try? decoder.decode(PostMove.self, from: Data($0.data.utf8)) }
                 let back = Self.restoringMoves(moves, now: clock.now())
-                _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
-                    try await channel.apply(back)
-                    return true
+                _ = try await limited(channelRef.value, in: playbook) {
+                    try await retrying.run { () async throws(ChannelFailure) -> Bool in
+                        try await channel.apply(back)
+                        return true
+                    }
                 }
                 for move in back {
                     try await journal.recordEffect(incident: incident.id, step: step.id.value, kind: "restored_post", channel: channelRef.value, item: move.postID,
@@ -194,11 +208,17 @@ extension Engine {
             try await journal.planDeliveries([DeliveryRecord(key: key, incident: incident.id, step: step.id.value, channel: channelRef?.value ?? "url", contact: "", address: "", status: .pending)], at: clock.now())
             try await journal.markDelivery(key, .attempting, at: clock.now())
             let channel = try await channels.webhookChannel(channelRef?.value ?? "")
-            let target = url?.raw
-            _ = try await Retrying(policy: step.retry, timeout: step.timeout, clock: clock).run { () async throws(ChannelFailure) -> Bool in
-                try await channel.call(method: method, url: target, body: rendered, idempotencyKey: key)
-                return true
+            // A `url: "${env.HOOK}"` is resolved here, by the registry that holds the environment.
+            var target: String?
+            if let url { target = try await channels.resolve(url) }
+            let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
+            let call = { [target] () async throws -> Void in
+                _ = try await retrying.run { () async throws(ChannelFailure) -> Bool in
+                    try await channel.call(method: method, url: target, body: rendered, idempotencyKey: key)
+                    return true
+                }
             }
+            if let channelRef { try await limited(channelRef.value, in: playbook, call) } else { try await call() }
             try await journal.markDelivery(key, .sent, at: clock.now())
             return .succeeded()
         } catch {

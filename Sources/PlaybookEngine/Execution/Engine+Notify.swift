@@ -201,19 +201,6 @@ actor FanOutCounter {
     }
 }
 
-/// The gates of a run's channels, made on first use.
-actor GateRegistry {
-    private var gates: [String: ChannelGate] = [:]
-
-    func gate(for id: String, in playbook: Playbook, clock: any EngineClock) -> ChannelGate {
-        if let gate = gates[id] { return gate }
-        let channel = playbook.channel(id)
-        let gate = ChannelGate(concurrency: channel?.concurrency ?? 16, rate: channel?.rate.map { ($0.count, $0.period) }, clock: clock)
-        gates[id] = gate
-        return gate
-    }
-}
-
 /// Sends single deliveries of one step: renders, marks the attempt, calls the channel with
 /// retries, and marks the result.
 struct FanOut: Sendable {

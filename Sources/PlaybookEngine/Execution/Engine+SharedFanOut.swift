@@ -143,7 +143,7 @@ struct SharedFanOutWorker: Sendable {
         let lease = engine.claimLease
         let renewal = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(lease / 3 * 1e9))
+                try? await Task.sleep(nanoseconds: (lease / 3).saturatingNanoseconds)
                 if Task.isCancelled { break }
                 try? await shared.renewClaims(incident: incident, step: stepID, lease: lease)
             }
@@ -165,7 +165,7 @@ struct SharedFanOutWorker: Sendable {
                             if !planning.isComplete { break }
                             if try await shared.unfinishedDeliveries(incident: incident, step: stepID) == 0 { break }
                         }
-                        try await Task.sleep(nanoseconds: UInt64(Self.poll * 1e9))
+                        try await Task.sleep(nanoseconds: Self.poll.saturatingNanoseconds)
                         continue
                     }
                     for delivery in claimed {

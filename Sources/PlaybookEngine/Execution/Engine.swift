@@ -20,7 +20,15 @@ public struct Engine: Sendable {
     public var contactsOpener: ContactsOpener = .standard
     /// With a shared journal: how long a claim on deliveries lasts unless its runner renews it
     /// (every third of it); a dead runner's claims are taken over after this.
-    public var claimLease: Double = 15
+    public var claimLease: Double = 15 {
+        didSet { claimLease = Self.clampedClaimLease(claimLease) }
+    }
+    /// The leases `--claim-lease` accepts, in seconds; the engine holds any other value within them.
+    public static let claimLeaseRange = 1.0...86_400.0
+
+    static func clampedClaimLease(_ seconds: Double) -> Double {
+        seconds.isNaN ? 15 : min(max(seconds, claimLeaseRange.lowerBound), claimLeaseRange.upperBound)
+    }
 
     public init(journal: any Journal, channels: any ChannelRegistry, clock: any EngineClock = SystemClock(), progress: any ProgressReporter = SilentProgress(),
                 redactor: SecretRedactor = SecretRedactor(secrets: []), stop: StopSignal = StopSignal()) {

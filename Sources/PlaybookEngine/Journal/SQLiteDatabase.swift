@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookCore
 import VaporCSQLite
 
 /// A thin synchronous wrapper over SQLite's C API (the copy vendored by sqlite-nio, so no system
@@ -66,7 +67,7 @@ final class SQLiteDatabase {
         var int: Int? {
             switch self {
             case .integer(let i): return Int(i)
-            case .real(let d): return Int(d)
+            case .real(let d): return Int(saturating: d)
             default: return nil
             }
         }

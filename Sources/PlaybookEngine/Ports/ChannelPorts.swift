@@ -62,4 +62,18 @@ public protocol ChannelRegistry: Sendable {
     func adsChannel(_ id: String) async throws(ChannelFailure) -> any AdsChannel
     func calendarChannel(_ id: String) async throws(ChannelFailure) -> any CalendarChannel
     func webhookChannel(_ id: String) async throws(ChannelFailure) -> any WebhookCallChannel
+    /// A playbook value with its `${env.X}` substituted (a webhook step's `url`); an unset
+    /// variable is a permanent failure naming it, never showing any value.
+    func resolve(_ value: ConfigValue) async throws(ChannelFailure) -> String
+}
+
+extension ChannelRegistry {
+    /// Without an environment: a value naming none resolves to itself, any other fails.
+    public func resolve(_ value: ConfigValue) async throws(ChannelFailure) -> String {
+        do {
+            return try value.resolve(in: [:])
+        } catch {
+            throw .permanent(error.message)
+        }
+    }
 }

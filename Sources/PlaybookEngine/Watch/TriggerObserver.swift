@@ -88,7 +88,7 @@ struct TriggerObserver: Sendable {
         if let baseline = reading.baseline {
             sample.holds = TriggerConditions.trafficDropHolds(value: reading.value, baseline: baseline, drop: drop.drop)
             sample.facts = TriggerConditions.trafficFacts(value: reading.value, baseline: baseline)
-            let percent = baseline > 0 ? Int(((1 - reading.value / baseline) * 100).rounded()) : 0
+            let percent = TriggerConditions.dropPercent(value: reading.value, baseline: baseline)
             sample.detail =
                 "\(source.id.value) = \(Value.number(reading.value).displayText), baseline \(Value.number(baseline).displayText) (\(percent >= 0 ? "-" : "+")\(abs(percent))%)"
         } else {

@@ -225,7 +225,7 @@ public final class Watcher: Sendable {
             metrics.cycle(playbook: playbook, trigger: trigger, lateness: lateness, at: now)
             next = next.addingTimeInterval(item.every)
             // A cycle that overran starts the next one at once (late); slots it overran entirely are skipped.
-            let missed = Int((now.timeIntervalSince(next) / item.every).rounded(.down))
+            let missed = Int(saturating: (now.timeIntervalSince(next) / item.every).rounded(.down))
             if missed > 0 {
                 next = next.addingTimeInterval(Double(missed) * item.every)
                 metrics.skippedCycles(playbook: playbook, trigger: trigger, count: missed)
