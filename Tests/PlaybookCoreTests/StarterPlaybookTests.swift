@@ -11,7 +11,7 @@ import Testing
         StarterPlaybook(name: "tiktok-creator", platforms: ["tiktok"], reach: [.email, .telegram], networks: [.x, .bluesky, .discord], timezone: "America/New_York"),
         StarterPlaybook(name: "shop", platforms: ["instagram", "shopify"], reach: [.sms, .email, .webhook], networks: [.mastodon, .telegram, .slack], ads: [.meta, .google], timezone: "Europe/Rome"),
         StarterPlaybook(name: "ads-only", platforms: ["facebook"], reach: [], networks: [], ads: [.meta]),
-        StarterPlaybook(name: "posts-only", platforms: ["youtube", "x"], reach: [], networks: [.mastodon, .bluesky], timezone: "Asia/Tokyo"),
+        StarterPlaybook(name: "posts-only", platforms: ["youtube", "x"], reach: [], networks: [.mastodon, .bluesky], timezone: "Japan"),
         StarterPlaybook(name: "dm", platforms: ["whatsapp"], reach: [.telegram], networks: [.telegram]),
     ]
 
