@@ -74,8 +74,8 @@ struct PlanCommand: ParsableCommand {
             for note in plan.notes { Output.writeError("note: \(note)\n") }
         }
         if let audience = plan.audience {
-            for row in audience.skipped.prefix(20) { Output.writeError("\(audience.path):\(row.line): warning: contact row skipped: \(row.reason)\n") }
-            if audience.skippedRows > 20 { Output.writeError("\(audience.path): warning: \(audience.skippedRows - 20) more contact rows skipped\n") }
+            // Problems in the contacts file, at their line: warnings here, as `plan` reads past them.
+            Output.writeError(DiagnosticRenderer(format: .text).render(audience.issues.diagnostics(file: audience.resolvedPath, errorsAsWarnings: true)))
         }
         Output.write(plan.rendered(format))
     }

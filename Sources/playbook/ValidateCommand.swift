@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlaybookCore
+import PlaybookEngine
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +26,9 @@ struct ValidateCommand: ParsableCommand {
             throw UsageError(error.description)
         }
         if files.isEmpty { throw UsageError("no playbooks found in \(paths.joined(separator: ", "))") }
-        let options = CheckOptions(checkEnvironment: checkEnvironment, environment: ProcessInfo.processInfo.environment)
+        // Contacts files are read whole here, every row checked (databases too, by content).
+        let options = CheckOptions(checkEnvironment: checkEnvironment, environment: ProcessInfo.processInfo.environment, dataFiles: .whole,
+                                   contactsOpener: .standard)
         var diagnostics: [Diagnostic] = []
         var sources: [String: SourceFile] = [:]
         var invalid = 0

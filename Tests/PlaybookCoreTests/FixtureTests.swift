@@ -23,14 +23,14 @@ import Testing
     static func diagnostics(_ folder: String, _ name: String) throws -> String {
         let path = "\(root)/\(folder)/\(name)"
         let bytes = try PlaybookLoader.readFile(path)
-        let result = PlaybookLoader.check(bytes: bytes, path: path, options: CheckOptions(checkEnvironment: false))
+        let result = PlaybookLoader.check(bytes: bytes, path: path, options: CheckOptions(checkEnvironment: false, dataFiles: .whole))
         return DiagnosticRenderer(format: .text).render(result.diagnostics).replacingOccurrences(of: "\(root)/", with: "")
     }
 
     @Test(arguments: files("valid"))
     func validFixtureHasNoErrors(_ name: String) throws {
         let path = "\(Self.root)/valid/\(name)"
-        let result = PlaybookLoader.check(bytes: try PlaybookLoader.readFile(path), path: path)
+        let result = PlaybookLoader.check(bytes: try PlaybookLoader.readFile(path), path: path, options: CheckOptions(dataFiles: .whole))
         #expect(result.diagnostics.filter { $0.severity == .error } == [], "\(name)")
         #expect(result.isValid)
     }

@@ -111,6 +111,9 @@ import Testing
         #expect(await channels.sent.map { $0.message.address } == ["ann@example.com"])
         let plan = try Planner.plan(fixture.playbook, .init(start: Date(), contactsOpener: .standard))
         #expect(plan.steps.first?.deliveries?.total == 1)
-        #expect(plan.audience?.skippedRows == 1)
+        // Cid's email is unusable, not Cid: a warning at row 3, column 3.
+        #expect(plan.audience?.skippedRows == 0)
+        #expect(plan.audience?.issues.warnings.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["3:3 invalid_email"])
+        #expect(plan.steps.first?.deliveries?.obstaclesByChannel == ["mail": [.invalidAddress: 1, .noConsent: 1]])
     }
 }

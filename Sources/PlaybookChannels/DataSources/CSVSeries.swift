@@ -43,11 +43,18 @@ final class CSVSeries: @unchecked Sendable {
             throw SourceFailure("cannot read \(name)")
         }
         defer { reader.close() }
-        guard let header = reader.next()?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
+        func next() throws(SourceFailure) -> [String]? {
+            do {
+                return try reader.next()
+            } catch {
+                throw SourceFailure("\(name):\(error.line): \(error.description)")
+            }
+        }
+        guard let header = try next()?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
             let timeColumn = header.firstIndex(of: "time"), let valueColumn = header.firstIndex(of: "value")
         else { throw SourceFailure("\(name) needs the columns time,value") }
         var rows: [(Date, Double)] = []
-        while let record = reader.next() {
+        while let record = try next() {
             guard record.count > max(timeColumn, valueColumn) else { continue }
             let timeText = record[timeColumn].trimmingCharacters(in: .whitespaces)
             guard !timeText.isEmpty else { continue }

@@ -11,9 +11,25 @@ public struct Contact: Sendable, Equatable {
     public var locale: String
     /// Extra columns, as `contact.fields.NAME`.
     public var fields: [String: String]
+    /// Fields of the row that could not be used (and are empty here): the contact is still
+    /// reached on its other channels.
+    public var problems: Problems
+
+    /// What was wrong with a contact's row, field by field.
+    public struct Problems: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        public static let invalidEmail = Problems(rawValue: 1 << 0)
+        public static let invalidPhone = Problems(rawValue: 1 << 1)
+        public static let unknownTimezone = Problems(rawValue: 1 << 2)
+        /// A consent value outside the accepted ones: read as no consent.
+        public static let unreadableEmailConsent = Problems(rawValue: 1 << 3)
+        public static let unreadableSMSConsent = Problems(rawValue: 1 << 4)
+    }
 
     public init(id: String, name: String = "", email: String = "", phone: String = "", tags: [String] = [], consentEmail: Bool = false,
-                consentSMS: Bool = false, timezone: String = "", locale: String = "", fields: [String: String] = [:]) {
+                consentSMS: Bool = false, timezone: String = "", locale: String = "", fields: [String: String] = [:], problems: Problems = []) {
         self.id = id
         self.name = name
         self.email = email
@@ -24,6 +40,7 @@ public struct Contact: Sendable, Equatable {
         self.timezone = timezone
         self.locale = locale
         self.fields = fields
+        self.problems = problems
     }
 
     /// The value of a `contact.*` name for segment expressions.

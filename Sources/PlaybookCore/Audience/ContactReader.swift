@@ -1,19 +1,26 @@
 /// A stream of contacts, one at a time, whatever holds them (a CSV file, an SQLite table).
 public protocol ContactReader {
-    /// The next usable contact; invalid rows are skipped and counted.
+    /// The next usable contact; rows that cannot be used are skipped, and every problem is
+    /// recorded in `issues`.
     mutating func next() -> Contact?
-    var skippedCount: Int { get }
-    /// The first skipped rows, with their line (or row number) and reason.
-    var skipped: [ContactsFile.SkippedRow] { get }
+    var issues: ContactIssues { get }
     /// Columns beyond the contract's (`contact.fields.*`).
     var extraColumns: [String] { get }
+    /// Every column name, as the file has them (trimmed).
+    var columnNames: [String] { get }
     func close()
+}
+
+extension ContactReader {
+    /// Rows skipped as unusable.
+    public var skippedCount: Int { issues.skippedRows }
 }
 
 extension ContactsFile: ContactReader {}
 
-/// Opens the contacts a playbook names. Core reads CSV; the engine adds SQLite databases
-/// (`.db`, `.sqlite`, `.sqlite3`), which Core cannot open without a database library.
+/// Opens the contacts a playbook names. Core reads CSV; the engine adds SQLite databases, which
+/// Core cannot open without a database library. Which one a file is, is decided by its content
+/// (an SQLite database starts with "SQLite format 3"), never by its name.
 public struct ContactsOpener: Sendable {
     public let open: @Sendable (String) throws(ContactsFile.OpenError) -> any ContactReader
 
@@ -23,12 +30,16 @@ public struct ContactsOpener: Sendable {
 
     /// CSV files only; an SQLite database is reported as not readable here.
     public static let csv = ContactsOpener { path throws(ContactsFile.OpenError) in
-        if isDatabase(path) { throw .malformed(path, "is an SQLite database, which this command cannot read") }
+        if try isDatabase(path) { throw .unsupported(path, "is an SQLite database, which this command cannot read") }
         return try ContactsFile(path: path)
     }
 
-    public static func isDatabase(_ path: String) -> Bool {
-        let lower = path.lowercased()
-        return lower.hasSuffix(".db") || lower.hasSuffix(".sqlite") || lower.hasSuffix(".sqlite3")
+    /// Whether `path` holds an SQLite database, by its first bytes.
+    public static func isDatabase(_ path: String) throws(ContactsFile.OpenError) -> Bool {
+        do {
+            return try DataFile.isSQLite(path)
+        } catch {
+            throw ContactsFile.OpenError(error, path: path)
+        }
     }
 }

@@ -47,6 +47,52 @@ public struct DeliveryRouting: Sendable {
         }
     }
 
+    /// Why a contact cannot receive on a channel, for the plan's counts per reason.
+    public enum Obstacle: Int, CaseIterable, Sendable {
+        case noAddress, invalidAddress, noConsent, unreadableConsent
+
+        /// The JSON key.
+        public var key: String {
+            switch self {
+            case .noAddress: return "no_address"
+            case .invalidAddress: return "invalid_address"
+            case .noConsent: return "no_consent"
+            case .unreadableConsent: return "unreadable_consent"
+            }
+        }
+
+        /// "2 without an address", for text.
+        public func counted(_ count: Int) -> String {
+            switch self {
+            case .noAddress: return "\(count) without an address"
+            case .invalidAddress: return "\(count) with an invalid address"
+            case .noConsent: return "\(count) without consent"
+            case .unreadableConsent: return "\(count) with an unreadable consent value"
+            }
+        }
+    }
+
+    /// Why `contact` cannot receive on a channel of `type`, or nil when it can (the other side of
+    /// `address(of:for:)`). An address problem comes before a consent one.
+    public static func obstacle(for contact: Contact, on type: ChannelType) -> Obstacle? {
+        switch type {
+        case .smtp:
+            if contact.problems.contains(.invalidEmail) { return .invalidAddress }
+            if contact.email.isEmpty { return .noAddress }
+            if contact.problems.contains(.unreadableEmailConsent) { return .unreadableConsent }
+            return contact.consentEmail ? nil : .noConsent
+        case .twilio:
+            if contact.problems.contains(.invalidPhone) { return .invalidAddress }
+            if contact.phone.isEmpty { return .noAddress }
+            if contact.problems.contains(.unreadableSMSConsent) { return .unreadableConsent }
+            return contact.consentSMS ? nil : .noConsent
+        case .telegram:
+            return (contact.fields["telegram_chat_id"] ?? "").isEmpty ? .noAddress : nil
+        case .webhook, .file: return nil
+        default: return .noAddress
+        }
+    }
+
     /// Whether quiet hours apply to a channel type: SMS (§6).
     public static func respectsQuietHours(_ type: ChannelType) -> Bool { type == .twilio }
 

@@ -17,8 +17,7 @@ struct DeliveryCounter {
     struct Outcome {
         var counts: [String: DeliveryCounts]
         var contacts: Int
-        var skippedRows: Int
-        var skipped: [ContactsFile.SkippedRow]
+        var issues: ContactIssues
     }
 
     /// A class, not a struct: the hot loop visits every job for every contact, and copying a
@@ -70,6 +69,9 @@ struct DeliveryCounter {
         var seen = prepared.map { Array(repeating: Set<Int>(), count: $0.routing.via.count) }
         var byIndex = prepared.map { Array(repeating: 0, count: $0.routing.via.count) }
         var deferredByIndex = byIndex
+        // Per job, per channel position and reason: why members cannot be reached there.
+        let reasons = DeliveryRouting.Obstacle.allCases.count
+        var obstacles = prepared.map { Array(repeating: 0, count: $0.routing.via.count * reasons) }
         var quietCaches = Array(repeating: DeliveryRouting.QuietHoursCache(), count: prepared.count)
         let segmentNames = Array(Set(prepared.map(\.segment))).sorted()
         let segmentIndex = prepared.map { job in segmentNames.firstIndex(of: job.segment)! }
@@ -89,6 +91,11 @@ struct DeliveryCounter {
                     if job.contactOnly { membership[segment] = member ? 2 : 1 }
                 }
                 guard member else { continue }
+                for (channelIndex, channel) in job.routing.via.enumerated() {
+                    if let obstacle = DeliveryRouting.obstacle(for: contact, on: channel.type) {
+                        obstacles[jobIndex][channelIndex * reasons + obstacle.rawValue] += 1
+                    }
+                }
                 let routed = job.routing.forEachRoute(for: contact, at: job.moment, cache: &quietCaches[jobIndex]) { route in
                     guard seen[jobIndex][route.index].insert(route.address.hashValue).inserted else {
                         counts[jobIndex].duplicates += 1
@@ -110,10 +117,14 @@ struct DeliveryCounter {
             for (channelIndex, channel) in job.routing.via.enumerated() {
                 if byIndex[jobIndex][channelIndex] > 0 { counts[jobIndex].byChannel[channel.id, default: 0] += byIndex[jobIndex][channelIndex] }
                 if deferredByIndex[jobIndex][channelIndex] > 0 { counts[jobIndex].deferredByChannel[channel.id, default: 0] += deferredByIndex[jobIndex][channelIndex] }
+                for obstacle in DeliveryRouting.Obstacle.allCases {
+                    let count = obstacles[jobIndex][channelIndex * reasons + obstacle.rawValue]
+                    if count > 0 { counts[jobIndex].obstaclesByChannel[channel.id, default: [:]][obstacle, default: 0] += count }
+                }
             }
         }
         let byStep = Dictionary(zip(prepared.map(\.id), counts), uniquingKeysWith: { a, _ in a })
-        return .success(Outcome(counts: byStep, contacts: contacts, skippedRows: file.skippedCount, skipped: file.skipped))
+        return .success(Outcome(counts: byStep, contacts: contacts, issues: file.issues))
     }
 }
 

@@ -61,6 +61,9 @@ public struct DeliveryCounts: Sendable, Equatable {
     public var unreachable = 0
     /// Same address already planned in this step.
     public var duplicates = 0
+    /// For each channel, the segment's members it cannot reach, by reason (whatever `mode`: a
+    /// member reached on another channel is counted too). Only channels with some.
+    public var obstaclesByChannel: [String: [DeliveryRouting.Obstacle: Int]] = [:]
     public var earliestDeferredUntil: Date?
     public var latestDeferredUntil: Date?
 
@@ -70,10 +73,12 @@ public struct DeliveryCounts: Sendable, Equatable {
 /// What the contacts file held.
 public struct AudienceSummary: Sendable {
     public var path: String
+    /// The file's path as the playbook's directory resolves it, for `FILE:LINE:COL` warnings.
+    public var resolvedPath: String
     public var contacts: Int
-    public var skippedRows: Int
-    /// The first skipped rows and why, for per-row warnings.
-    public var skipped: [ContactsFile.SkippedRow] = []
+    /// What was wrong with rows and fields, with the first few positions.
+    public var issues: ContactIssues
+    public var skippedRows: Int { issues.skippedRows }
 }
 
 /// Digests that make a plan a reviewable artifact: `run --plan` refuses when any changed.

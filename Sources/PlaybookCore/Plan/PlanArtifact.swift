@@ -29,9 +29,10 @@ public enum PlanArtifact {
         SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// SHA-256 of a file, streamed; nil when it does not exist.
+    /// SHA-256 of a file, streamed; nil when it does not exist or is not a regular file (a fifo
+    /// would block the read forever).
     public static func sha256(file path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let handle = try? DataFile.openForReading(path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }

@@ -66,6 +66,11 @@ extension Plan {
                 }
                 members.append(("unreachable", .number(Double(d.unreachable))))
                 members.append(("duplicates_skipped", .number(Double(d.duplicates))))
+                members.append(("not_reachable_by_channel", .object(d.obstaclesByChannel.keys.sorted().map { channel -> (String, JSONValue) in
+                    let reasons = d.obstaclesByChannel[channel]!
+                    let byReason: [(String, JSONValue)] = DeliveryRouting.Obstacle.allCases.compactMap { o in reasons[o].map { (o.key, JSONValue.number(Double($0))) } }
+                    return (channel, JSONValue.object(byReason))
+                })))
             }
             if let why = s.countsUnknownReason { members.append(("deliveries_unknown", .string(why))) }
             return .object(members)
@@ -80,6 +85,7 @@ extension Plan {
         if let audience {
             members.append(("audience", .object([
                 ("contacts_file", .string(audience.path)), ("contacts", .number(Double(audience.contacts))), ("skipped_rows", .number(Double(audience.skippedRows))),
+                ("issues", .object(ContactIssue.Kind.allCases.compactMap { kind in audience.issues.counts[kind].map { (kind.rawValue, JSONValue.number(Double($0))) } })),
             ])))
         }
         members.append(("unpreviewable", .array(unpreviewable.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })))
@@ -106,6 +112,12 @@ extension DeliveryCounts {
         }
         if unreachable > 0 { text += "; \(unreachable) in the segment reachable on none of its channels" }
         if duplicates > 0 { text += "; \(duplicates) duplicate address\(duplicates == 1 ? "" : "es") skipped" }
+        for channel in obstaclesByChannel.keys.sorted() {
+            let reasons = obstaclesByChannel[channel]!
+            let total = reasons.values.reduce(0, +)
+            let detail = DeliveryRouting.Obstacle.allCases.compactMap { o in reasons[o].map { o.counted($0) } }.joined(separator: ", ")
+            text += "; \(channel) cannot reach \(total) of the segment (\(detail))"
+        }
         return text
     }
 }

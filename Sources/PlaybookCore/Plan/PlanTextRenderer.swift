@@ -10,7 +10,8 @@ struct PlanTextRenderer {
         }
         for note in plan.notes { out += "note: \(note)\n" }
         if let audience = plan.audience {
-            out += "Contacts: \(audience.contacts) read from \(audience.path)\(audience.skippedRows > 0 ? ", \(audience.skippedRows) rows skipped as invalid" : "")\n"
+            let issues = audience.issues.summary
+            out += "Contacts: \(audience.contacts) read from \(audience.path)\(issues.isEmpty ? "" : "; \(issues)")\n"
         }
         out += "\nSteps, from the incident's start:\n"
         out += lines(plan.steps)

@@ -88,7 +88,7 @@ extension Planner {
         case .failure(let error):
             markUnknown(error.description)
         case .success(let outcome):
-            plan.audience = AudienceSummary(path: contacts, contacts: outcome.contacts, skippedRows: outcome.skippedRows, skipped: outcome.skipped)
+            plan.audience = AudienceSummary(path: contacts, resolvedPath: playbook.directory == "." ? contacts : path, contacts: outcome.contacts, issues: outcome.issues)
             for index in plan.steps.indices { plan.steps[index].deliveries = outcome.counts[plan.steps[index].id] }
             for index in plan.recovery.indices { plan.recovery[index].deliveries = outcome.counts[plan.recovery[index].id] }
         }

@@ -56,7 +56,9 @@ public enum ScenarioRunner {
         let playbookPath = scenario.playbookPath.value.hasPrefix("/") ? scenario.playbookPath.value : (directory.isEmpty ? scenario.playbookPath.value : "\(directory)/\(scenario.playbookPath.value)")
         let loaded: PlaybookLoader.Result
         do {
-            loaded = try PlaybookLoader.load(path: playbookPath)
+            // Only the scenario's observations drive it: no data file is opened, not even to
+            // check that it exists (it may be a fifo, or a file of someone else's).
+            loaded = try PlaybookLoader.load(path: playbookPath, options: CheckOptions(dataFiles: .none))
         } catch {
             errors.append(.error("cannot load playbook: \(error.description)", at: scenario.playbookPath.location))
             return []

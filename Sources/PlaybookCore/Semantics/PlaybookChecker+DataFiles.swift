@@ -1,17 +1,21 @@
 import Foundation
 
 /// Data files (contacts, calendars, csv sources) usually live only on the machine that runs the
-/// playbook: missing is a warning, present but malformed is an error (§8).
+/// playbook: missing is a warning, present but malformed is an error. Their content is never
+/// quoted beyond one offending field (see `DataFileExcerpt`): a mistyped path may name a file of
+/// secrets, and diagnostics end up in CI logs.
 extension PlaybookChecker {
-    static let contactColumns = ["id", "name", "email", "phone", "tags", "consent_email", "consent_sms", "timezone", "locale"]
+    static let contactColumns = ContactColumns.names
     static let calendarColumns = ["id", "network", "scheduled_at", "text", "status"]
 
     func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (playbook.directory as NSString).appendingPathComponent(path)
+        if path.hasPrefix("/") || playbook.directory == "." { return path }
+        return (playbook.directory as NSString).appendingPathComponent(path)
     }
 
     /// Checks every data file; returns the contacts' extra columns when the contacts file was read.
     func checkDataFiles() -> Set<String>? {
+        guard options.dataFiles != .none else { return nil }
         var extraColumns: Set<String>?
         if let contacts = playbook.audience?.contacts {
             extraColumns = checkContacts(contacts)
@@ -29,17 +33,44 @@ extension PlaybookChecker {
         return extraColumns
     }
 
+    /// Opens the contacts file (a database is recognised by its content) and, for `validate`,
+    /// reads every row: problems are reported at their line in the contacts file, the first 20
+    /// of each severity and then a count.
     private func checkContacts(_ path: Located<String>) -> Set<String>? {
-        let lower = path.value.lowercased()
-        if lower.hasSuffix(".db") || lower.hasSuffix(".sqlite") || lower.hasSuffix(".sqlite3") {
-            guard FileManager.default.fileExists(atPath: resolve(path.value)) else {
-                sink.warning("contacts database '\(path.value)' not found (it may live only on the machine that runs the playbook); segment counts will be unknown", at: path.location)
-                return nil
+        let full = resolve(path.value)
+        var reader: any ContactReader
+        do {
+            reader = try options.contactsOpener.open(full)
+        } catch {
+            switch error {
+            case .missing:
+                sink.warning("contacts file '\(path.value)' not found (it may live only on the machine that runs the playbook)", at: path.location)
+            case .unreadable(_, let why), .malformed(_, let why):
+                sink.error("contacts file '\(path.value)' \(why)", at: path.location)
+            case .invalid(_, let line, let column, let why):
+                sink.error(why, at: SourceLocation(file: full, line: line, column: column))
+            case .unsupported(_, let why):
+                if options.dataFiles == .whole { sink.warning("contacts file '\(path.value)' \(why); its rows are not checked", at: path.location) }
             }
             return nil
         }
-        guard let header = checkCSV(path, what: "contacts file", required: ["id"]) else { return nil }
-        return Set(header.filter { !Self.contactColumns.contains($0) })
+        defer { reader.close() }
+        if options.dataFiles == .whole {
+            let header = reader.columnNames
+            for miss in (try? ContactColumns(header: header))?.nearMisses(in: header) ?? [] {
+                sink.warning("no '\(miss.missing)' column, but \(DataFileExcerpt.quoted(miss.name)) looks like it (column names are exact; it is read as contact.fields.\(miss.name))",
+                             at: SourceLocation(file: full, line: 1, column: Self.headerColumn(miss.column, in: header)))
+            }
+            while reader.next() != nil {}
+            for diagnostic in reader.issues.diagnostics(file: full) { sink.report(diagnostic) }
+        }
+        return Set(reader.extraColumns)
+    }
+
+    /// The character column where header name number `position` (1-based) starts, assuming no
+    /// quotes (a hint's position, not a parse).
+    static func headerColumn(_ position: Int, in header: [String]) -> Int {
+        1 + header.prefix(position - 1).reduce(0) { $0 + $1.count + 1 }
     }
 
     /// Reads the header of a CSV data file; nil when missing or malformed (reported).
@@ -47,54 +78,37 @@ extension PlaybookChecker {
     private func checkCSV(_ path: Located<String>, what kind: String, of owner: String = "", required: [String]) -> [String]? {
         let what = "\(kind) '\(path.value)'\(owner)"
         let full = resolve(path.value)
-        guard FileManager.default.fileExists(atPath: full) else {
-            sink.warning("\(what) not found (it may live only on the machine that runs the playbook)", at: path.location)
+        var reader: CSVRecordReader
+        do {
+            reader = try CSVRecordReader(path: full)
+        } catch {
+            if error == .missing {
+                sink.warning("\(what) not found (it may live only on the machine that runs the playbook)", at: path.location)
+            } else {
+                sink.error("\(what) \(error.description)", at: path.location)
+            }
             return nil
         }
-        guard let handle = FileHandle(forReadingAtPath: full) else {
-            sink.error("\(what) cannot be read", at: path.location)
+        defer { reader.close() }
+        let record: [String]?
+        do {
+            record = try reader.next()
+        } catch {
+            sink.error("\(what) has a header that cannot be read (line \(error.line)): \(error.description)", at: path.location)
             return nil
         }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
-        var bytes = [UInt8](head)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        guard let firstLineEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? (bytes.isEmpty ? nil : bytes.count),
-            let line = String(validating: bytes[..<firstLineEnd], as: UTF8.self)
-        else {
-            sink.error("\(what) is empty or not UTF-8 text; it needs a header row", at: path.location)
+        guard let record else {
+            sink.error("\(what) is empty; it needs a header row", at: path.location)
             return nil
         }
-        let header = CSVHeader.split(line.trimmingBlanks(newlines: true))
+        let header = record.map { $0.trimmingBlanks(newlines: true) }
         let missing = required.filter { !header.contains($0) }
         if !missing.isEmpty {
-            sink.error("\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header (found: \(header.joined(separator: ",")))", at: path.location)
+            let hint = missing.lazy.compactMap { wanted in ContactColumns.suggestion(for: wanted, among: header, known: required).map { (wanted, $0) } }.first
+                .map { " (did you mean \(DataFileExcerpt.quoted($0.1)) for '\($0.0)'?)" } ?? ""
+            sink.error("\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header\(hint)", at: path.location)
             return nil
         }
         return header
-    }
-}
-
-/// Splits a CSV header line (RFC 4180 quoting).
-enum CSVHeader {
-    static func split(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        while let c = iterator.next() {
-            if quoted {
-                if c == "\"" { quoted = false } else { current.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                fields.append(current.trimmingBlanks())
-                current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        fields.append(current.trimmingBlanks())
-        return fields
     }
 }

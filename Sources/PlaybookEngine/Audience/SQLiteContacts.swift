@@ -1,45 +1,70 @@
 import Foundation
 import PlaybookCore
 
-/// Contacts from an SQLite database's `contacts` table (§8: the same columns as the CSV), read
-/// row by row. Rows are checked exactly as CSV rows are.
+/// Contacts from an SQLite database's `contacts` table (the same columns as the CSV), read row by
+/// row. Rows are checked exactly as CSV rows are; a problem's line is the row's position in the
+/// table and its column the column's position.
 final class SQLiteContacts: ContactReader {
-    private let database: SQLiteDatabase
-    private let cursor: SQLiteDatabase.Cursor
+    private var database: SQLiteDatabase?
+    private var cursor: SQLiteDatabase.Cursor?
     private var rows: RowValidation
     private var row = 0
+    let columnNames: [String]
 
     init(path: String) throws(ContactsFile.OpenError) {
-        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path) }
+        let database: SQLiteDatabase
+        let cursor: SQLiteDatabase.Cursor
         do {
             database = try SQLiteDatabase(readOnly: path)
+        } catch {
+            throw .unreadable(path, "cannot be opened as an SQLite database")
+        }
+        do {
             cursor = try database.cursor("SELECT * FROM contacts")
         } catch {
-            throw .malformed(path, "has no readable 'contacts' table (\(error.description))")
+            database.close()
+            throw .invalid(path, line: 1, column: 1, "has no 'contacts' table")
         }
-        guard cursor.columns.contains("id") else { throw .malformed(path, "has a 'contacts' table without an 'id' column") }
-        rows = RowValidation(header: cursor.columns)
+        do {
+            rows = RowValidation(columns: try ContactColumns(header: cursor.columns, what: "the 'contacts' table"))
+        } catch {
+            cursor.finish()
+            database.close()
+            throw .invalid(path, line: 1, column: error.column, error.message)
+        }
+        self.database = database
+        self.cursor = cursor
+        columnNames = cursor.columns
     }
 
-    var skippedCount: Int { rows.skippedCount }
-    var skipped: [ContactsFile.SkippedRow] { rows.skipped }
+    var issues: ContactIssues { rows.issues }
     var extraColumns: [String] { rows.extraColumns }
 
     func next() -> Contact? {
-        while let values = cursor.next() {
+        while let values = cursor?.next() {
             row += 1
-            if let contact = rows.contact(from: values, line: row) { return contact }
+            let line = row
+            if let contact = rows.contact(from: values, locate: { (line, $0 + 1) }) { return contact }
         }
         return nil
     }
 
-    func close() {}
+    /// Finalizes the query before closing the database: SQLite refuses to close a connection with
+    /// a statement still open, and the file descriptor would leak.
+    func close() {
+        cursor?.finish()
+        cursor = nil
+        database?.close()
+        database = nil
+    }
+
+    deinit { close() }
 }
 
 extension ContactsOpener {
-    /// CSV files and SQLite databases (`.db`, `.sqlite`, `.sqlite3`).
+    /// CSV files and SQLite databases, told apart by their content.
     public static let standard = ContactsOpener { path throws(ContactsFile.OpenError) in
-        if isDatabase(path) { return try SQLiteContacts(path: path) }
+        if try isDatabase(path) { return try SQLiteContacts(path: path) }
         return try ContactsFile(path: path)
     }
 }

@@ -166,8 +166,8 @@ extension Engine {
         if stop.isRequested, stoppedReading || done < summary.total || !deferred.isEmpty {
             return .failed("interrupted after \(done) of \(summary.total) deliveries")
         }
-        if contacts.skippedCount > 0 {
-            try? await journal.log(incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
+        if !contacts.issues.isEmpty {
+            try? await journal.log(incident: incident.id, step: step.id.value, message: "contacts: \(contacts.issues.summary)", at: clock.now())
         }
         if summary.failed > 0 {
             return .failed("\(summary.failed) of \(summary.total) deliveries failed\(summary.firstFailure.map { "; first: \($0)" } ?? "")")

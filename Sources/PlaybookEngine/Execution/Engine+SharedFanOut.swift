@@ -75,9 +75,8 @@ extension Engine {
         } catch {
             return .failed(redactor.redact("fan-out stopped: \(error)"))
         }
-        if contacts.skippedCount > 0 {
-            try? await journal.log(
-                incident: incident.id, step: step.id.value, message: "\(contacts.skippedCount) contact rows skipped as invalid", at: clock.now())
+        if !contacts.issues.isEmpty {
+            try? await journal.log(incident: incident.id, step: step.id.value, message: "contacts: \(contacts.issues.summary)", at: clock.now())
         }
         do {
             let counts = try await journal.deliveryCounts(incident: incident.id)[step.id.value] ?? [:]

@@ -22,14 +22,22 @@ final class SQLiteDatabase {
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "error \(status)"
             sqlite_nio_sqlite3_close(handle)
+            handle = nil
             throw Failure(description: "cannot open state database \(path): \(message)")
         }
         sqlite_nio_sqlite3_busy_timeout(handle, 5_000)
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection (a cursor must be finished
+    /// first: SQLite keeps a connection with an open statement, and its file, open).
+    func close() {
+        guard handle != nil else { return }
         for statement in cache.values { sqlite_nio_sqlite3_finalize(statement) }
+        cache.removeAll()
         sqlite_nio_sqlite3_close(handle)
+        handle = nil
     }
 
     private var errorMessage: String { String(cString: sqlite_nio_sqlite3_errmsg(handle)) }
@@ -159,7 +167,7 @@ extension SQLiteDatabase {
 
     /// A query stepped one row at a time, so a large table is never held in memory.
     final class Cursor {
-        private let statement: OpaquePointer
+        private var statement: OpaquePointer?
         let columns: [String]
 
         fileprivate init(statement: OpaquePointer) {
@@ -167,11 +175,18 @@ extension SQLiteDatabase {
             columns = (0..<sqlite_nio_sqlite3_column_count(statement)).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
         }
 
-        deinit { sqlite_nio_sqlite3_finalize(statement) }
+        deinit { finish() }
+
+        /// Finalizes the statement; `next()` returns nil afterwards.
+        func finish() {
+            guard let statement else { return }
+            sqlite_nio_sqlite3_finalize(statement)
+            self.statement = nil
+        }
 
         /// The next row as text (NULL as ""), or nil at the end.
         func next() -> [String]? {
-            guard sqlite_nio_sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            guard let statement, sqlite_nio_sqlite3_step(statement) == SQLITE_ROW else { return nil }
             return (0..<Int32(columns.count)).map { column in
                 sqlite_nio_sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
             }
