@@ -103,14 +103,17 @@ import Testing
         let plan = try Planner.plan(playbook, .init(start: TestPlaybooks.date("2021-10-04T19:30:00Z")))
         let counts = try #require(plan.steps.first { $0.id == "warn" }?.deliveries)
         // Ann: sms (deferred); Bob: sms; Cid: mail (no sms consent); Dee: no consent at all;
-        // Eve: mail to ann@ is a new address on mail, so sent; Fay skipped as an invalid email.
+        // Eve: mail to ann@ is a new address on mail, so sent; Fay: an invalid email and no phone,
+        // so reachable on neither (her row is kept: only the email is unusable).
         #expect(counts.byChannel == ["sms": 2, "mail": 2])
         #expect(counts.total == 4)
         #expect(counts.deferred == 1)
         #expect(counts.earliestDeferredUntil == TestPlaybooks.date("2021-10-05T06:00:00Z"))
-        #expect(counts.unreachable == 1)
-        #expect(plan.audience?.contacts == 6)
-        #expect(plan.audience?.skippedRows == 1)
+        #expect(counts.unreachable == 2)
+        #expect(counts.obstaclesByChannel == ["sms": [.noAddress: 3, .noConsent: 1], "mail": [.noAddress: 1, .invalidAddress: 1]])
+        #expect(plan.audience?.contacts == 7)
+        #expect(plan.audience?.skippedRows == 0)
+        #expect(plan.audience?.issues.warnings.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["7:7 invalid_email"])
     }
 
     @Test func jsonHasTheContractsFields() throws {
