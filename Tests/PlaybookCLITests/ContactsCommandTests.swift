@@ -30,11 +30,12 @@ import Testing
         ])
         let run = try workspace.run(["validate", "p.yaml"])
         #expect(run.status == 1)
-        #expect(run.stderrLines == [
-            "contacts.csv:3:8: warning: invalid email 'bad-address': this contact gets no email; its other channels still apply",
-            "contacts.csv:3:35: error: consent_email value 'maybe' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email",
-            "1 of 1 playbook invalid",
-        ])
+        #expect(
+            run.stderrLines == [
+                "contacts.csv:3:8: warning: invalid email 'bad-address': this contact gets no email; its other channels still apply",
+                "contacts.csv:3:35: error: consent_email value 'maybe' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email",
+                "1 of 1 playbook invalid",
+            ])
     }
 
     @Test func twentyFiveBadRowsShowTwentyErrorsThenACount() throws {
@@ -74,7 +75,9 @@ import Testing
 
     @Test func anSQLiteDatabaseIsCheckedByItsContentWhateverItsName() throws {
         let workspace = try Workspace(["p.yaml": Self.playbook(), "q.yaml": Self.playbook(contacts: "people.db"), "r.yaml": Self.playbook(contacts: "ids.db")])
-        try Self.sqlite(workspace.url.appendingPathComponent("contacts.csv").path, """
+        try Self.sqlite(
+            workspace.url.appendingPathComponent("contacts.csv").path,
+            """
             CREATE TABLE contacts (id TEXT, email TEXT, consent_email TEXT);
             INSERT INTO contacts VALUES ('1', 'a@example.com', 'true'), ('2', 'b@example.com', 'sometimes');
             """)
@@ -82,12 +85,13 @@ import Testing
         try Self.sqlite(workspace.url.appendingPathComponent("ids.db").path, "CREATE TABLE contacts (ident TEXT, email TEXT);")
         let run = try workspace.run(["validate", "p.yaml", "q.yaml", "r.yaml"])
         #expect(run.status == 1)
-        #expect(run.stderrLines == [
-            "contacts.csv:2:3: error: consent_email value 'sometimes' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email",
-            "people.db:1:1: error: has no 'contacts' table",
-            "ids.db:1:1: error: the 'contacts' table has no 'id' column",
-            "3 of 3 playbooks invalid",
-        ])
+        #expect(
+            run.stderrLines == [
+                "contacts.csv:2:3: error: consent_email value 'sometimes' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email",
+                "people.db:1:1: error: has no 'contacts' table",
+                "ids.db:1:1: error: the 'contacts' table has no 'id' column",
+                "3 of 3 playbooks invalid",
+            ])
     }
 
     static func sqlite(_ path: String, _ sql: String) throws {
@@ -125,8 +129,10 @@ import Testing
     /// fifo proves it (opening it for reading is what the watch sees), and so does a file that
     /// would fail every check if it were read.
     @Test func aScenarioNeverOpensTheContactsFile() throws {
-        let workspace = try Workspace(["p.yaml": Self.playbook(), "p.test.yaml": Self.scenario, "q.yaml": Self.playbook(contacts: "locked.csv"),
-                                       "q.test.yaml": Self.scenario.replacingOccurrences(of: "playbook: p.yaml", with: "playbook: q.yaml")])
+        let workspace = try Workspace([
+            "p.yaml": Self.playbook(), "p.test.yaml": Self.scenario, "q.yaml": Self.playbook(contacts: "locked.csv"),
+            "q.test.yaml": Self.scenario.replacingOccurrences(of: "playbook: p.yaml", with: "playbook: q.yaml"),
+        ])
         let fifo = workspace.url.appendingPathComponent("contacts.csv").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let locked = workspace.url.appendingPathComponent("locked.csv")

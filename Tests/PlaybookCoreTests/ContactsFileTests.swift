@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func anUnknownConsentValueIsNoConsentAndAnErrorAtItsLineAndColumn() throws {
-        let (contacts, issues) = try Self.read("""
+        let (contacts, issues) = try Self.read(
+            """
             \(Self.header)
             c1,Ada,ada@example.com,+393330000001,,maybe,TRUE,,
             c2,Ben,ben@example.com,+393330000002,,Yes,y,,
@@ -39,13 +40,15 @@ import Testing
         #expect(contacts[1].problems == [.unreadableSMSConsent])
         #expect(contacts[2].problems == [])
         #expect(issues.errors.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["2:39 unreadable_consent", "3:43 unreadable_consent"])
-        #expect(issues.errors.first?.message
-            == "consent_email value 'maybe' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email")
+        #expect(
+            issues.errors.first?.message
+                == "consent_email value 'maybe' is not one of true, yes, 1, false, no, 0 (an empty cell means no consent); this contact gets no email")
         #expect(issues.count(.unreadableConsent) == 2)
     }
 
     @Test func aBadEmailPhoneOrTimezoneMakesOnlyThatFieldUnusable() throws {
-        let (contacts, issues) = try Self.read("""
+        let (contacts, issues) = try Self.read(
+            """
             \(Self.header)
             c1,Ada,not-an-email,+393330000001,vip,true,true,Europe/Rome,it
             c2,Ben,ben@example.com,12345,vip,true,true,Mars/Olympus,en
@@ -58,15 +61,17 @@ import Testing
         #expect(issues.errors.isEmpty)
         #expect(issues.warnings.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["2:8 invalid_email", "3:24 invalid_phone", "3:44 unknown_timezone"])
         #expect(issues.warnings[0].message == "invalid email 'not-an-email': this contact gets no email; its other channels still apply")
-        let routing = DeliveryRouting(via: [(id: "mail", type: .smtp), (id: "sms", type: .twilio)], mode: .first, quietHours: nil,
-                                      defaultTimezone: TimeZone(identifier: "UTC")!)
+        let routing = DeliveryRouting(
+            via: [(id: "mail", type: .smtp), (id: "sms", type: .twilio)], mode: .first, quietHours: nil,
+            defaultTimezone: TimeZone(identifier: "UTC")!)
         var cache = DeliveryRouting.QuietHoursCache()
         #expect(routing.routes(for: contacts[0], at: Date(), cache: &cache).map(\.channel) == ["sms"])
         #expect(DeliveryRouting.obstacle(for: contacts[0], on: .smtp) == .invalidAddress)
     }
 
     @Test func rowsThatCannotBeParsedAreSkippedWithAnError() throws {
-        let (contacts, issues) = try Self.read("""
+        let (contacts, issues) = try Self.read(
+            """
             \(Self.header)
             c1,Rossi, Giulia,g@example.com,,,true,true,,,
             ,No Id,n@example.com,,,true,true,,

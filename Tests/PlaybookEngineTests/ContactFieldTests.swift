@@ -1,7 +1,8 @@
 import Foundation
 import PlaybookCore
-@testable import PlaybookEngine
 import Testing
+
+@testable import PlaybookEngine
 
 /// A run reaches each contact on every channel its row allows: a bad email no longer drops the
 /// contact's SMS, and a consent value outside the list is no consent, counted, never a guess.
@@ -19,10 +20,12 @@ import Testing
         """
 
     @Test func aBadEmailStillGetsItsSMSAndTheRunSaysWhy() async throws {
-        let fixture = try EngineFixture(Self.yaml, extraContacts: [
-            "c1,Ada,not-an-email,+393330000001,,true,true,,",
-            "c2,Ben,ben@example.com,+393330000002,,true,true,,",
-        ])
+        let fixture = try EngineFixture(
+            Self.yaml,
+            extraContacts: [
+                "c1,Ada,not-an-email,+393330000001,,true,true,,",
+                "c2,Ben,ben@example.com,+393330000002,,true,true,,",
+            ])
         let clock = FastClock(origin: Date())
         let channels = RecordingChannels(clock: clock)
         let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
@@ -43,11 +46,13 @@ import Testing
     /// `y` used to mean yes and `maybe` silently no; now both are unreadable: no consent for
     /// that channel, the run goes on, and plan and run count them.
     @Test func anUnreadableConsentIsNoConsentForThatChannelAndTheRunGoesOn() async throws {
-        let fixture = try EngineFixture(Self.yaml, extraContacts: [
-            "c1,Ada,ada@example.com,+393330000001,,maybe,y,,",
-            "c2,Ben,ben@example.com,+393330000002,,y,true,,",
-            "c3,Cy,cy@example.com,,,TRUE,,,",
-        ])
+        let fixture = try EngineFixture(
+            Self.yaml,
+            extraContacts: [
+                "c1,Ada,ada@example.com,+393330000001,,maybe,y,,",
+                "c2,Ben,ben@example.com,+393330000002,,y,true,,",
+                "c3,Cy,cy@example.com,,,TRUE,,,",
+            ])
         let plan = try Planner.plan(fixture.playbook, .init(start: Date()))
         let counts = try #require(plan.steps.first?.deliveries)
         #expect(counts.total == 2)
@@ -148,14 +153,14 @@ import Testing
         for incident in 1...5 {
             let path = folder.appendingPathComponent("p\(incident).yaml").path
             try """
-                version: 1
-                playbook: fd-\(incident)
-                triggers: [{ id: t, manual: {} }]
-                channels: { mail: { type: smtp, host: smtp.example.com, from: "Shop <shop@example.com>" } }
-                audience: { contacts: contacts.db, segments: { all: "true" } }
-                steps:
-                  - { id: tell, notify: { segment: all, via: [mail], message: { text: "Hi" } } }
-                """.write(toFile: path, atomically: true, encoding: .utf8)
+            version: 1
+            playbook: fd-\(incident)
+            triggers: [{ id: t, manual: {} }]
+            channels: { mail: { type: smtp, host: smtp.example.com, from: "Shop <shop@example.com>" } }
+            audience: { contacts: contacts.db, segments: { all: "true" } }
+            steps:
+              - { id: tell, notify: { segment: all, via: [mail], message: { text: "Hi" } } }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
             let playbook = try #require(try PlaybookLoader.load(path: path).playbook)
             let outcome = try await Engine(journal: journal, channels: channels, clock: clock).run(playbook, .init())
             #expect(outcome.statuses["tell"] == .succeeded)

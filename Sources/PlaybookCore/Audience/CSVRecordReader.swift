@@ -245,7 +245,8 @@ public struct CSVRecordReader {
             start = comma + 1
         }
         if overlong == nil, buffer.count - start > limits.fieldBytes { overlong = start }
-        let malformed = overlong.map { Malformed(reason: .fieldTooLong(limit: limits.fieldBytes), line: line, column: column(of: $0, lineStart: position)) }
+        let malformed =
+            overlong.map { Malformed(reason: .fieldTooLong(limit: limits.fieldBytes), line: line, column: column(of: $0, lineStart: position)) }
             ?? Malformed(reason: .recordTooLong(limit: limits.recordBytes), line: line, column: 1)
         skipLine(from: buffer.count, line: line)
         return malformed

@@ -105,14 +105,18 @@ extension ContactIssues {
         out += errors.map { located($0, errorSeverity) }
         if errorCount > errors.count, let last = errors.last {
             let more = errorCount - errors.count
-            out.append(Diagnostic(errorSeverity, "\(more) more error\(more == 1 ? "" : "s") in this contacts file after this line",
-                                  at: SourceLocation(file: file, line: last.line, column: last.column + 1)))
+            out.append(
+                Diagnostic(
+                    errorSeverity, "\(more) more error\(more == 1 ? "" : "s") in this contacts file after this line",
+                    at: SourceLocation(file: file, line: last.line, column: last.column + 1)))
         }
         out += warnings.map { located($0, .warning) }
         if warningCount > warnings.count, let last = warnings.last {
             let more = warningCount - warnings.count
-            out.append(.warning("\(more) more warning\(more == 1 ? "" : "s") in this contacts file after this line",
-                                at: SourceLocation(file: file, line: last.line, column: last.column + 1)))
+            out.append(
+                .warning(
+                    "\(more) more warning\(more == 1 ? "" : "s") in this contacts file after this line",
+                    at: SourceLocation(file: file, line: last.line, column: last.column + 1)))
         }
         return out
     }

@@ -16,7 +16,6 @@ public struct ContactsFile {
         case invalid(String, line: Int, column: Int, String)
         /// A database, where only CSV can be read (the core library has no SQLite).
         case unsupported(String, String)
-        case malformed(String, String)
 
         public var description: String {
             switch self {
@@ -24,7 +23,6 @@ public struct ContactsFile {
             case .unreadable(let path, let why): return "contacts file '\(path)' \(why)"
             case .invalid(let path, let line, _, let why): return "contacts file '\(path)' line \(line): \(why)"
             case .unsupported(let path, let why): return "contacts file '\(path)' \(why)"
-            case .malformed(let path, let why): return "contacts file '\(path)' \(why)"
             }
         }
 

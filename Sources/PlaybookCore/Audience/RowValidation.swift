@@ -64,8 +64,9 @@ public struct RowValidation {
     public mutating func contact(from record: [String], locate: (_ field: Int) -> (line: Int, column: Int)) -> Contact? {
         if record.count > columns.count {
             let at = locate(columns.count)
-            reject(line: at.line, column: at.column,
-                   "row has \(record.count) fields but the header has \(columns.count) (a comma in an unquoted field?); the row is skipped")
+            reject(
+                line: at.line, column: at.column,
+                "row has \(record.count) fields but the header has \(columns.count) (a comma in an unquoted field?); the row is skipped")
             return nil
         }
         @inline(__always) func column(_ field: ContactColumns.Field) -> String {
@@ -86,19 +87,24 @@ public struct RowValidation {
         contact.consentEmail = consent(column(.consentEmail), .consentEmail, contact: &contact, locate: locate)
         contact.consentSMS = consent(column(.consentSMS), .consentSMS, contact: &contact, locate: locate)
         if !contact.email.isEmpty, !Self.isEmail(contact.email) {
-            warn(.invalidEmail, .email, "invalid email \(DataFileExcerpt.quoted(contact.email)): this contact gets no email; its other channels still apply", locate)
+            warn(
+                .invalidEmail, .email, "invalid email \(DataFileExcerpt.quoted(contact.email)): this contact gets no email; its other channels still apply",
+                locate)
             contact.email = ""
             contact.problems.insert(.invalidEmail)
         }
         if !contact.phone.isEmpty, !Self.isE164(contact.phone) {
-            warn(.invalidPhone, .phone,
-                 "invalid phone \(DataFileExcerpt.quoted(contact.phone)) (expected E.164, e.g. +393331234567): this contact gets no SMS; its other channels still apply",
-                 locate)
+            warn(
+                .invalidPhone, .phone,
+                "invalid phone \(DataFileExcerpt.quoted(contact.phone)) (expected E.164, e.g. +393331234567): this contact gets no SMS; its other channels still apply",
+                locate)
             contact.phone = ""
             contact.problems.insert(.invalidPhone)
         }
         if !contact.timezone.isEmpty, !isKnownTimezone(contact.timezone) {
-            warn(.unknownTimezone, .timezone, "unknown timezone \(DataFileExcerpt.quoted(contact.timezone)): the playbook's timezone is used for this contact", locate)
+            warn(
+                .unknownTimezone, .timezone, "unknown timezone \(DataFileExcerpt.quoted(contact.timezone)): the playbook's timezone is used for this contact",
+                locate)
             contact.timezone = ""
             contact.problems.insert(.unknownTimezone)
         }
@@ -109,9 +115,12 @@ public struct RowValidation {
         if let given = consentValues.consent(text) { return given }
         let at = locate(columns.position(of: field) ?? 0)
         let channel = field == .consentEmail ? "email" : "SMS"
-        issues.record(ContactIssue(
-            kind: .unreadableConsent, line: at.line, column: at.column,
-            message: "\(field.column) value \(DataFileExcerpt.quoted(text)) is not one of \(consentValues.listed) (an empty cell means no consent); this contact gets no \(channel)"))
+        issues.record(
+            ContactIssue(
+                kind: .unreadableConsent, line: at.line, column: at.column,
+                message:
+                    "\(field.column) value \(DataFileExcerpt.quoted(text)) is not one of \(consentValues.listed) (an empty cell means no consent); this contact gets no \(channel)"
+            ))
         contact.problems.insert(field == .consentEmail ? .unreadableEmailConsent : .unreadableSMSConsent)
         return false
     }

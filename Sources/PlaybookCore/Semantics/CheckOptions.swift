@@ -19,8 +19,10 @@ public struct CheckOptions: Sendable {
         case whole
     }
 
-    public init(checkEnvironment: Bool = false, environment: [String: String] = [:], dataFiles: DataFileReading = .headers,
-                contactsOpener: ContactsOpener = .csv) {
+    public init(
+        checkEnvironment: Bool = false, environment: [String: String] = [:], dataFiles: DataFileReading = .headers,
+        contactsOpener: ContactsOpener = .csv
+    ) {
         self.checkEnvironment = checkEnvironment
         self.environment = environment
         self.dataFiles = dataFiles

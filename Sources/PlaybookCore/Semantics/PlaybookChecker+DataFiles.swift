@@ -22,12 +22,15 @@ extension PlaybookChecker {
         }
         for channel in playbook.channels where channel.type == .calendar {
             if let path = channel["path"], !path.isSecret {
-                checkCSV(Located(path.raw, at: path.location), what: "content calendar", of: " of channel '\(channel.id.value)'", required: Self.calendarColumns)
+                checkCSV(
+                    Located(path.raw, at: path.location), what: "content calendar", of: " of channel '\(channel.id.value)'", required: Self.calendarColumns)
             }
         }
         for source in playbook.sources {
             if case .csv(let path) = source.kind {
-                checkCSV(Located(path, at: source.pathLocation ?? source.id.location), what: "data file", of: " of csv source '\(source.id.value)'", required: ["time", "value"])
+                checkCSV(
+                    Located(path, at: source.pathLocation ?? source.id.location), what: "data file", of: " of csv source '\(source.id.value)'",
+                    required: ["time", "value"])
             }
         }
         return extraColumns
@@ -45,7 +48,7 @@ extension PlaybookChecker {
             switch error {
             case .missing:
                 sink.warning("contacts file '\(path.value)' not found (it may live only on the machine that runs the playbook)", at: path.location)
-            case .unreadable(_, let why), .malformed(_, let why):
+            case .unreadable(_, let why):
                 sink.error("contacts file '\(path.value)' \(why)", at: path.location)
             case .invalid(_, let line, let column, let why):
                 sink.error(why, at: SourceLocation(file: full, line: line, column: column))
@@ -58,8 +61,9 @@ extension PlaybookChecker {
         if options.dataFiles == .whole {
             let header = reader.columnNames
             for miss in (try? ContactColumns(header: header))?.nearMisses(in: header) ?? [] {
-                sink.warning("no '\(miss.missing)' column, but \(DataFileExcerpt.quoted(miss.name)) looks like it (column names are exact; it is read as contact.fields.\(miss.name))",
-                             at: SourceLocation(file: full, line: 1, column: Self.headerColumn(miss.column, in: header)))
+                sink.warning(
+                    "no '\(miss.missing)' column, but \(DataFileExcerpt.quoted(miss.name)) looks like it (column names are exact; it is read as contact.fields.\(miss.name))",
+                    at: SourceLocation(file: full, line: 1, column: Self.headerColumn(miss.column, in: header)))
             }
             while reader.next() != nil {}
             for diagnostic in reader.issues.diagnostics(file: full) { sink.report(diagnostic) }
@@ -104,9 +108,12 @@ extension PlaybookChecker {
         let header = record.map { $0.trimmingBlanks(newlines: true) }
         let missing = required.filter { !header.contains($0) }
         if !missing.isEmpty {
-            let hint = missing.lazy.compactMap { wanted in ContactColumns.suggestion(for: wanted, among: header, known: required).map { (wanted, $0) } }.first
+            let hint =
+                missing.lazy.compactMap { wanted in ContactColumns.suggestion(for: wanted, among: header, known: required).map { (wanted, $0) } }.first
                 .map { " (did you mean \(DataFileExcerpt.quoted($0.1)) for '\($0.0)'?)" } ?? ""
-            sink.error("\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header\(hint)", at: path.location)
+            sink.error(
+                "\(what) lacks column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) in its header\(hint)",
+                at: path.location)
             return nil
         }
         return header
