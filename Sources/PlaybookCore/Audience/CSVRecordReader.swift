@@ -273,7 +273,16 @@ public struct CSVRecordReader {
 
     /// Where field `index` of the last record starts: 1-based line and column (in characters).
     public func location(ofField index: Int, in record: [String]) -> (line: Int, column: Int) {
-        if index < slowStarts.count { return slowStarts[index] }
+        Self.location(ofField: index, in: record, line: line, quotedStarts: slowStarts)
+    }
+
+    /// Where each field of the last record started, when it had quotes (empty otherwise): with
+    /// `location(ofField:in:line:quotedStarts:)`, a caller can locate fields without copying the
+    /// reader.
+    public var quotedFieldStarts: [(line: Int, column: Int)] { slowStarts }
+
+    public static func location(ofField index: Int, in record: [String], line: Int, quotedStarts: [(line: Int, column: Int)]) -> (line: Int, column: Int) {
+        if index < quotedStarts.count { return quotedStarts[index] }
         var column = 1
         for field in record.prefix(index) { column += field.unicodeScalars.count + 1 }
         return (line, column)

@@ -97,8 +97,10 @@ public struct ContactsFile {
                 rows.reject(line: error.line, column: error.column, error.description)
                 continue
             }
-            let reader = self.reader
-            if let contact = rows.contact(from: record, locate: { reader.location(ofField: $0, in: record) }) { return contact }
+            // Only what locating a field needs, not a copy of the reader (this runs for every row).
+            let (line, starts) = (reader.line, reader.quotedFieldStarts)
+            let contact = rows.contact(from: record) { CSVRecordReader.location(ofField: $0, in: record, line: line, quotedStarts: starts) }
+            if let contact { return contact }
         }
     }
 }

@@ -54,7 +54,12 @@ public enum DataFile {
     static func firstNUL(in handle: FileHandle, chunkSize: Int = CSVRecordReader.chunk) -> Int? {
         var offset = 0
         while let chunk = (try? handle.read(upToCount: chunkSize)) ?? nil, !chunk.isEmpty {
-            if let index = chunk.firstIndex(of: 0) { return offset + (index - chunk.startIndex) }
+            // memchr, not `Data.firstIndex`: iterating Data byte by byte cost 30 ns a byte.
+            let index = chunk.withUnsafeBytes { bytes -> Int? in
+                guard let base = bytes.baseAddress, let hit = memchr(base, 0, bytes.count) else { return nil }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+            if let index { return offset + index }
             offset += chunk.count
         }
         return nil
