@@ -18,11 +18,11 @@ import Testing
     static func mapped(_ file: String, format: ContactsFormat) throws -> (mapping: ExportMapping, rows: [Int: [String]], phoneProblems: [Int: PhoneNumber.Problem]) {
         var reader = try CSVRecordReader(path: folder.appendingPathComponent(file).path)
         defer { reader.close() }
-        guard let header = reader.next() else { throw CocoaError(.fileReadCorruptFile) }
+        guard let header = try reader.next() else { throw CocoaError(.fileReadCorruptFile) }
         let mapping = try #require(try ExportMapping.make(format: format, columns: nil, header: header))
         var rows: [Int: [String]] = [:]
         var problems: [Int: PhoneNumber.Problem] = [:]
-        while let record = reader.next() {
+        while let record = try reader.next() {
             rows[reader.line] = mapping.record(record, line: reader.line)
             if let problem = mapping.phoneProblem(record) { problems[reader.line] = problem }
         }
