@@ -156,7 +156,7 @@ import Testing
         #expect(run.status == 0)
         #expect(run.stderr.contains("contacts.csv:2:8: warning: invalid email 'not-mail': this contact gets no email; its other channels still apply"))
         #expect(run.stderr.contains("contacts.csv:3:26: warning: consent_email value 'maybe' is not one of"))
-        #expect(run.stdout.contains("mail cannot reach 2 of the segment (1 with an invalid address, 1 with an unreadable consent value)"))
+        #expect(run.stdout.contains("mail cannot reach 2 of the segment (1 with an invalid email, 1 with an unreadable consent value)"))
         #expect(run.stdout.contains("1 unreadable consent value read as no consent; 1 invalid email not used"))
     }
 }

@@ -38,7 +38,7 @@ import Testing
         #expect(contacts.map(\.consentSMS) == [true, false, false])
         #expect(contacts[0].problems == [.unreadableEmailConsent])
         #expect(contacts[1].problems == [.unreadableSMSConsent])
-        #expect(contacts[2].problems == [])
+        #expect(contacts[2].problems == [.emptyEmailConsent])
         #expect(issues.errors.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["2:39 unreadable_consent", "3:43 unreadable_consent"])
         #expect(
             issues.errors.first?.message
@@ -66,7 +66,7 @@ import Testing
             defaultTimezone: TimeZone(identifier: "UTC")!)
         var cache = DeliveryRouting.QuietHoursCache()
         #expect(routing.routes(for: contacts[0], at: Date(), cache: &cache).map(\.channel) == ["sms"])
-        #expect(DeliveryRouting.obstacle(for: contacts[0], on: .smtp) == .invalidAddress)
+        #expect(DeliveryRouting.obstacle(for: contacts[0], on: .smtp) == .badEmail)
     }
 
     @Test func rowsThatCannotBeParsedAreSkippedWithAnError() throws {

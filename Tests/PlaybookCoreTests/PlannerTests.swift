@@ -110,7 +110,7 @@ import Testing
         #expect(counts.deferred == 1)
         #expect(counts.earliestDeferredUntil == TestPlaybooks.date("2021-10-05T06:00:00Z"))
         #expect(counts.unreachable == 2)
-        #expect(counts.obstaclesByChannel == ["sms": [.noAddress: 3, .noConsent: 1], "mail": [.noAddress: 1, .invalidAddress: 1]])
+        #expect(counts.obstaclesByChannel == ["sms": [.noPhone: 3, .consentSMSNo: 1], "mail": [.noEmail: 1, .badEmail: 1]])
         #expect(plan.audience?.contacts == 7)
         #expect(plan.audience?.skippedRows == 0)
         #expect(plan.audience?.issues.warnings.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["7:7 invalid_email"])

@@ -114,6 +114,6 @@ import Testing
         // Cid's email is unusable, not Cid: a warning at row 3, column 3.
         #expect(plan.audience?.skippedRows == 0)
         #expect(plan.audience?.issues.warnings.map { "\($0.line):\($0.column) \($0.kind.rawValue)" } == ["3:3 invalid_email"])
-        #expect(plan.steps.first?.deliveries?.obstaclesByChannel == ["mail": [.invalidAddress: 1, .noConsent: 1]])
+        #expect(plan.steps.first?.deliveries?.obstaclesByChannel == ["mail": [.badEmail: 1, .consentEmailNo: 1]])
     }
 }

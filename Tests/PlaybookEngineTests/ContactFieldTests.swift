@@ -39,7 +39,7 @@ import Testing
         let plan = try Planner.plan(fixture.playbook, .init(start: Date()))
         let counts = try #require(plan.steps.first?.deliveries)
         #expect(counts.byChannel == ["mail": 1, "sms": 1])
-        #expect(counts.obstaclesByChannel == ["mail": [.invalidAddress: 1]])
+        #expect(counts.obstaclesByChannel == ["mail": [.badEmail: 1]])
         #expect(plan.audience?.issues.count(.invalidEmail) == 1)
     }
 
@@ -57,10 +57,10 @@ import Testing
         let counts = try #require(plan.steps.first?.deliveries)
         #expect(counts.total == 2)
         #expect(counts.unreachable == 1)
-        #expect(counts.obstaclesByChannel == ["mail": [.unreadableConsent: 2], "sms": [.unreadableConsent: 1, .noAddress: 1]])
+        #expect(counts.obstaclesByChannel == ["mail": [.consentEmailUnreadable: 2], "sms": [.consentSMSUnreadable: 1, .noPhone: 1]])
         #expect(plan.audience?.issues.count(.unreadableConsent) == 3)
         let json = plan.json.serialized()
-        #expect(json.contains(#""not_reachable_by_channel":{"mail":{"unreadable_consent":2},"sms":{"no_address":1,"unreadable_consent":1}}"#))
+        #expect(json.contains(#""not_reachable_by_channel":{"mail":{"consent_email_unreadable":2},"sms":{"no_phone":1,"consent_sms_unreadable":1}}"#))
         #expect(plan.rendered(.text).contains("mail cannot reach 2 of the segment (2 with an unreadable consent value)"))
 
         let clock = FastClock(origin: Date())

@@ -12,13 +12,13 @@ public struct Contact: Sendable, Equatable {
     /// Extra columns, as `contact.fields.NAME`.
     public var fields: [String: String]
     /// Fields of the row that could not be used (and are empty here): the contact is still
-    /// reached on its other channels.
+    /// reached on its other channels. Also why a consent is missing, for counts per reason.
     public var problems: Problems
 
     /// What was wrong with a contact's row, field by field.
     public struct Problems: OptionSet, Sendable, Hashable {
-        public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public let rawValue: UInt16
+        public init(rawValue: UInt16) { self.rawValue = rawValue }
 
         public static let invalidEmail = Problems(rawValue: 1 << 0)
         public static let invalidPhone = Problems(rawValue: 1 << 1)
@@ -26,6 +26,12 @@ public struct Contact: Sendable, Equatable {
         /// A consent value outside the accepted ones: read as no consent.
         public static let unreadableEmailConsent = Problems(rawValue: 1 << 3)
         public static let unreadableSMSConsent = Problems(rawValue: 1 << 4)
+        /// An empty consent cell (never asked), told apart from a "no".
+        public static let emptyEmailConsent = Problems(rawValue: 1 << 5)
+        public static let emptySMSConsent = Problems(rawValue: 1 << 6)
+        /// The file has no consent column for the channel.
+        public static let noEmailConsentColumn = Problems(rawValue: 1 << 7)
+        public static let noSMSConsentColumn = Problems(rawValue: 1 << 8)
     }
 
     public init(id: String, name: String = "", email: String = "", phone: String = "", tags: [String] = [], consentEmail: Bool = false,

@@ -47,27 +47,44 @@ public struct DeliveryRouting: Sendable {
         }
     }
 
-    /// Why a contact cannot receive on a channel, for the plan's counts per reason.
+    /// Why a contact cannot receive on a channel, for the plan's counts per reason: the reasons
+    /// of docs/contacts.md, an address reason before a consent one.
     public enum Obstacle: Int, CaseIterable, Sendable {
-        case noAddress, invalidAddress, noConsent, unreadableConsent
+        case noEmail, badEmail, consentEmailUnreadable, consentEmailEmpty, consentEmailNo, consentEmailAbsent
+        case noPhone, phoneNotE164, consentSMSUnreadable, consentSMSEmpty, consentSMSNo, consentSMSAbsent
+        case noTelegramChat
 
         /// The JSON key.
         public var key: String {
             switch self {
-            case .noAddress: return "no_address"
-            case .invalidAddress: return "invalid_address"
-            case .noConsent: return "no_consent"
-            case .unreadableConsent: return "unreadable_consent"
+            case .noEmail: return "no_email"
+            case .badEmail: return "bad_email"
+            case .consentEmailUnreadable: return "consent_email_unreadable"
+            case .consentEmailEmpty: return "consent_email_empty"
+            case .consentEmailNo: return "consent_email_no"
+            case .consentEmailAbsent: return "consent_email_absent"
+            case .noPhone: return "no_phone"
+            case .phoneNotE164: return "phone_not_e164"
+            case .consentSMSUnreadable: return "consent_sms_unreadable"
+            case .consentSMSEmpty: return "consent_sms_empty"
+            case .consentSMSNo: return "consent_sms_no"
+            case .consentSMSAbsent: return "consent_sms_absent"
+            case .noTelegramChat: return "no_telegram_chat_id"
             }
         }
 
-        /// "2 without an address", for text.
+        /// "2 without an email", for text.
         public func counted(_ count: Int) -> String {
             switch self {
-            case .noAddress: return "\(count) without an address"
-            case .invalidAddress: return "\(count) with an invalid address"
-            case .noConsent: return "\(count) without consent"
-            case .unreadableConsent: return "\(count) with an unreadable consent value"
+            case .noEmail: return "\(count) without an email"
+            case .badEmail: return "\(count) with an invalid email"
+            case .noPhone: return "\(count) without a phone"
+            case .phoneNotE164: return "\(count) with a phone not in E.164"
+            case .consentEmailUnreadable, .consentSMSUnreadable: return "\(count) with an unreadable consent value"
+            case .consentEmailEmpty, .consentSMSEmpty: return "\(count) with an empty consent cell"
+            case .consentEmailNo, .consentSMSNo: return "\(count) who said no"
+            case .consentEmailAbsent, .consentSMSAbsent: return "\(count) without a consent column in the file"
+            case .noTelegramChat: return "\(count) without a telegram_chat_id"
             }
         }
     }
@@ -77,19 +94,22 @@ public struct DeliveryRouting: Sendable {
     public static func obstacle(for contact: Contact, on type: ChannelType) -> Obstacle? {
         switch type {
         case .smtp:
-            if contact.problems.contains(.invalidEmail) { return .invalidAddress }
-            if contact.email.isEmpty { return .noAddress }
-            if contact.problems.contains(.unreadableEmailConsent) { return .unreadableConsent }
-            return contact.consentEmail ? nil : .noConsent
+            if contact.problems.contains(.invalidEmail) { return .badEmail }
+            if contact.email.isEmpty { return .noEmail }
+            if contact.consentEmail { return nil }
+            if contact.problems.contains(.unreadableEmailConsent) { return .consentEmailUnreadable }
+            if contact.problems.contains(.noEmailConsentColumn) { return .consentEmailAbsent }
+            return contact.problems.contains(.emptyEmailConsent) ? .consentEmailEmpty : .consentEmailNo
         case .twilio:
-            if contact.problems.contains(.invalidPhone) { return .invalidAddress }
-            if contact.phone.isEmpty { return .noAddress }
-            if contact.problems.contains(.unreadableSMSConsent) { return .unreadableConsent }
-            return contact.consentSMS ? nil : .noConsent
+            if contact.problems.contains(.invalidPhone) { return .phoneNotE164 }
+            if contact.phone.isEmpty { return .noPhone }
+            if contact.consentSMS { return nil }
+            if contact.problems.contains(.unreadableSMSConsent) { return .consentSMSUnreadable }
+            if contact.problems.contains(.noSMSConsentColumn) { return .consentSMSAbsent }
+            return contact.problems.contains(.emptySMSConsent) ? .consentSMSEmpty : .consentSMSNo
         case .telegram:
-            return (contact.fields["telegram_chat_id"] ?? "").isEmpty ? .noAddress : nil
-        case .webhook, .file: return nil
-        default: return .noAddress
+            return (contact.fields["telegram_chat_id"] ?? "").isEmpty ? .noTelegramChat : nil
+        default: return nil
         }
     }
 

@@ -112,6 +112,15 @@ public struct RowValidation {
     }
 
     private mutating func consent(_ text: String, _ field: ContactColumns.Field, contact: inout Contact, locate: (Int) -> (line: Int, column: Int)) -> Bool {
+        if text.isEmpty {
+            let email = field == .consentEmail
+            if columns.position(of: field) == nil {
+                contact.problems.insert(email ? .noEmailConsentColumn : .noSMSConsentColumn)
+            } else {
+                contact.problems.insert(email ? .emptyEmailConsent : .emptySMSConsent)
+            }
+            return false
+        }
         if let given = consentValues.consent(text) { return given }
         let at = locate(columns.position(of: field) ?? 0)
         let channel = field == .consentEmail ? "email" : "SMS"
