@@ -65,8 +65,8 @@ extension ExportMapping {
             position[field] = index
             used.insert(index)
         }
-        let yes = Set((mapping.consentYes.isEmpty ? ["true", "yes", "1", "y"] : mapping.consentYes).map { $0.lowercased() })
-        let no = Set((mapping.consentNo.isEmpty ? ["false", "no", "0", "n"] : mapping.consentNo).map { $0.lowercased() })
+        let yes = Set((mapping.consentYes.isEmpty ? ["true", "yes", "1"] : mapping.consentYes).map { $0.lowercased() })
+        let no = Set((mapping.consentNo.isEmpty ? ["false", "no", "0"] : mapping.consentNo).map { $0.lowercased() })
         if let index = position["id"] { sources["id"] = .firstOrLine([index]) }
         if let index = position["name"] {
             sources["name"] = .column(index)
