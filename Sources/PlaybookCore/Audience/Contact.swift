@@ -32,6 +32,10 @@ public struct Contact: Sendable, Equatable {
         /// The file has no consent column for the channel.
         public static let noEmailConsentColumn = Problems(rawValue: 1 << 7)
         public static let noSMSConsentColumn = Problems(rawValue: 1 << 8)
+        /// An export's national phone number without a country to complete it, or with a
+        /// country whose numbering is not known (the phone is then not used).
+        public static let phoneNoCountry = Problems(rawValue: 1 << 9)
+        public static let phoneCountryUnknown = Problems(rawValue: 1 << 10)
     }
 
     public init(id: String, name: String = "", email: String = "", phone: String = "", tags: [String] = [], consentEmail: Bool = false,

@@ -8,6 +8,9 @@ public protocol ContactReader {
     var extraColumns: [String] { get }
     /// Every column name, as the file has them (trimmed).
     var columnNames: [String] { get }
+    /// Where the contact `next()` last returned was read: its line in a file (the header is
+    /// line 1), its row in a database.
+    var line: Int { get }
     func close()
 }
 
@@ -32,6 +35,14 @@ public struct ContactsOpener: Sendable {
     public static let csv = ContactsOpener { path throws(ContactsFile.OpenError) in
         if try isDatabase(path) { throw .unsupported(path, "is an SQLite database, which this command cannot read") }
         return try ContactsFile(path: path)
+    }
+
+    /// Opens the contacts with their layout: an export (`format:` / `columns:`) is a CSV file,
+    /// read through its mapping; the native layout goes to `open`.
+    public func open(_ path: String, layout: ContactsLayout) throws(ContactsFile.OpenError) -> any ContactReader {
+        guard !layout.isNative else { return try open(path) }
+        if try Self.isDatabase(path) { throw .unsupported(path, "is an SQLite database; an export named by 'format' or 'columns' is a CSV file") }
+        return try ContactsFile(path: path, layout: layout)
     }
 
     /// Whether `path` holds an SQLite database, by its first bytes.

@@ -25,6 +25,25 @@ public struct ContactsColumns: Sendable, Equatable {
     public static let fields = ["id", "name", "first_name", "last_name", "email", "phone", "country", "tags", "consent_email", "consent_sms", "timezone", "locale"]
 }
 
+/// How a contacts file is laid out: the native columns, a tool's export, or a column mapping.
+public struct ContactsLayout: Sendable, Equatable {
+    public var format: ContactsFormat
+    public var columns: ContactsColumns?
+
+    public init(format: ContactsFormat = .playbook, columns: ContactsColumns? = nil) {
+        self.format = format
+        self.columns = columns
+    }
+
+    public static let native = ContactsLayout()
+    public var isNative: Bool { format == .playbook && columns == nil }
+}
+
+extension Audience {
+    /// How its contacts file is laid out (`format:` / `columns:`).
+    public var layout: ContactsLayout { ContactsLayout(format: format, columns: columns) }
+}
+
 /// Turns each record of an export into a record of the native columns (`ContactsFile.columns`,
 /// then the export's other columns as extra fields), so that one reader and one set of row
 /// checks serve every layout. Built once from the export's header; then a record costs one pass.
@@ -39,7 +58,7 @@ public struct ExportMapping: Sendable {
         case firstOrLine([Int])
         /// First and last name, joined by a space.
         case name(first: Int?, last: Int?)
-        /// A consent column: yes words → `true`, no words and empty → `false`, other → as written.
+        /// A consent column: yes words → `true`, no words → `false`, empty and other → as written.
         case consent(Int, yes: Set<String>, no: Set<String>)
         /// A fixed value for every row (Mailchimp's subscribed export: every member subscribed).
         case constant(String)
@@ -85,7 +104,13 @@ public struct ExportMapping: Sendable {
     }
 
     init(header export: [String], sources: [String: Source], used: Set<Int>) {
-        var names = ContactsFile.columns
+        // Only the native columns the export gives: a consent the export does not hold is then
+        // absent (counted as such), not an empty cell.
+        let given = ContactsFile.columns.filter { name in
+            if case .none = sources[name] ?? .none { return name == "id" }
+            return true
+        }
+        var names = given
         var extras: [Int] = []
         for (index, title) in export.enumerated() where !used.contains(index) {
             var name = Self.fieldName(title)
@@ -98,8 +123,23 @@ public struct ExportMapping: Sendable {
             extras.append(index)
         }
         header = names
-        self.sources = ContactsFile.columns.map { sources[$0] ?? .none }
+        self.sources = given.map { sources[$0] ?? .none }
         self.extras = extras
+    }
+
+    /// The export's column a native field comes from, to point diagnostics at the right cell;
+    /// nil for values the mapping makes (a constant, the line).
+    public func sourceColumn(ofField field: Int) -> Int? {
+        if field >= sources.count {
+            let extra = field - sources.count
+            return extra < extras.count ? extras[extra] : nil
+        }
+        switch sources[field] {
+        case .none, .constant: return nil
+        case .column(let index), .consent(let index, _, _), .phone(let index, _), .tags(let index, _), .quotedList(let index): return index
+        case .firstOf(let indexes), .firstOrLine(let indexes): return indexes.first
+        case .name(let first, let last): return first ?? last
+        }
     }
 
     func cell(_ row: [String], _ index: Int) -> String {
@@ -110,7 +150,7 @@ public struct ExportMapping: Sendable {
 
     /// Why the row's phone gives no E.164 number, when it has one that does not.
     public func phoneProblem(_ row: [String]) -> PhoneNumber.Problem? {
-        guard let phone = ContactsFile.columns.firstIndex(of: "phone"), case .phone(let index, let country) = sources[phone] else { return nil }
+        guard let phone = header.firstIndex(of: "phone"), phone < sources.count, case .phone(let index, let country) = sources[phone] else { return nil }
         func cell(_ index: Int) -> String { self.cell(row, index) }
         guard !cell(index).isEmpty, case .failure(let problem) = PhoneNumber.e164(cell(index), country: country.map(cell) ?? "") else { return nil }
         return problem
@@ -152,7 +192,8 @@ public struct ExportMapping: Sendable {
             case .consent(let index, let yes, let no):
                 let value = cell(index)
                 let folded = value.lowercased()
-                out.append(value.isEmpty || no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
+                // An empty cell stays empty: the row checks count it apart from a "no".
+                out.append(value.isEmpty ? "" : no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
             case .constant(let value): out.append(value)
             case .phone(let index, let country):
                 let raw = cell(index)

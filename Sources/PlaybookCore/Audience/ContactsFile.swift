@@ -43,7 +43,10 @@ public struct ContactsFile {
     /// The header as read (names trimmed), for checks of near-miss column names.
     public let columnNames: [String]
 
-    public init(path: String, limits: CSVRecordReader.Limits = .standard, consent: ConsentValues = .standard) throws(OpenError) {
+    /// How an export's records become native ones (`format:` / `columns:`); nil for the native layout.
+    private let mapping: ExportMapping?
+
+    public init(path: String, layout: ContactsLayout = .native, limits: CSVRecordReader.Limits = .standard, consent: ConsentValues = .standard) throws(OpenError) {
         self.path = path
         let handle: FileHandle
         do {
@@ -75,7 +78,14 @@ public struct ContactsFile {
             reader.close()
             throw .invalid(path, line: 1, column: 1, "is empty; it needs a header row")
         }
-        columnNames = first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = first.map { $0.trimmingCharacters(in: .whitespaces) }
+        do {
+            mapping = try ExportMapping.make(format: layout.format, columns: layout.columns, header: header)
+        } catch {
+            reader.close()
+            throw .invalid(path, line: 1, column: 1, error.description)
+        }
+        columnNames = mapping?.header ?? header
         do {
             rows = RowValidation(columns: try ContactColumns(header: columnNames), consent: consent)
         } catch {
@@ -85,6 +95,8 @@ public struct ContactsFile {
     }
 
     public func close() { reader.close() }
+
+    public var line: Int { reader.line }
 
     /// The next usable contact, or nil at the end of the file.
     public mutating func next() -> Contact? {
@@ -99,8 +111,24 @@ public struct ContactsFile {
             }
             // Only what locating a field needs, not a copy of the reader (this runs for every row).
             let (line, starts) = (reader.line, reader.quotedFieldStarts)
-            let contact = rows.contact(from: record) { CSVRecordReader.location(ofField: $0, in: record, line: line, quotedStarts: starts) }
-            if let contact { return contact }
+            guard let mapping else {
+                let contact = rows.contact(from: record) { CSVRecordReader.location(ofField: $0, in: record, line: line, quotedStarts: starts) }
+                if let contact { return contact }
+                continue
+            }
+            // An export: its record as the native columns, problems located at the export's own cells.
+            let native = mapping.record(record, line: line)
+            let contact = rows.contact(from: native) { field in
+                CSVRecordReader.location(ofField: mapping.sourceColumn(ofField: field) ?? 0, in: record, line: line, quotedStarts: starts)
+            }
+            if var contact {
+                switch mapping.phoneProblem(record) {
+                case .noCountry?: contact.problems.insert(.phoneNoCountry)
+                case .countryUnknown?: contact.problems.insert(.phoneCountryUnknown)
+                default: break
+                }
+                return contact
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ public struct DeliveryRouting: Sendable {
     /// of docs/contacts.md, an address reason before a consent one.
     public enum Obstacle: Int, CaseIterable, Sendable {
         case noEmail, badEmail, consentEmailUnreadable, consentEmailEmpty, consentEmailNo, consentEmailAbsent
-        case noPhone, phoneNotE164, consentSMSUnreadable, consentSMSEmpty, consentSMSNo, consentSMSAbsent
+        case noPhone, phoneNoCountry, phoneCountryUnknown, phoneNotE164, consentSMSUnreadable, consentSMSEmpty, consentSMSNo, consentSMSAbsent
         case noTelegramChat
 
         /// The JSON key.
@@ -64,6 +64,8 @@ public struct DeliveryRouting: Sendable {
             case .consentEmailNo: return "consent_email_no"
             case .consentEmailAbsent: return "consent_email_absent"
             case .noPhone: return "no_phone"
+            case .phoneNoCountry: return "phone_no_country"
+            case .phoneCountryUnknown: return "phone_country_unknown"
             case .phoneNotE164: return "phone_not_e164"
             case .consentSMSUnreadable: return "consent_sms_unreadable"
             case .consentSMSEmpty: return "consent_sms_empty"
@@ -79,6 +81,8 @@ public struct DeliveryRouting: Sendable {
             case .noEmail: return "\(count) without an email"
             case .badEmail: return "\(count) with an invalid email"
             case .noPhone: return "\(count) without a phone"
+            case .phoneNoCountry: return "\(count) with a national phone number and no country"
+            case .phoneCountryUnknown: return "\(count) with a phone of a country whose numbers are not known"
             case .phoneNotE164: return "\(count) with a phone not in E.164"
             case .consentEmailUnreadable, .consentSMSUnreadable: return "\(count) with an unreadable consent value"
             case .consentEmailEmpty, .consentSMSEmpty: return "\(count) with an empty consent cell"
@@ -101,6 +105,8 @@ public struct DeliveryRouting: Sendable {
             if contact.problems.contains(.noEmailConsentColumn) { return .consentEmailAbsent }
             return contact.problems.contains(.emptyEmailConsent) ? .consentEmailEmpty : .consentEmailNo
         case .twilio:
+            if contact.problems.contains(.phoneNoCountry) { return .phoneNoCountry }
+            if contact.problems.contains(.phoneCountryUnknown) { return .phoneCountryUnknown }
             if contact.problems.contains(.invalidPhone) { return .phoneNotE164 }
             if contact.phone.isEmpty { return .noPhone }
             if contact.consentSMS { return nil }

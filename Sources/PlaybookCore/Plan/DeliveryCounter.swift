@@ -58,7 +58,7 @@ struct DeliveryCounter {
         }
         var file: any ContactReader
         do {
-            file = try opener.open(contactsPath)
+            file = try opener.open(contactsPath, layout: playbook.audience?.layout ?? .native)
         } catch {
             return .failure(error)
         }

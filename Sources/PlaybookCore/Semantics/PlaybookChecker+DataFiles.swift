@@ -43,7 +43,7 @@ extension PlaybookChecker {
         let full = resolve(path.value)
         var reader: any ContactReader
         do {
-            reader = try options.contactsOpener.open(full)
+            reader = try options.contactsOpener.open(full, layout: playbook.audience?.layout ?? .native)
         } catch {
             switch error {
             case .missing:

@@ -38,6 +38,7 @@ final class SQLiteContacts: ContactReader {
     }
 
     var issues: ContactIssues { rows.issues }
+    var line: Int { row }
     var extraColumns: [String] { rows.extraColumns }
 
     func next() -> Contact? {

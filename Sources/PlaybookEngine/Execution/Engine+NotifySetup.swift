@@ -29,7 +29,7 @@ extension Engine {
         let path = contactsName.hasPrefix("/") ? contactsName : (playbook.directory as NSString).appendingPathComponent(contactsName)
         let contacts: any ContactReader
         do {
-            contacts = try contactsOpener.open(path)
+            contacts = try contactsOpener.open(path, layout: playbook.audience?.layout ?? .native)
         } catch {
             return .failure(StepSetupFailure(reason: error.description))
         }
