@@ -442,7 +442,7 @@ import Testing
             let expression = playbook.audience?.segment(segmentID.value)?.condition.expression,
             let contactsName = playbook.audience?.contacts?.value
         else { return [] }
-        var contacts = try ContactsFile(path: (playbook.directory as NSString).appendingPathComponent(contactsName))
+        var contacts = try ContactsFile(path: (playbook.directory as NSString).appendingPathComponent(contactsName), layout: playbook.audience?.layout ?? .native)
         defer { contacts.close() }
         let facts = Facts(
             trigger: [:], triggerID: incident.trigger, triggerKind: "", triggerTypes: [:], incidentID: incident.id, startedAt: incident.startedAt,

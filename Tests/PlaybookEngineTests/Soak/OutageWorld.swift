@@ -111,9 +111,24 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 }
 
-/// The soak's audience: `count` customers in contacts.csv (meta-outage, shop-down,
-/// newsletter-provider-down), as many fans in fans.csv (tiktok-creator), and a team of 12.
+/// The soak's audience: `count` customers in contacts.csv (meta-outage,
+/// newsletter-provider-down) and the same customers as a Shopify export (shop-down), as many
+/// fans in fans.csv (tiktok-creator), and a team of 12.
 enum SoakAudience {
+    /// The customers (native rows) as Shopify's customers export: yes/no consent, tags with
+    /// commas, CRLF and a byte-order mark, as Shopify writes it.
+    static func shopifyExport(of rows: some Sequence<String>) -> String {
+        var lines = ["Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Phone,Accepts SMS Marketing,Tags"]
+        for row in rows {
+            let f = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 7 else { continue }
+            func yesNo(_ value: String) -> String { ["true", "yes", "1"].contains(value.lowercased()) ? "yes" : value.isEmpty ? "" : "no" }
+            let tags = f[4].split(separator: ";").joined(separator: ", ")
+            lines.append("'\(f[0]),\(f[1]),,\(f[2]),\(yesNo(f[5])),'\(f[3]),\(yesNo(f[6])),\"\(tags)\"")
+        }
+        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+    }
+
     static let timezones = [
         "Europe/Rome", "Europe/Rome", "Europe/Rome", "Europe/London", "Europe/Berlin", "America/New_York",
         "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney", "Pacific/Auckland", "",
@@ -147,6 +162,7 @@ enum SoakAudience {
             "bad2,Bad Zone,z@example.com,,vip,true,true,Mars/Olympus,,",
         ]
         try (customers.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        try shopifyExport(of: customers.dropFirst()).write(to: directory.appendingPathComponent("customers_export.csv"), atomically: true, encoding: .utf8)
 
         var fans = [header + ",tier"]
         for i in 0..<count {
