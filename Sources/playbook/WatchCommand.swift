@@ -68,7 +68,7 @@ struct WatchCommand: AsyncParsableCommand {
             watcher = try Watcher(configuration)
         } catch {
             Output.error(error.description)
-            throw ExitCode(1)
+            throw ExitCode(error.isUsage ? 2 : 1)
         }
         if let listener {
             log.report(
@@ -77,6 +77,7 @@ struct WatchCommand: AsyncParsableCommand {
                     message:
                         "listening on http://\(listener.address) (/healthz, /metrics\(watcher.webhookPaths.isEmpty ? "" : ", " + watcher.webhookPaths.joined(separator: ", ")))"
                 ))
+            if let warning = watcher.unsignedExposureWarning(address: listener.address, loopback: listener.isLoopback) { log.report(warning) }
         }
         async let serving: Void = { if let listener { await listener.serve { await watcher.handle($0) } } }()
         var failure: (any Error)?
