@@ -67,6 +67,10 @@ struct WatchCommand: AsyncParsableCommand {
         do {
             watcher = try Watcher(configuration)
         } catch {
+            // Its clients must be shut down before they go (a client dropped while running traps).
+            await listener?.close()
+            await LiveChannels.shutdown(probes)
+            await LiveChannels.shutdown(channelClient)
             Output.error(error.description)
             throw ExitCode(error.isUsage ? 2 : 1)
         }

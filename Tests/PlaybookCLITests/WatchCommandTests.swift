@@ -76,12 +76,14 @@ import Testing
         steps: [{ id: s, log: { message: x } }]
         """
 
-    @Test func anEmptySecretIsRefusedAtStart() throws {
+    @Test func anEmptySecretIsRefusedAtStart() async throws {
         let workspace = try Workspace(["p.yaml": Self.hooked])
-        let run = try workspace.run(["watch", "p.yaml", "--state", "state"], environment: ["HOOK_SECRET": ""])
+        // (Were it to start, it would be stopped once watching.)
+        let run = try await Self.watchUntil(
+            #""event":"watch_started""#, in: workspace.url, arguments: ["p.yaml", "--state", "state"], environment: ["HOOK_SECRET": ""])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("HOOK_SECRET"), "\(run.stderr)")
-        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.log.contains("HOOK_SECRET"), "\(run.log)")
+        #expect(run.log.split(separator: "\n").count == 1, "\(run.log)")
     }
 
     @Test func unsignedWebhookTriggersListeningBeyondLoopbackAreWarnedAbout() async throws {
