@@ -157,8 +157,9 @@ import Testing
 
     @Test func aRequestHeadThatNeverCompletesIsClosedAfterTheHeadTimeout() async throws {
         try await Self.serving(Self.quick(head: 0.5)) { listener in
-            let peer = try await Peer.connect(listener.port)
+            // Its time runs from the connection, so from before it.
             let started = Date()
+            let peer = try await Peer.connect(listener.port)
             try await peer.send("POST /alert HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
             #expect(await peer.until(within: 5) { !$0.isOpen })
             let after = Date().timeIntervalSince(started)
