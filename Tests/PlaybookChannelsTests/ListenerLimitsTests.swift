@@ -61,11 +61,11 @@ import Testing
         }
     }
 
-    static func quick(head: Double = 5, idle: Double = 5) -> WatchListener.Limits {
+    /// The standard limits, with the timeouts a test is about shortened (and a short linger).
+    static func quick(head: Double = 30, idle: Double = 30) -> WatchListener.Limits {
         var limits = WatchListener.Limits()
         limits.head = .milliseconds(Int64(head * 1000))
         limits.idle = .milliseconds(Int64(idle * 1000))
-        limits.body = .seconds(5)
         limits.linger = .milliseconds(500)
         return limits
     }
@@ -97,24 +97,26 @@ import Testing
     }
 
     @Test func connectionsBeyondTheLimitGet503AndTheListenerKeepsAnswering() async throws {
-        try await Self.serving(Self.quick(head: 5)) { listener in
+        // A head timeout longer than the test: on a loaded machine, opening 300 connections can take
+        // seconds, and the first ones must still hold their places when the last arrive.
+        try await Self.serving(Self.quick(head: 120)) { listener in
             // 300 connections that never send anything.
             var idle: [Peer] = []
             for _ in 0..<300 { idle.append(try await Peer.connect(listener.port)) }
             // The 256 first are served (waiting for their head); the 44 others are answered 503 and closed.
-            let refused = await idle[256...].asyncAll { await $0.until(within: 5) { $0.text.hasPrefix("HTTP/1.1 503 ") } }
+            let refused = await idle[256...].asyncAll { await $0.until(within: 20) { $0.text.hasPrefix("HTTP/1.1 503 ") } }
             #expect(refused)
             #expect(idle[299].text.contains("256 connections at once"))
-            #expect(await idle[299].until(within: 5) { !$0.isOpen })
+            #expect(await idle[299].until(within: 20) { !$0.isOpen })
             #expect(idle[0..<256].allSatisfy { $0.text.isEmpty })
 
             // While they hold every place, a health check is refused at once rather than left hanging...
             let crowded = try await Peer.connect(listener.port)
             try? await crowded.send(Self.healthz)
-            #expect(await crowded.until(within: 5) { $0.text.hasPrefix("HTTP/1.1 503 ") })
+            #expect(await crowded.until(within: 20) { $0.text.hasPrefix("HTTP/1.1 503 ") })
             await crowded.close()
-            // ...and once the head timeout has closed them, it answers.
-            #expect(await idle.asyncAll { await $0.until(within: 10) { !$0.isOpen } })
+            // ...and once they are gone, it answers.
+            for peer in idle { await peer.close() }
             var answered = false
             for _ in 0..<20 where !answered {
                 // (The listener frees a place just after the peer sees the close: a retry covers that instant.)
@@ -126,7 +128,6 @@ import Testing
                 if !answered { try await Task.sleep(nanoseconds: 50_000_000) }
             }
             #expect(answered)
-            for peer in idle { await peer.close() }
         }
     }
 
@@ -136,11 +137,12 @@ import Testing
             let started = Date()
             // 1 GB announced, not a byte of it sent.
             try await peer.send("POST /alert HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n")
-            #expect(await peer.until(within: 5) { $0.text.contains("the body is over 1048576 bytes") })
+            #expect(await peer.until(within: 20) { $0.text.contains("the body is over 1048576 bytes") })
             #expect(peer.text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
             #expect(peer.text.lowercased().contains("connection: close"))
-            #expect(Date().timeIntervalSince(started) < 2.5)
-            #expect(await peer.until(within: 5) { !$0.isOpen })
+            // At once: well before any timeout (30 s) could have ended the wait for the body.
+            #expect(Date().timeIntervalSince(started) < 20)
+            #expect(await peer.until(within: 20) { !$0.isOpen })
         }
     }
 
@@ -150,36 +152,37 @@ import Testing
             try await peer.send("POST /alert HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
             let chunk = String(repeating: "x", count: 65_536)
             for _ in 0..<17 { try? await peer.send(String(65_536, radix: 16) + "\r\n" + chunk + "\r\n") }
-            #expect(await peer.until(within: 5) { $0.text.hasPrefix("HTTP/1.1 413 ") })
-            #expect(await peer.until(within: 5) { !$0.isOpen })
+            #expect(await peer.until(within: 20) { $0.text.hasPrefix("HTTP/1.1 413 ") })
+            #expect(await peer.until(within: 20) { !$0.isOpen })
         }
     }
 
     @Test func aRequestHeadThatNeverCompletesIsClosedAfterTheHeadTimeout() async throws {
-        try await Self.serving(Self.quick(head: 0.5)) { listener in
+        // (Seconds rather than milliseconds: on a loaded machine a client can take a while to write.)
+        try await Self.serving(Self.quick(head: 2)) { listener in
             // Its time runs from the connection, so from before it.
             let started = Date()
             let peer = try await Peer.connect(listener.port)
-            try await peer.send("POST /alert HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
-            #expect(await peer.until(within: 5) { !$0.isOpen })
+            try? await peer.send("POST /alert HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
+            #expect(await peer.until(within: 20) { !$0.isOpen })
             let after = Date().timeIntervalSince(started)
-            #expect(after >= 0.4 && after < 3, "closed after \(after) s")
+            #expect(after >= 1.9 && after < 20, "closed after \(after) s")
             #expect(peer.text.isEmpty)
         }
     }
 
     @Test func anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
-        try await Self.serving(Self.quick(head: 5, idle: 0.5)) { listener in
+        try await Self.serving(Self.quick(head: 10, idle: 2)) { listener in
             let peer = try await Peer.connect(listener.port)
             try await peer.send(Self.healthz)
-            #expect(await peer.until(within: 5) { $0.text.hasSuffix("ok\n") })
+            #expect(await peer.until(within: 20) { $0.text.hasSuffix("ok\n") })
             let answered = Date()
             // Kept alive, for a while: a second request on it is answered.
             try await peer.send(Self.healthz)
-            #expect(await peer.until(within: 5) { $0.text.components(separatedBy: "HTTP/1.1 200 OK").count == 3 })
-            #expect(await peer.until(within: 5) { !$0.isOpen })
+            #expect(await peer.until(within: 20) { $0.text.components(separatedBy: "HTTP/1.1 200 OK").count == 3 })
+            #expect(await peer.until(within: 20) { !$0.isOpen })
             let after = Date().timeIntervalSince(answered)
-            #expect(after >= 0.4 && after < 3, "closed after \(after) s")
+            #expect(after >= 1.9 && after < 20, "closed after \(after) s")
         }
     }
 
