@@ -67,8 +67,12 @@ struct WatchCommand: AsyncParsableCommand {
         do {
             watcher = try Watcher(configuration)
         } catch {
+            // Its clients must be shut down before they go (a client dropped while running traps).
+            await listener?.close()
+            await LiveChannels.shutdown(probes)
+            await LiveChannels.shutdown(channelClient)
             Output.error(error.description)
-            throw ExitCode(1)
+            throw ExitCode(error.isUsage ? 2 : 1)
         }
         if let listener {
             log.report(
@@ -77,6 +81,7 @@ struct WatchCommand: AsyncParsableCommand {
                     message:
                         "listening on http://\(listener.address) (/healthz, /metrics\(watcher.webhookPaths.isEmpty ? "" : ", " + watcher.webhookPaths.joined(separator: ", ")))"
                 ))
+            if let warning = watcher.unsignedExposureWarning(address: listener.address, loopback: listener.isLoopback) { log.report(warning) }
         }
         async let serving: Void = { if let listener { await listener.serve { await watcher.handle($0) } } }()
         var failure: (any Error)?

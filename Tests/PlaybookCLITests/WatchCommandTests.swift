@@ -67,6 +67,43 @@ import Testing
         #expect(!run.stderr.contains("k9q") && !run.stderr.contains(": zz"))
     }
 
+    static let hooked = """
+        version: 1
+        playbook: hooks
+        triggers:
+          - { id: signed, webhook: { path: /hooks/signed, secret: "${env.HOOK_SECRET}" } }
+          - { id: open, webhook: { path: /hooks/open } }
+        steps: [{ id: s, log: { message: x } }]
+        """
+
+    @Test func anEmptySecretIsRefusedAtStart() async throws {
+        let workspace = try Workspace(["p.yaml": Self.hooked])
+        // (Were it to start, it would be stopped once watching.)
+        let run = try await Self.watchUntil(
+            #""event":"watch_started""#, in: workspace.url, arguments: ["p.yaml", "--state", "state"], environment: ["HOOK_SECRET": ""])
+        // Refused by the start-up check of credentials (exit 1, at its line), before the watcher's
+        // own refusal of an empty secret (exit 2) is reached.
+        #expect(run.status == 1, "\(run.log)")
+        #expect(run.log.contains("p.yaml:4:59: error: environment variable 'HOOK_SECRET' is set but empty"), "\(run.log)")
+        #expect(!run.log.contains("watch_started"))
+    }
+
+    @Test func unsignedWebhookTriggersListeningBeyondLoopbackAreWarnedAbout() async throws {
+        let workspace = try Workspace(["p.yaml": Self.hooked])
+        let wide = try await Self.watchUntil(
+            #""event":"watch_started""#, in: workspace.url, arguments: ["p.yaml", "--state", "state", "--listen", "0.0.0.0:0"],
+            environment: ["HOOK_SECRET": "k3y-for-tests"])
+        #expect(wide.status == 0, "\(wide.log)")
+        let warning = try #require(Self.events(wide.log).first { $0["event"] as? String == "webhook_unsigned" }, "\(wide.log)")
+        #expect((warning["message"] as? String)?.contains("/hooks/open takes unsigned requests") == true)
+        #expect(!wide.log.contains("k3y-for-tests"))
+        let narrow = try await Self.watchUntil(
+            #""event":"watch_started""#, in: workspace.url, arguments: ["p.yaml", "--state", "state", "--listen", "127.0.0.1:0"],
+            environment: ["HOOK_SECRET": "k3y-for-tests"])
+        #expect(narrow.status == 0, "\(narrow.log)")
+        #expect(!narrow.log.contains("webhook_unsigned"))
+    }
+
     @Test func aBadListenAddressIsAUsageError() throws {
         let workspace = try Workspace(["p.yaml": Self.refused])
         let run = try workspace.run(["watch", "p.yaml", "--listen", "localhost"])
@@ -76,7 +113,9 @@ import Testing
 
     /// Starts `playbook watch`, waits until its log holds `marker`, sends SIGTERM, and returns the exit status and log.
     /// Polls with `Task.sleep`, never blocking a thread of the shared pool that other tests run on.
-    static func watchUntil(_ marker: String, linger: Double = 0, in directory: URL, arguments: [String]) async throws -> (status: Int32, log: String) {
+    static func watchUntil(
+        _ marker: String, linger: Double = 0, in directory: URL, arguments: [String], environment: [String: String] = [:]
+    ) async throws -> (status: Int32, log: String) {
         let log = directory.appendingPathComponent("watch-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -84,7 +123,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: try PlaybookBinary.path.get())
         process.arguments = ["watch"] + arguments
         process.currentDirectoryURL = directory
-        process.environment = PlaybookBinary.baseEnvironment
+        process.environment = PlaybookBinary.baseEnvironment.merging(environment) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = handle

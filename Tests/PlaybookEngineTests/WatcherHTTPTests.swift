@@ -167,4 +167,113 @@ import Testing
         let twice = try WatchFixture([Self.hooked, Self.hooked], clock: clock)
         #expect { _ = try twice.watcher(environment: ["HOOK_SECRET": "x"]) } throws: { "\($0)".contains("two playbooks are named 'alerts'") }
     }
+
+    static func timestamped(_ body: [UInt8], at time: Date, secret: String = "s3cret-hook") -> WatchRequest {
+        let timestamp = String(Int(time.timeIntervalSince1970))
+        return WatchRequest(
+            method: "POST", path: "/hooks/alertmanager",
+            headers: [
+                ("X-Playbook-Timestamp", timestamp), ("X-Playbook-Signature", WebhookSignature.sign(body, timestamp: timestamp, secret: secret)),
+            ], body: body)
+    }
+
+    @Test func aTimestampedAlertIsTakenOnceAndItsReplayRefused() async throws {
+        let clock = ManualClock(Self.start)
+        let (fixture, watcher) = try Self.watcher(clock)
+        let request = Self.timestamped(Self.alertmanager("firing"), at: Self.start)
+        #expect(await watcher.handle(request).status == 202)
+        clock.advance(by: 30)
+        let replay = await watcher.handle(request)
+        #expect(replay.status == 401)
+        #expect(replay.body.contains("already accepted (a replay)"))
+        // Captured and sent again after the window: refused for its age.
+        clock.advance(by: 300)
+        let late = await watcher.handle(request)
+        #expect(late.status == 401)
+        #expect(late.body.contains("more than 5 minutes"))
+        // A fresh timestamp, freshly signed, is a new request.
+        #expect(await watcher.handle(Self.timestamped(Self.alertmanager("firing"), at: clock.now())).status == 202)
+        #expect(fixture.reporter.events(named: "webhook_refused").count == 2)
+    }
+
+    @Test func aBodySignedAlertSentAgainIsStillTaken() async throws {
+        let (_, watcher) = try Self.watcher(ManualClock(Self.start))
+        let body = Self.alertmanager("firing")
+        let request = Self.post("/hooks/alertmanager", body, signature: WebhookSignature.sign(body, secret: "s3cret-hook"))
+        for _ in 0..<3 { #expect(await watcher.handle(request).status == 202) }
+    }
+
+    @Test func anEmptySecretFromTheEnvironmentIsRefusedAtStart() throws {
+        let fixture = try WatchFixture([Self.hooked], clock: ManualClock(Self.start))
+        #expect {
+            _ = try fixture.watcher(environment: ["HOOK_SECRET": ""])
+        } throws: { error in
+            guard let problem = error as? Watcher.Problem else { return false }
+            return problem.isUsage && problem.description.contains("the secret of webhook trigger 'alertmanager' is empty (${env.HOOK_SECRET})")
+                && !problem.description.contains("\n")
+        }
+    }
+
+    @Test func unsignedTriggersBeyondLoopbackAreWarnedAbout() throws {
+        let (_, watcher) = try Self.watcher(ManualClock(Self.start))
+        #expect(watcher.unsignedWebhookPaths == ["/hooks/open"])
+        #expect(watcher.unsignedExposureWarning(address: "127.0.0.1:9464", loopback: true) == nil)
+        let warning = try #require(watcher.unsignedExposureWarning(address: "0.0.0.0:9464", loopback: false))
+        #expect(warning.isWarning)
+        #expect(warning.name == "webhook_unsigned")
+        #expect(warning.message.contains("/hooks/open takes unsigned requests and the listener on 0.0.0.0:9464 is reachable beyond this machine"))
+        // Every trigger signed: nothing to warn about, wherever it listens.
+        let signed = try WatchFixture([Self.hooked.replacingOccurrences(of: "{ path: /hooks/open }", with: "{ path: /hooks/open, secret: k3y-k3y }")], clock: ManualClock(Self.start))
+        #expect(try signed.watcher(environment: ["HOOK_SECRET": "s3cret-hook"]).unsignedExposureWarning(address: "0.0.0.0:9464", loopback: false) == nil)
+    }
+
+    /// The `playbook_deliveries` samples of a scrape, by status.
+    static func deliveries(_ metrics: String) -> [String: Int] {
+        var found: [String: Int] = [:]
+        for line in metrics.split(separator: "\n") where line.hasPrefix("playbook_deliveries{playbook=\"alerts\",status=\"") {
+            let status = line.split(separator: "\"")[3]
+            found[String(status)] = Int(line.split(separator: " ").last!)
+        }
+        return found
+    }
+
+    @Test func aScrapeCostsTheSameWithAMillionDeliveriesAndNeverWaitsForTheJournal() async throws {
+        let clock = ManualClock(Self.start)
+        let (fixture, watcher) = try Self.watcher(clock)
+        defer { try? FileManager.default.removeItem(at: fixture.directory) }
+        try await fixture.journal.createIncident(IncidentRecord(id: "big", playbook: "alerts", trigger: "alertmanager", startedAt: Self.start))
+        // A million deliveries, written straight into the state database (as a long-lived watcher's would be).
+        let database = try SQLiteDatabase(path: fixture.journal.path)
+        try database.execute(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+            INSERT INTO deliveries (key, incident, step, channel, contact, address, status, attempts, updated_at)
+            SELECT 'big/tell/' || i, 'big', 'tell', 'out', 'c' || i, 'a' || i, CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'sent' END, 1, 0 FROM n;
+            """)
+        let metrics = WatchRequest(method: "GET", path: "/metrics")
+        // The watcher counts them once, when it starts.
+        #expect(Self.deliveries(await watcher.handle(metrics).body) == ["sent": 900_000, "failed": 100_000])
+
+        // The journal busy with full scans: scrapes answer from memory meanwhile.
+        let journal = fixture.journal
+        let busy = Task { for _ in 0..<2 { _ = try await journal.deliveryTotals() } }
+        try await Task.sleep(nanoseconds: 20_000_000)
+        let started = ContinuousClock.now
+        for _ in 0..<20 { #expect(await watcher.handle(metrics).status == 200) }
+        let elapsed = ContinuousClock.now - started
+        try await busy.value
+        #expect(elapsed < .milliseconds(500), "20 scrapes took \(elapsed)")
+
+        // What the engine writes from then on moves the totals: a retry that succeeded, a new
+        // delivery, and the same one planned again on resume (not counted twice).
+        try await journal.markDelivery("big/tell/10", .sent, attempts: 1, at: clock.now())
+        let fresh = DeliveryRecord(key: "big/tell/new", incident: "big", step: "tell", channel: "out", contact: "n", address: "n", status: .pending)
+        try await journal.planDeliveries([fresh], at: clock.now())
+        try await journal.planDeliveries([fresh], at: clock.now())
+        try await journal.markDelivery("unknown-key", .sent, at: clock.now())
+        #expect(Self.deliveries(await watcher.handle(metrics).body) == ["sent": 900_001, "failed": 99_999, "pending": 1])
+        // The same totals a scan of the journal gives.
+        let scanned = try await journal.deliveryTotals().filter { $0.playbook == "alerts" }
+        #expect(Dictionary(uniqueKeysWithValues: scanned.map { ($0.status.rawValue, $0.count) }) == ["sent": 900_001, "failed": 99_999, "pending": 1])
+    }
 }

@@ -1,24 +1,59 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import PlaybookEngine
 
-/// The HTTP listener of `playbook watch --listen HOST:PORT`: reads each request (bodies up to
-/// `Watcher.maximumBody`, larger ones refused unread with 413) and answers what the handler
-/// says. HTTP/1.1 with keep-alive; no TLS (put it behind a proxy to expose it).
+/// The HTTP listener of `playbook watch --listen HOST:PORT`: reads each request and answers what
+/// the handler says. HTTP/1.1 with keep-alive; no TLS (put it behind a proxy to expose it).
+///
+/// A stranger who reaches it cannot exhaust it (`Limits`): connections beyond the limit are
+/// answered 503 at once, a connection that does not send its request head in time or sits idle
+/// between requests is closed, and a body declared too large is refused (413) before it is read.
 public final class WatchListener: Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
-    private let server: NIOAsyncChannel<Connection, Never>
+    /// What the accept loop gets: a connection to serve, or one already being refused.
+    enum Accepted: Sendable {
+        case serve(Connection)
+        case refused
+    }
+
+    /// What keeps the listener answering whatever its peers do (docs/watch.md, "The HTTP listener").
+    public struct Limits: Sendable, Equatable {
+        /// Connections served at once; more are answered 503 and closed.
+        public var connections = 256
+        /// How long a new connection has to send a complete request head.
+        public var head: TimeAmount = .seconds(30)
+        /// How long a keep-alive connection may wait for its next request head.
+        public var idle: TimeAmount = .seconds(30)
+        /// How long a request's body may take to arrive after its head.
+        public var body: TimeAmount = .seconds(30)
+        /// Larger bodies are answered 413, from their `Content-Length` before any byte is read.
+        public var maximumBody = Watcher.maximumBody
+        /// How long a refused connection is drained after its answer (so that the peer reads the
+        /// answer rather than a reset) before it is closed.
+        public var linger: TimeAmount = .seconds(1)
+
+        public init() {}
+
+        /// The limits `playbook watch --listen` serves with.
+        public static let standard = Limits()
+    }
+
+    private let server: NIOAsyncChannel<Accepted, Never>
     /// `HOST:PORT` actually bound (the port chosen when 0 was asked).
     public let address: String
     public let port: Int
+    /// Whether only this machine can reach the listener (bound to a loopback address).
+    public let isLoopback: Bool
 
-    private init(server: NIOAsyncChannel<Connection, Never>, host: String) {
+    private init(server: NIOAsyncChannel<Accepted, Never>, host: String) {
         self.server = server
         port = server.channel.localAddress?.port ?? 0
         address = (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+        isLoopback = Self.isLoopback(server.channel.localAddress?.ipAddress)
     }
 
     public struct Problem: Error, CustomStringConvertible {
@@ -35,14 +70,31 @@ public final class WatchListener: Sendable {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
-    public static func bind(host: String, port: Int) async throws -> WatchListener {
+    /// Whether an IP address (as bound) is a loopback one: 127.0.0.0/8 or ::1.
+    static func isLoopback(_ ip: String?) -> Bool {
+        guard let ip = ip?.lowercased() else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip == "0:0:0:0:0:0:0:1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    public static func bind(host: String, port: Int, limits: Limits = .standard) async throws -> WatchListener {
+        let connections = ConnectionCount(limit: limits.connections)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    let admission = connections.admit()
+                    channel.closeFuture.whenComplete { _ in connections.release(admission) }
+                    switch admission {
+                    case .serve:
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(RequestGuard(limits: limits))
+                        return Accepted.serve(try Connection(wrappingChannelSynchronously: channel))
+                    case .refuse, .drop:
+                        try channel.pipeline.syncOperations.addHandler(
+                            OverloadRefusal(answer: admission == .refuse, limit: limits.connections, linger: limits.linger))
+                        return Accepted.refused
+                    }
                 }
             }
         return WatchListener(server: server, host: host)
@@ -53,7 +105,8 @@ public final class WatchListener: Sendable {
         await withTaskGroup(of: Void.self) { group in
             do {
                 try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
+                    for try await accepted in inbound {
+                        guard case .serve(let connection) = accepted else { continue }
                         group.addTask { await Self.serve(connection, handler) }
                     }
                 }
@@ -68,29 +121,26 @@ public final class WatchListener: Sendable {
         try? await server.channel.close()
     }
 
+    /// One connection's requests, in turn. `RequestGuard` has already refused what is too large
+    /// or too slow, so what arrives here is a bounded request.
     private static func serve(_ connection: Connection, _ handler: @escaping @Sendable (WatchRequest) async -> WatchResponse) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []
-            var tooLarge = false
             for try await part in inbound {
                 switch part {
                 case .head(let requestHead):
                     head = requestHead
                     body = []
-                    tooLarge = false
                 case .body(let buffer):
-                    if body.count + buffer.readableBytes > Watcher.maximumBody { tooLarge = true } else { body += buffer.readableBytesView }
+                    body += buffer.readableBytesView
                 case .end:
                     guard let requestHead = head else { continue }
                     head = nil
                     let path = String(requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
-                    let response =
-                        tooLarge
-                        ? WatchResponse(status: 413, body: JSONValueText.error("the body is over \(Watcher.maximumBody) bytes"))
-                        : await handler(
-                            WatchRequest(method: requestHead.method.rawValue, path: path, headers: requestHead.headers.map { ($0.name, $0.value) }, body: body))
-                    let keepAlive = requestHead.isKeepAlive && !tooLarge
+                    let response = await handler(
+                        WatchRequest(method: requestHead.method.rawValue, path: path, headers: requestHead.headers.map { ($0.name, $0.value) }, body: body))
+                    let keepAlive = requestHead.isKeepAlive
                     var responseHead = HTTPResponseHead(version: requestHead.version, status: HTTPResponseStatus(statusCode: response.status))
                     responseHead.headers.add(name: "Content-Type", value: response.contentType)
                     responseHead.headers.add(name: "Content-Length", value: String(response.body.utf8.count))

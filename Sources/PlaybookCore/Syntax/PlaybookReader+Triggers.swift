@@ -164,7 +164,14 @@ extension PlaybookReader {
         if !path.value.hasPrefix("/") || path.value.contains(" ") {
             sink.error("'path' in \(context) must be a URL path starting with '/', found '\(path.value)'", at: path.location)
         }
-        return WebhookTrigger(path: path.value, secret: reader.config("secret"))
+        let secret = reader.config("secret")
+        if let secret, secret.raw.isEmpty {
+            // HMAC takes an empty key: anyone could sign with it.
+            sink.error(
+                "'secret' in \(context) is empty: anyone could sign with an empty key; give one (e.g. \"${env.HOOK_SECRET}\"), or remove 'secret' to take unsigned requests",
+                at: secret.location)
+        }
+        return WebhookTrigger(path: path.value, secret: secret)
     }
 
     // MARK: - Sources

@@ -2,19 +2,53 @@ import Crypto
 import Foundation
 
 /// `X-Playbook-Signature: sha256=HEX`: the HMAC-SHA256 of the exact body bytes with the shared
-/// secret (§4 webhook triggers, §7 webhook channels).
+/// secret (webhook triggers and webhook channels). A sender may add `X-Playbook-Timestamp:
+/// UNIX_SECONDS` and sign `TIMESTAMP.BODY` instead, which lets the listener refuse replays.
 public enum WebhookSignature {
     public static let header = "X-Playbook-Signature"
+    public static let timestampHeader = "X-Playbook-Timestamp"
 
     public static func sign(_ body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
         return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The signature of `TIMESTAMP.BODY`, sent with `X-Playbook-Timestamp: TIMESTAMP`.
+    public static func sign(_ body: [UInt8], timestamp: String, secret: String) -> String {
+        sign(Array(timestamp.utf8) + [UInt8(ascii: ".")] + body, secret: secret)
+    }
+
     public enum Verdict: Sendable, Equatable {
         case valid
+        /// The signature covers `TIMESTAMP.BODY` with this timestamp (seconds since 1970).
+        case validWithTimestamp(Int64)
         /// Why not, in words fit for the client (never the expected value).
         case invalid(String)
+    }
+
+    /// Checks a request's signature against `TIMESTAMP.BODY` when it gives a timestamp, else (or
+    /// when that does not match) against the body alone, each in constant time. The timestamp's
+    /// age is the caller's to judge.
+    public static func verify(_ body: [UInt8], header value: String?, timestamp: String?, secret: String) -> Verdict {
+        guard let timestamp = timestamp?.trimmingCharacters(in: .whitespaces) else { return verify(body, header: value, secret: secret) }
+        let plain = verify(body, header: value, secret: secret)
+        guard case .invalid = plain, let given = signatureBytes(value) else { return plain }
+        guard timestamp.utf8.count <= 12, !timestamp.isEmpty, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let seconds = Int64(timestamp) else {
+            return .invalid("\(timestampHeader) must be whole seconds since 1970 (UNIX time), and the signature cover 'TIMESTAMP.BODY'")
+        }
+        let key = SymmetricKey(data: Array(secret.utf8))
+        let message = Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
+        return HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: message, using: key)
+            ? .validWithTimestamp(seconds)
+            : .invalid("\(header) does not match the body, nor TIMESTAMP.BODY with the \(timestampHeader) given (wrong secret, or the body was changed)")
+    }
+
+    /// The 32 bytes of a well-formed `sha256=HEX` value.
+    static func signatureBytes(_ value: String?) -> [UInt8]? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), value.lowercased().hasPrefix("sha256="),
+            let bytes = hexBytes(String(value.dropFirst(7))), bytes.count == 32
+        else { return nil }
+        return bytes
     }
 
     /// Checks a request's header against the body, in constant time.

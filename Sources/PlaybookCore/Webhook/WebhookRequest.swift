@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `playbook watch --listen` decides for one HTTP request aimed at a `webhook` trigger (§4):
+/// What `playbook watch --listen` decides for one HTTP request aimed at a `webhook` trigger:
 /// which trigger its path names, whether its `X-Playbook-Signature` holds, and the JSON payload
 /// that becomes `trigger.payload`.
 ///
@@ -44,12 +44,20 @@ public enum WebhookRequest {
         return endpoints
     }
 
+    /// How far a signed `X-Playbook-Timestamp` may be from the listener's clock, either way (5 minutes).
+    public static let timestampWindow: Int64 = 300
+
     /// Decides what to do with a request. `target` is the request-target of the request line
     /// (`/hooks/x?source=monitor`); `headers` are as received, names in any case. The signature
     /// is checked by `WebhookSignature` (constant time), the body parsed as JSON with a depth bound.
+    ///
+    /// A request signed over `TIMESTAMP.BODY` must carry a timestamp within `timestampWindow` of
+    /// `now` (seconds since 1970), and its signature must be new: once the rest holds,
+    /// `firstUse(signature, until)` is asked, and answers false for a signature it has already
+    /// seen (it keeps each one `until` then, when the window has closed on it).
     public static func verify(
         method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
-        endpoints: [Endpoint]
+        endpoints: [Endpoint], now: Int64 = 0, firstUse: (_ signature: String, _ until: Int64) -> Bool = { _, _ in true }
     ) -> Verdict {
         let path = String(target.prefix { $0 != "?" && $0 != "#" })
         guard let endpoint = endpoints.first(where: { $0.path == path }) else {
@@ -57,18 +65,41 @@ public enum WebhookRequest {
         }
         guard method == "POST" else { return .rejected(status: 405, reason: "\(endpoint.path) takes POST, not \(printable(method, limit: 16))") }
         guard body.count <= maximumBodyBytes else { return .rejected(status: 413, reason: "the body is over \(maximumBodyBytes) bytes") }
+        var replayKey: (signature: String, until: Int64)?
         if let secret = endpoint.secret {
-            let header = WebhookSignature.header.lowercased()
-            let values = headers.filter { $0.name.trimmingCharacters(in: .whitespaces).lowercased() == header }.map(\.value)
-            guard values.count <= 1 else { return .rejected(status: 401, reason: "more than one \(WebhookSignature.header) header") }
-            if case .invalid(let reason) = WebhookSignature.verify(body, header: values.first, secret: secret) {
+            let signatures = values(of: WebhookSignature.header, in: headers)
+            guard signatures.count <= 1 else { return .rejected(status: 401, reason: "more than one \(WebhookSignature.header) header") }
+            let timestamps = values(of: WebhookSignature.timestampHeader, in: headers)
+            guard timestamps.count <= 1 else { return .rejected(status: 401, reason: "more than one \(WebhookSignature.timestampHeader) header") }
+            switch WebhookSignature.verify(body, header: signatures.first, timestamp: timestamps.first, secret: secret) {
+            case .invalid(let reason):
                 return .rejected(status: 401, reason: reason)
+            case .valid:
+                break
+            case .validWithTimestamp(let seconds):
+                let (distance, overflow) = seconds.subtractingReportingOverflow(now)
+                guard !overflow, distance.magnitude <= UInt64(timestampWindow) else {
+                    return .rejected(
+                        status: 401,
+                        reason: "\(WebhookSignature.timestampHeader) is more than \(timestampWindow / 60) minutes from the listener's clock (a late replay, or a sender's clock off)")
+                }
+                replayKey = (signatures[0].trimmingCharacters(in: .whitespaces).lowercased(), seconds + timestampWindow)
             }
         }
         switch payload(of: body) {
-        case .success(let payload): return .accepted(trigger: endpoint.trigger, payload: payload)
+        case .success(let payload):
+            if let replayKey, !firstUse(replayKey.signature, replayKey.until) {
+                return .rejected(status: 401, reason: "this \(WebhookSignature.header) was already accepted (a replay); sign each request with a new \(WebhookSignature.timestampHeader)")
+            }
+            return .accepted(trigger: endpoint.trigger, payload: payload)
         case .failure(let problem): return .rejected(status: 400, reason: problem.reason)
         }
+    }
+
+    /// The values of the header `name` (any case, names as received).
+    private static func values(of name: String, in headers: [(name: String, value: String)]) -> [String] {
+        let wanted = name.lowercased()
+        return headers.filter { $0.name.trimmingCharacters(in: .whitespaces).lowercased() == wanted }.map(\.value)
     }
 
     struct PayloadProblem: Error {

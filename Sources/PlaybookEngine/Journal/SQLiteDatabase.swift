@@ -120,6 +120,9 @@ final class SQLiteDatabase {
         guard status == SQLITE_DONE || status == SQLITE_ROW else { throw Failure(description: "state database: \(errorMessage)") }
     }
 
+    /// Rows changed by the last statement run (0 for an `INSERT OR IGNORE` that was ignored).
+    var changes: Int { Int(sqlite_nio_sqlite3_changes(handle)) }
+
     /// Runs a query and returns its rows.
     func query(_ sql: String, _ values: [Value] = []) throws(Failure) -> [[Value]] {
         let statement = try statement(sql)

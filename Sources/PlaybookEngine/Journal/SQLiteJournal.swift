@@ -85,16 +85,27 @@ public actor SQLiteJournal: Journal {
     // MARK: - Group commit
 
     typealias Write = (sql: String, values: [SQLiteDatabase.Value])
-    private var pending: [Write] = []
+    private var pending: [(write: Write, delivery: DeliveryChange?)] = []
     private var waiting: [CheckedContinuation<Void, any Error>] = []
     private var flushScheduled = false
     /// Commits made, for benchmarks and tests.
     public private(set) var commits = 0
 
+    /// Delivery totals kept as deliveries are written, once `countDeliveries()` has started them.
+    public nonisolated let deliveryTally = DeliveryTally()
+    /// Whether writes keep `deliveryTally` (only a watcher asks: `run` pays nothing for it).
+    var tallying = false
+    /// The playbook of each incident deliveries were written for (few: one per incident).
+    var playbookOfIncident: [String: String] = [:]
+
     /// Queues writes and returns once they are durably committed (grouped with concurrent callers').
-    func commit(_ writes: [Write]) async throws {
+    func commit(_ writes: [Write], deliveries: [DeliveryChange]? = nil) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pending += writes
+            if let deliveries {
+                for (write, change) in zip(writes, deliveries) { pending.append((write, change)) }
+            } else {
+                for write in writes { pending.append((write, nil)) }
+            }
             waiting.append(continuation)
             if !flushScheduled {
                 flushScheduled = true
@@ -109,11 +120,19 @@ public actor SQLiteJournal: Journal {
         pending = []
         waiting = []
         flushScheduled = false
+        var tallied: [DeliveryTally.Key: Int] = [:]
         do {
             try database.transaction { () throws(SQLiteDatabase.Failure) in
-                for write in writes { try database.run(write.sql, write.values) }
+                for (write, change) in writes {
+                    guard tallying, let change else {
+                        try database.run(write.sql, write.values)
+                        continue
+                    }
+                    try tally(change, of: write, into: &tallied)
+                }
             }
             commits += 1
+            deliveryTally.apply(tallied)
             for continuation in continuations { continuation.resume() }
         } catch {
             for continuation in continuations { continuation.resume(throwing: Failure(description: error.description)) }
@@ -187,11 +206,12 @@ public actor SQLiteJournal: Journal {
     /// Journals deliveries before they are attempted. Existing keys are left as they are (resume).
     public func planDeliveries(_ records: [DeliveryRecord], at now: Date) async throws {
         guard !records.isEmpty else { return }
-        try await commit(records.map { record in
-            ("INSERT OR IGNORE INTO deliveries (key, incident, step, channel, contact, address, status, attempts, deferred_until, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)",
-             [.text(record.key), .text(record.incident), .text(record.step), .text(record.channel), .text(record.contact), .text(record.address),
-              .text(record.status.rawValue), Self.time(record.deferredUntil), Self.time(now)])
-        })
+        try await commit(
+            records.map { record in
+                ("INSERT OR IGNORE INTO deliveries (key, incident, step, channel, contact, address, status, attempts, deferred_until, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)",
+                 [.text(record.key), .text(record.incident), .text(record.step), .text(record.channel), .text(record.contact), .text(record.address),
+                  .text(record.status.rawValue), Self.time(record.deferredUntil), Self.time(now)])
+            }, deliveries: records.map { .planned(incident: $0.incident, status: $0.status) })
     }
 
     /// Marks a delivery's state durably; `attempts` (the attempts this run made) is added to the count.
@@ -201,7 +221,8 @@ public actor SQLiteJournal: Journal {
     /// in-flight window is what is pending but already attempted, bounded by the channel gate.
     public func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int, detail: String?, at now: Date) async throws {
         try await commit([("UPDATE deliveries SET status = ?, attempts = attempts + ?, detail = ?, updated_at = ? WHERE key = ?",
-                           [.text(status.rawValue), .integer(Int64(attempts)), Self.text(detail), Self.time(now), .text(key)])])
+                           [.text(status.rawValue), .integer(Int64(attempts)), Self.text(detail), Self.time(now), .text(key)])],
+                         deliveries: [.marked(key: key, status: status)])
     }
 
     public func deliveries(incident: String, step: String) throws -> [DeliveryRecord] {

@@ -35,6 +35,10 @@ public protocol Journal: Sendable {
     func failures(incident: String, limit: Int) async throws -> [DeliveryRecord]
     /// Deliveries by playbook and status, over every incident.
     func deliveryTotals() async throws -> [(playbook: String, status: DeliveryStatus, count: Int)]
+    /// Starts keeping `deliveryTotals()` in memory as deliveries are written (from the totals
+    /// journaled now), and returns that tally; nil when this journal cannot (then ask
+    /// `deliveryTotals()`). Calling it again returns the same tally.
+    func countDeliveries() async throws -> DeliveryTally?
 
     // MARK: Effects (what pause_ads and reschedule_posts changed, so recovery can undo exactly that)
     func recordEffect(incident: String, step: String, kind: String, channel: String, item: String, data: String, status: String) async throws
@@ -90,6 +94,8 @@ extension Journal {
     }
 
     public func close() async {}
+
+    public func countDeliveries() async throws -> DeliveryTally? { nil }
 
     public var shared: (any SharedDeliveries)? { nil }
 }

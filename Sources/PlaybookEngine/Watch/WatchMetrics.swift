@@ -1,7 +1,15 @@
 import Foundation
+import Prometheus
 
 /// What `/metrics` shows: probes, probe cycles and their lateness, trigger states, incidents,
-/// sources, webhook requests (deliveries come from the journal at scrape time).
+/// sources, webhook requests, deliveries.
+///
+/// Counters and the lateness histogram live in a `PrometheusCollectorRegistry` of this watcher's
+/// own (not a process-wide bootstrap: each watcher, and each test, has its own): incrementing one
+/// is an atomic add, and a scrape reads them without stopping anyone. The gauges keep their
+/// hand-written exposition, with whole numbers written as `1` (see docs/decisions.md). Delivery
+/// totals come from the journal's in-memory tally (`DeliveryTally`), so a scrape costs the same
+/// with a million deliveries as with none.
 ///
 /// Updated from many tasks at once, so guarded by a lock rather than an actor: recording a
 /// probe must never wait behind a scrape.
@@ -17,36 +25,65 @@ public final class WatchMetrics: @unchecked Sendable {
         var target: String
         var up = false
         var seconds = 0.0
-        var ok = 0
-        var failed = 0
     }
+
+    /// The counters and the histogram.
+    let registry = PrometheusCollectorRegistry()
+    private let lateness: ValueHistogram
 
     private let lock = NSLock()
     private var checks: [String: CheckStat] = [:]
     private var cycles: [TriggerKey: Int] = [:]
-    private var skipped: [TriggerKey: Int] = [:]
     private var lastCycle: [TriggerKey: Date] = [:]
     private var conditions: [TriggerKey: Bool] = [:]
     private var fired: [TriggerKey: Bool] = [:]
-    private var fires: [TriggerKey: Int] = [:]
     private var platforms: [TriggerKey: [String: Bool]] = [:]
     private var sourceValues: [TriggerKey: (value: Double, baseline: Double?)] = [:]
-    private var sourceErrors: [TriggerKey: Int] = [:]
     private var incidentActive: [String: Bool] = [:]
-    private var opened: [String: Int] = [:]
-    private var resolved: [String: Int] = [:]
-    private var webhooks: [Int: Int] = [:]
+    private var samples: [Double]?
 
     /// Upper bounds (seconds) of the lateness histogram.
     static let latenessBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-    private var latenessCounts = [Int](repeating: 0, count: latenessBuckets.count)
-    private var latenessSum = 0.0
-    private var latenessCount = 0
-    private var samples: [Double]?
 
     /// `keepSamples`: also keep every lateness, for benchmarks (memory grows with cycles).
     public init(keepSamples: Bool = false) {
         samples = keepSamples ? [] : nil
+        lateness = registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "playbook", metricName: "probe_cycle_lateness", unitName: "seconds",
+                helpText: "How late probe cycles started after their scheduled time."),
+            buckets: Self.latenessBuckets)
+    }
+
+    /// The counters, each `playbook_NAME_total`.
+    enum Counted: String {
+        case checks
+        case probeCycles = "probe_cycles"
+        case probeCyclesSkipped = "probe_cycles_skipped"
+        case triggerFires = "trigger_fires"
+        case sourceErrors = "source_errors"
+        case incidentsOpened = "incidents_opened"
+        case incidentsResolved = "incidents_resolved"
+        case webhookRequests = "webhook_requests"
+
+        var help: String {
+            switch self {
+            case .checks: "Probes made, by check and result."
+            case .probeCycles: "Probe cycles run per trigger."
+            case .probeCyclesSkipped: "Cycles skipped because the previous one of the trigger was still running."
+            case .triggerFires: "Times a trigger fired."
+            case .sourceErrors: "Reads of a source that failed."
+            case .incidentsOpened: "Incidents opened by this watcher."
+            case .incidentsResolved: "Incidents resolved by this watcher."
+            case .webhookRequests: "Requests to webhook trigger paths, by response status."
+            }
+        }
+    }
+
+    /// The counter with `labels` (made on first use; the same one afterwards).
+    private func counter(_ counted: Counted, _ labels: [(String, String)]) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "playbook", metricName: counted.rawValue, unitName: "total", helpText: counted.help), labels: labels)
     }
 
     // MARK: - Recording
@@ -56,26 +93,28 @@ public final class WatchMetrics: @unchecked Sendable {
             var stat = checks[key] ?? CheckStat(kind: kind, target: target)
             stat.up = result.ok
             stat.seconds = seconds
-            if result.ok { stat.ok += 1 } else { stat.failed += 1 }
             checks[key] = stat
         }
+        // Both results' counters exist from the first probe: a check that never failed shows `failed` 0.
+        let ok = counter(.checks, [("kind", kind), ("target", target), ("result", "ok")])
+        let failed = counter(.checks, [("kind", kind), ("target", target), ("result", "failed")])
+        (result.ok ? ok : failed).increment()
     }
 
     func cycle(playbook: String, trigger: String, lateness: Double, at time: Date) {
+        let key = TriggerKey(playbook: playbook, trigger: trigger)
+        let late = max(0, lateness)
         lock.withLock {
-            let key = TriggerKey(playbook: playbook, trigger: trigger)
             cycles[key, default: 0] += 1
             lastCycle[key] = time
-            let late = max(0, lateness)
-            latenessSum += late
-            latenessCount += 1
-            if let bucket = Self.latenessBuckets.firstIndex(where: { late <= $0 }) { latenessCounts[bucket] += 1 }
             samples?.append(late)
         }
+        counter(.probeCycles, key.labels).increment()
+        self.lateness.record(late)
     }
 
     func skippedCycles(playbook: String, trigger: String, count: Int) {
-        lock.withLock { skipped[TriggerKey(playbook: playbook, trigger: trigger), default: 0] += count }
+        counter(.probeCyclesSkipped, TriggerKey(playbook: playbook, trigger: trigger).labels).increment(by: Int64(count))
     }
 
     func condition(playbook: String, trigger: String, holds: Bool) {
@@ -83,11 +122,9 @@ public final class WatchMetrics: @unchecked Sendable {
     }
 
     func fired(playbook: String, trigger: String, inIncident: Bool, newFire: Bool) {
-        lock.withLock {
-            let key = TriggerKey(playbook: playbook, trigger: trigger)
-            fired[key] = inIncident
-            if newFire { fires[key, default: 0] += 1 }
-        }
+        let key = TriggerKey(playbook: playbook, trigger: trigger)
+        lock.withLock { fired[key] = inIncident }
+        if newFire { counter(.triggerFires, key.labels).increment() }
     }
 
     func platforms(playbook: String, trigger: String, _ states: [String: Bool]) {
@@ -99,19 +136,17 @@ public final class WatchMetrics: @unchecked Sendable {
     }
 
     func sourceError(playbook: String, source: String) {
-        lock.withLock { sourceErrors[TriggerKey(playbook: playbook, trigger: source), default: 0] += 1 }
+        counter(.sourceErrors, TriggerKey(playbook: playbook, trigger: source).sourceLabels).increment()
     }
 
     func incident(playbook: String, active: Bool, opened newlyOpened: Bool = false, resolved newlyResolved: Bool = false) {
-        lock.withLock {
-            incidentActive[playbook] = active
-            if newlyOpened { opened[playbook, default: 0] += 1 }
-            if newlyResolved { resolved[playbook, default: 0] += 1 }
-        }
+        lock.withLock { incidentActive[playbook] = active }
+        if newlyOpened { counter(.incidentsOpened, [("playbook", playbook)]).increment() }
+        if newlyResolved { counter(.incidentsResolved, [("playbook", playbook)]).increment() }
     }
 
     func webhook(status: Int) {
-        lock.withLock { webhooks[status, default: 0] += 1 }
+        counter(.webhookRequests, [("code", String(status))]).increment()
     }
 
     // MARK: - Reading
@@ -124,9 +159,10 @@ public final class WatchMetrics: @unchecked Sendable {
     /// When each probing trigger last completed a cycle.
     func lastCycles() -> [TriggerKey: Date] { lock.withLock { lastCycle } }
 
-    /// The Prometheus text exposition format (version 0.0.4).
+    /// The Prometheus text exposition format (version 0.0.4): the gauges, then the registry's
+    /// counters and histogram.
     public func render(deliveries: [(playbook: String, status: DeliveryStatus, count: Int)]) -> String {
-        lock.withLock {
+        let gauges = lock.withLock {
             var out = MetricsText()
             out.family("playbook_check_up", "gauge", "Whether the last probe of a check passed (1) or failed (0).")
             for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
@@ -136,24 +172,6 @@ public final class WatchMetrics: @unchecked Sendable {
             for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_check_duration_seconds", [("kind", stat.kind), ("target", stat.target)], stat.seconds)
             }
-            out.family("playbook_checks_total", "counter", "Probes made, by check and result.")
-            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
-                out.sample("playbook_checks_total", [("kind", stat.kind), ("target", stat.target), ("result", "ok")], Double(stat.ok))
-                out.sample("playbook_checks_total", [("kind", stat.kind), ("target", stat.target), ("result", "failed")], Double(stat.failed))
-            }
-            out.family("playbook_probe_cycles_total", "counter", "Probe cycles run per trigger.")
-            for (key, count) in cycles.sorted(by: { $0.key < $1.key }) { out.sample("playbook_probe_cycles_total", key.labels, Double(count)) }
-            out.family("playbook_probe_cycles_skipped_total", "counter", "Cycles skipped because the previous one of the trigger was still running.")
-            for (key, count) in skipped.sorted(by: { $0.key < $1.key }) { out.sample("playbook_probe_cycles_skipped_total", key.labels, Double(count)) }
-            out.family("playbook_probe_cycle_lateness_seconds", "histogram", "How late probe cycles started after their scheduled time.")
-            var cumulative = 0
-            for (index, bound) in Self.latenessBuckets.enumerated() {
-                cumulative += latenessCounts[index]
-                out.sample("playbook_probe_cycle_lateness_seconds_bucket", [("le", MetricsText.number(bound))], Double(cumulative))
-            }
-            out.sample("playbook_probe_cycle_lateness_seconds_bucket", [("le", "+Inf")], Double(latenessCount))
-            out.sample("playbook_probe_cycle_lateness_seconds_sum", [], latenessSum)
-            out.sample("playbook_probe_cycle_lateness_seconds_count", [], Double(latenessCount))
             out.family("playbook_platform_down", "gauge", "Whether a platform of a platform_down trigger is down by its checks and down_when.")
             for (key, states) in platforms.sorted(by: { $0.key < $1.key }) {
                 for (platform, down) in states.sorted(by: { $0.key < $1.key }) {
@@ -164,36 +182,22 @@ public final class WatchMetrics: @unchecked Sendable {
             for (key, holds) in conditions.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_condition", key.labels, holds ? 1 : 0) }
             out.family("playbook_trigger_fired", "gauge", "Whether a trigger has fired in the open incident (the incident waits for it to clear).")
             for (key, value) in fired.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_fired", key.labels, value ? 1 : 0) }
-            out.family("playbook_trigger_fires_total", "counter", "Times a trigger fired.")
-            for (key, count) in fires.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_fires_total", key.labels, Double(count)) }
             out.family("playbook_source_value", "gauge", "The last value read from a traffic source.")
             for (key, value) in sourceValues.sorted(by: { $0.key < $1.key }) { out.sample("playbook_source_value", key.sourceLabels, value.value) }
             out.family("playbook_source_baseline", "gauge", "The baseline the last value was compared with.")
             for (key, value) in sourceValues.sorted(by: { $0.key < $1.key }) {
                 if let baseline = value.baseline { out.sample("playbook_source_baseline", key.sourceLabels, baseline) }
             }
-            out.family("playbook_source_errors_total", "counter", "Reads of a source that failed.")
-            for (key, count) in sourceErrors.sorted(by: { $0.key < $1.key }) { out.sample("playbook_source_errors_total", key.sourceLabels, Double(count)) }
             out.family("playbook_incident_active", "gauge", "Whether the playbook has an open incident.")
             for (playbook, active) in incidentActive.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_incident_active", [("playbook", playbook)], active ? 1 : 0)
             }
-            out.family("playbook_incidents_opened_total", "counter", "Incidents opened by this watcher.")
-            for (playbook, count) in opened.sorted(by: { $0.key < $1.key }) {
-                out.sample("playbook_incidents_opened_total", [("playbook", playbook)], Double(count))
-            }
-            out.family("playbook_incidents_resolved_total", "counter", "Incidents resolved by this watcher.")
-            for (playbook, count) in resolved.sorted(by: { $0.key < $1.key }) {
-                out.sample("playbook_incidents_resolved_total", [("playbook", playbook)], Double(count))
-            }
-            out.family("playbook_deliveries", "gauge", "Deliveries in the journal, by playbook and status (all incidents).")
-            for row in deliveries { out.sample("playbook_deliveries", [("playbook", row.playbook), ("status", row.status.rawValue)], Double(row.count)) }
-            out.family("playbook_webhook_requests_total", "counter", "Requests to webhook trigger paths, by response status.")
-            for (status, count) in webhooks.sorted(by: { $0.key < $1.key }) {
-                out.sample("playbook_webhook_requests_total", [("code", String(status))], Double(count))
-            }
             return out.text
         }
+        var out = MetricsText()
+        out.family("playbook_deliveries", "gauge", "Deliveries in the journal, by playbook and status (all incidents).")
+        for row in deliveries { out.sample("playbook_deliveries", [("playbook", row.playbook), ("status", row.status.rawValue)], Double(row.count)) }
+        return gauges + out.text + registry.emitToString()
     }
 }
 

@@ -55,7 +55,7 @@ extension Watcher {
             return await health()
         case "/metrics":
             guard request.method == "GET" || request.method == "HEAD" else { return .refusal(405, "/metrics takes GET", headers: ["Allow": "GET, HEAD"]) }
-            let deliveries = (try? await configuration.journal.deliveryTotals()) ?? []
+            let deliveries = await deliveryTotals.current(configuration.journal)
             return WatchResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render(deliveries: deliveries))
         default:
             let response = await webhook(request)
@@ -77,9 +77,11 @@ extension Watcher {
     private func webhook(_ request: WatchRequest) async -> WatchResponse {
         let route = webhooks[request.path]
         let endpoints = route.map { [WebhookRequest.Endpoint(trigger: $0.trigger, path: request.path, secret: $0.secret)] } ?? []
+        let now = Int64(configuration.clock.now().timeIntervalSince1970.rounded(.down))
+        let seen = seenSignatures
         let verdict = WebhookRequest.verify(
             method: request.method, target: request.path, headers: request.headers.map { (name: $0.0, value: $0.1) }, body: request.body,
-            endpoints: endpoints)
+            endpoints: endpoints, now: now, firstUse: { seen.firstUse($0, until: $1, now: now) })
         guard let route, case .accepted(_, let payload) = verdict else {
             if case .rejected(let status, let reason) = verdict { return .refusal(status, reason, headers: status == 405 ? ["Allow": "POST"] : [:]) }
             return .refusal(404, "no webhook trigger listens on \(request.path)")
@@ -95,6 +97,22 @@ extension Watcher {
                 ("playbook", .string(route.monitor.name)), ("trigger", .string(route.trigger)),
                 ("condition", .string(holds ? "holds" : "clear")), ("incident_open", .bool(open)),
             ]))
+    }
+
+    /// The paths of webhook triggers without a `secret`: anyone who reaches the listener can fire them.
+    public var unsignedWebhookPaths: [String] { webhooks.filter { $0.value.secret == nil }.keys.sorted() }
+
+    /// The warning to give at start when unsigned webhook triggers listen beyond loopback
+    /// (`loopback`: whether the listener is bound to a loopback address); nil otherwise.
+    public func unsignedExposureWarning(address: String, loopback: Bool) -> WatchEvent? {
+        let paths = unsignedWebhookPaths
+        guard !loopback, !paths.isEmpty else { return nil }
+        return WatchEvent(
+            time: configuration.clock.now(), name: "webhook_unsigned", playbook: nil,
+            fields: [("address", .string(address)), ("paths", .array(paths.map(JSONValue.string)))],
+            message:
+                "warning: webhook trigger path\(paths.count == 1 ? "" : "s") \(paths.joined(separator: ", ")) take\(paths.count == 1 ? "s" : "") unsigned requests and the listener on \(address) is reachable beyond this machine: anyone who reaches it can fire the playbook. Give each trigger a 'secret', or listen on 127.0.0.1 behind a proxy",
+            isWarning: true)
     }
 
     /// 200 while every probing trigger completes its cycles on time; 503 when some have not

@@ -55,6 +55,8 @@ public final class Watcher: Sendable {
     /// Why the watcher cannot start.
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
+        /// A problem of the environment it was started in (exit 2), not of the playbooks.
+        public var isUsage = false
     }
 
     struct WebhookRoute: Sendable {
@@ -81,6 +83,10 @@ public final class Watcher: Sendable {
     /// Each playbook's engine, for helping with fan-outs other runners opened (shared journal).
     let engines: [String: (engine: Engine, playbook: Playbook)]
     let leadership: Leadership
+    /// Timestamped webhook signatures already accepted, refused if sent again.
+    let seenSignatures = LockedSeenSignatures()
+    /// The delivery totals `/metrics` shows, kept without a scan of the journal per scrape.
+    let deliveryTotals = DeliveryTotals()
 
     /// Paths the listener answers itself.
     public static let reservedPaths: Set<String> = ["/healthz", "/metrics"]
@@ -133,6 +139,13 @@ public final class Watcher: Sendable {
                         } catch {
                             throw Problem(description: "\(playbook.file): the secret of webhook trigger '\(trigger.id.value)': \(error.message)")
                         }
+                        if secret?.isEmpty == true {
+                            let names = configured.environmentNames.map { "${env.\($0)}" }.joined(separator: ", ")
+                            throw Problem(
+                                description:
+                                    "\(playbook.file): the secret of webhook trigger '\(trigger.id.value)' is empty\(names.isEmpty ? "" : " (\(names))"): anyone could sign with an empty key; set it, or remove 'secret' to take unsigned requests",
+                                isUsage: true)
+                        }
                     }
                     webhooks[hook.path] = WebhookRoute(monitor: monitor, trigger: trigger.id.value, secret: secret)
                 case .manual:
@@ -164,6 +177,8 @@ public final class Watcher: Sendable {
         let stop = configuration.stop
         startedAt.set(clock.now())
         let shared = configuration.journal.shared
+        let journal = configuration.journal
+        let refreshesTotals = await deliveryTotals.start(journal)
         if shared == nil {
             for monitor in monitors {
                 do {
@@ -191,6 +206,13 @@ public final class Watcher: Sendable {
             }
             // With a shared journal, one runner at a time evaluates each playbook (its lease), and
             // every runner sends part of every fan-out of these playbooks.
+            if refreshesTotals {
+                group.addTask {
+                    while await stop.sleep(until: clock.now().addingTimeInterval(DeliveryTotals.refreshInterval), clock: clock) {
+                        await self.deliveryTotals.refresh(journal)
+                    }
+                }
+            }
             if let shared {
                 for monitor in monitors { group.addTask { await self.lead(monitor, shared: shared) } }
                 let helper = FanOutHelper(engines: engines, shared: shared, stop: stop, clock: clock)
@@ -257,6 +279,16 @@ extension Watcher {
     func cycle(_ playbook: String, _ trigger: String) async {
         guard let item = probed.first(where: { $0.playbook.name.value == playbook && $0.trigger.id.value == trigger }) else { return }
         await cycle(item)
+    }
+}
+
+/// The accepted timestamped signatures, behind a lock: webhook requests arrive concurrently, and
+/// checking and recording a signature must be one step or two copies of a request could both pass.
+final class LockedSeenSignatures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen = SeenSignatures()
+    func firstUse(_ signature: String, until expiry: Int64, now: Int64) -> Bool {
+        lock.withLock { seen.firstUse(signature, until: expiry, now: now) }
     }
 }
 
