@@ -57,6 +57,16 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             promise?.fail(failure)
             return
         }
+        if request.startTLS != nil, !unasked.isEmpty || buffer.readableBytes > 0 || !pendingLines.isEmpty {
+            // Replies nobody asked for yet came in plaintext ahead of the handshake: a server
+            // never answers STARTTLS before it is sent, someone on the path injecting a "220"
+            // and capabilities for after TLS does. Nothing read before TLS may be used after it.
+            let violation = SMTPError.protocolViolation("the server sent replies before STARTTLS was sent (plaintext ahead of TLS)")
+            for reply in request.replies { reply.fail(violation) }
+            promise?.fail(violation)
+            fail(violation, context: context)
+            return
+        }
         for (index, reply) in request.replies.enumerated() {
             waiting.append((reply, index == 0 ? request.startTLS : nil))
         }
@@ -138,7 +148,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         if let startTLS, reply.code == 220 {
             // Bytes already read after the 220 came in plaintext and must not be taken as if they
             // had come through TLS (the STARTTLS command-injection attack).
-            guard buffer.readableBytes == 0, pendingLines.isEmpty else {
+            guard buffer.readableBytes == 0, pendingLines.isEmpty, unasked.isEmpty else {
                 promise.fail(SMTPError.protocolViolation("data after the STARTTLS reply, before TLS"))
                 fail(.protocolViolation("data after the STARTTLS reply, before TLS"), context: context)
                 return
