@@ -34,20 +34,6 @@ import Testing
             pass
         """#
 
-    /// Runs the scripted server, then `body` with its port.
-    func withPeer(injecting injected: String, _ body: (Int) async throws -> Void) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [SMTPTestServer.python, "-c", Self.script, injected]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)), "the scripted SMTP peer did not start: \(line)")
-        try await body(port)
-    }
-
     func open(port: Int) async throws -> SMTPError? {
         var configuration = SMTPConfiguration(
             host: "127.0.0.1", port: port, security: .starttls, credentials: nil, tlsContext: try SMTPConfiguration.tlsContext(extraTrustRootsFile: nil))
@@ -63,7 +49,7 @@ import Testing
 
     @Test(arguments: [#"220 2.0.0 Ready to start TLS\r\n250 SIZE 10\r\n"#, #"250 SIZE 10\r\n"#])
     func repliesSentBeforeSTARTTLSAreRefused(_ injected: String) async throws {
-        try await withPeer(injecting: injected) { port in
+        try await ScriptedPeer.with(Self.script, arguments: [injected]) { port in
             let error = try await open(port: port)
             guard case .protocolViolation(let detail)? = error else {
                 Issue.record("expected the plaintext ahead of TLS to be refused, got \(String(describing: error))")

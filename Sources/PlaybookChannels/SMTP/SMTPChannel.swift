@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PlaybookCore
 import PlaybookEngine
 
@@ -40,7 +41,15 @@ public final class SMTPChannel: MessageChannel {
         return value.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " <>\t")) }.filter { !$0.isEmpty }
     }
 
+    /// Sends one email. A step's `timeout` (`CallTimeout`) bounds the whole delivery — waiting
+    /// for a connection, connecting, every reply — in place of the configured connect and reply
+    /// timeouts, which apply only to calls no step makes.
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        let deadline = CallTimeout.seconds.map { NIODeadline.now() + .nanoseconds(Int64($0 * 1_000_000_000)) }
+        return try await SMTPDeadline.$current.withValue(deadline) { await deliver(message) }.get()
+    }
+
+    private func deliver(_ message: OutboundMessage) async -> Result<DeliveryReceipt, ChannelFailure> {
         do throws(SMTPError) {
             let mail = try mailMessage(for: message)
             var lease = try await pool.checkout()
@@ -52,9 +61,9 @@ public final class SMTPChannel: MessageChannel {
                 await pool.checkin(lease, reusable: error.connectionIsUsable)
                 throw error
             }
-            return DeliveryReceipt(providerID: "<\(mail.messageID)>")
+            return .success(DeliveryReceipt(providerID: "<\(mail.messageID)>"))
         } catch {
-            throw redacted(error.failure(channel: name, server: configuration.server))
+            return .failure(redacted(error.failure(channel: name, server: configuration.server)))
         }
     }
 
