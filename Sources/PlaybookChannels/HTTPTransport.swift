@@ -15,9 +15,8 @@ import PlaybookEngine
 public struct HTTPTransport: Sendable {
     public let client: HTTPClient
     public let baseURL: String?
-    /// Every `${env.X}` value of the playbook: masked in what the adapters quote of an answer
-    /// and in transport errors, before either is cut to length.
-    let secrets: [String]
+    /// Masks every `${env.X}` value of the playbook in what the adapters quote of an answer and
+    /// in transport errors, before either is cut to length. Built once per channel.
     let redactor: SecretRedactor
 
     /// How long a call may take when no step bounds it (`playbook channels check`); a step's
@@ -27,7 +26,6 @@ public struct HTTPTransport: Sendable {
     public init(client: HTTPClient, baseURL: String?, secrets: [String] = []) {
         self.client = client
         self.baseURL = baseURL
-        self.secrets = secrets
         self.redactor = SecretRedactor(secrets: secrets)
     }
 

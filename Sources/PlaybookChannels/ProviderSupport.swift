@@ -39,9 +39,10 @@ enum ProviderSupport {
     /// A provider's own words, on one line, without the channel's secrets, and short enough for a
     /// log line. Redacted before it is cut: providers quote what they were sent ("Malformed
     /// access token EAAB…"), and a token cut in half would no longer be recognised.
-    static func snippet(_ text: String, hiding secrets: [String], limit: Int = 200) -> String {
+    /// `transport` brings the playbook's secrets, `secrets` the adapter's own.
+    static func snippet(_ text: String, hiding secrets: [String], of transport: HTTPTransport, limit: Int = 200) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
-        return SecretRedactor(secrets: secrets).redact(line, limit: limit)
+        return transport.redactor.adding(secrets).redact(line, limit: limit)
     }
 
     /// The seconds until an epoch time in seconds (X's `x-rate-limit-reset`, Bluesky's `ratelimit-reset`).

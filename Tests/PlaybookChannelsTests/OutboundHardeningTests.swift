@@ -36,7 +36,9 @@ import Testing
                         try await webhook.call(method: "POST", url: nil, body: .object([("email", .string("a@example.com"))]), idempotencyKey: "k1")
                     }
                     #expect(failed?.isRetryable == false)
-                    #expect(failed?.message.contains("\(provider.baseURL) answered HTTP \(status), a redirect to \(elsewhere.baseURL)") == true, "\(failed?.message ?? "")")
+                    #expect(
+                        failed?.message.contains("\(provider.baseURL) answered HTTP \(status), a redirect to \(elsewhere.baseURL)") == true,
+                        "\(failed?.message ?? "")")
                     #expect(provider.requests.count == 1)
                     #expect(elsewhere.requests.isEmpty, "the redirect was followed: headers, signature and body went to another host")
                 }
@@ -107,7 +109,8 @@ import Testing
 
     /// A provider that echoes the Authorization header it refused: base64 of `sid:token`.
     @Test func aBasicAuthHeaderEchoedBackIsMasked() async throws {
-        let sid = "AC0123456789abcdef0123456789abcdef", token = "twilio-auth-token-5f2b9c7e"
+        let sid = "AC0123456789abcdef0123456789abcdef"
+        let token = "twilio-auth-token-5f2b9c7e"
         try await withFake({ request in
             .json(403, #"{"code":20403,"message":"Authenticate: bad header \#(request.header("Authorization") ?? "")","status":403}"#)
         }) { _, transport in

@@ -37,7 +37,8 @@ struct SecretRedactorTests {
     func masksASecretInsideABase64Pair(_ prefix: String) {
         for secret in [Self.token, "AC0123456789"] {
             let encoded = Array(Data((prefix + secret).utf8).base64EncodedString())
-            let before = prefix.utf8.count, length = secret.utf8.count
+            let before = prefix.utf8.count
+            let length = secret.utf8.count
             let own = String(encoded[(8 * before + 5) / 6..<8 * (before + length) / 6])
             let clean = Self.redactor.redact("echoed Authorization: Basic \(String(encoded))")
             #expect(clean.contains("[redacted]"), "\(clean)")
@@ -60,6 +61,14 @@ struct SecretRedactorTests {
         #expect(SecretRedactor(secrets: ["abcd"]).redact("abc and abcd") == "abc and [redacted]")
     }
 
+    @Test func addingSecretsMasksTheOldAndTheNew() {
+        let playbook = SecretRedactor(secrets: ["playbook-secret-1"])
+        let both = playbook.adding(["adapter-secret-2", "abc", "playbook-secret-1"])
+        #expect(both.redact("playbook-secret-1 adapter-secret-2 abc") == "[redacted] [redacted] abc")
+        #expect(both.redact(Data("adapter-secret-2".utf8).base64EncodedString()) == "[redacted]")
+        #expect(playbook.redact("adapter-secret-2") == "adapter-secret-2")
+    }
+
     @Test func overlappingSecretsBecomeOneMask() {
         let redactor = SecretRedactor(secrets: ["hunter22", "er22-and-more"])
         #expect(redactor.redact("x hunter22-and-more y") == "x [redacted] y")
@@ -78,7 +87,8 @@ struct SecretRedactorTests {
         let secret = #"ab/cd"ef\gh-1234"#
         let redactor = SecretRedactor(secrets: [secret])
         let event = WatchEvent(
-            time: Date(), name: "source_error", playbook: "p", fields: [("url", .string("https://x.example/?key=\(secret)")), ("list", .array([.string(secret)]))],
+            time: Date(), name: "source_error", playbook: "p",
+            fields: [("url", .string("https://x.example/?key=\(secret)")), ("list", .array([.string(secret)]))],
             message: "cannot read \(secret)")
         let line = event.redacted(by: redactor).json.serialized()
         #expect(!line.contains("cd\\\"ef") && !line.contains("ab/cd") && line.components(separatedBy: "[redacted]").count == 4, "\(line)")

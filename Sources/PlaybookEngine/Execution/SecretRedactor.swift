@@ -17,13 +17,36 @@ public struct SecretRedactor: Sendable {
     /// What replaces each secret.
     public static let mask = "[redacted]"
 
+    /// The secrets masked, as given.
+    private let secrets: Set<String>
     /// Every spelling of every secret, as UTF-8, longest first.
     private let forms: [[UInt8]]
 
     public init(secrets: [String]) {
+        let kept = Set(secrets.filter { $0.count >= Self.minimumLength })
+        self.secrets = kept
+        forms = Self.forms(of: kept)
+    }
+
+    private init(secrets: Set<String>, forms: [[UInt8]]) {
+        self.secrets = secrets
+        self.forms = forms
+    }
+
+    /// This redactor and `more` secrets. Spelling a secret out takes far longer than masking it,
+    /// so an adapter adds its own few secrets to the playbook's redactor built once, and secrets
+    /// already known cost nothing.
+    public func adding(_ more: [String]) -> SecretRedactor {
+        let new = Set(more.filter { $0.count >= Self.minimumLength }).subtracting(secrets)
+        guard !new.isEmpty else { return self }
+        let merged = Set(forms).union(Self.forms(of: new))
+        return SecretRedactor(secrets: secrets.union(new), forms: merged.sorted { $0.count > $1.count })
+    }
+
+    private static func forms(of secrets: Set<String>) -> [[UInt8]] {
         var all = Set<String>()
-        for secret in secrets where secret.count >= Self.minimumLength { all.formUnion(Self.spellings(of: secret)) }
-        forms = all.filter { $0.utf8.count >= Self.minimumLength }.map { Array($0.utf8) }.sorted { $0.count > $1.count }
+        for secret in secrets { all.formUnion(spellings(of: secret)) }
+        return all.filter { $0.utf8.count >= minimumLength }.map { Array($0.utf8) }.sorted { $0.count > $1.count }
     }
 
     /// Whether there is nothing to mask.
