@@ -59,12 +59,12 @@ import Testing
     }
 
     @Test func theStepTimeoutStillBoundsASlowCall() async throws {
-        try await withFake({ _ in .after(seconds: 3, .text(200, "ok")) }) { _, transport in
+        try await withFake({ _ in .after(seconds: 10, .text(200, "ok")) }) { _, transport in
             let slack = SlackChannel(name: "team", transport: transport, webhookURL: "https://hooks.slack.com/services/T1/B2/abcdefgh")
             let started = Date()
             let failed = await failure { try await CallTimeout.$seconds.withValue(0.3) { try await slack.send(.post("hello")) } }
             #expect(failed?.message.contains("in time") == true)
-            #expect(Date().timeIntervalSince(started) < 2.5)
+            #expect(Date().timeIntervalSince(started) < 8)
         }
     }
 

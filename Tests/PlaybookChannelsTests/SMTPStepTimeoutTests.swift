@@ -70,7 +70,8 @@ import Testing
             let failed = await failure { try await CallTimeout.$seconds.withValue(0.5) { try await smtp.send(.notify(to: "ann@example.com", "hello")) } }
             #expect(failed?.isRetryable == true)
             #expect(failed?.message.contains("in time") == true, "\(failed?.message ?? "")")
-            #expect(Date().timeIntervalSince(started) < 5)
+            // Far below the 20 s reply timeout, with room for a loaded machine.
+            #expect(Date().timeIntervalSince(started) < 15)
             await smtp.close()
         }
     }
