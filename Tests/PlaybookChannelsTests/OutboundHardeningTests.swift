@@ -48,12 +48,12 @@ import Testing
 
     // MARK: Timeouts
 
-    /// A step that allows 3 s gets 3 s, even from an adapter whose own bound (for calls no step
+    /// A step that allows 20 s gets 20 s, even from an adapter whose own bound (for calls no step
     /// makes) is far shorter — as the 30 s default once cut a step's two minutes.
     @Test func theStepTimeoutReplacesTheAdaptersOwnBound() async throws {
         try await withFake({ _ in .after(seconds: 1, .text(200, "ok")) }) { server, transport in
             let slack = SlackChannel(name: "team", transport: transport, webhookURL: "https://hooks.slack.com/services/T1/B2/abcdefgh", timeout: 0.2)
-            _ = try await CallTimeout.$seconds.withValue(3) { try await slack.send(.post("hello")) }
+            _ = try await CallTimeout.$seconds.withValue(20) { try await slack.send(.post("hello")) }
             #expect(server.requests.count == 1)
         }
     }
