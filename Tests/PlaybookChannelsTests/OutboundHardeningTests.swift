@@ -26,8 +26,10 @@ import Testing
 
     @Test(arguments: [301, 302, 303, 307, 308])
     func aRedirectIsNotFollowedAndTheFailureNamesBothHosts(_ status: Int) async throws {
-        try await LoopbackHTTPServer.with({ _ in .text(200, "ok") }) { elsewhere in
-            try await LoopbackHTTPServer.with({ _ in .empty(status, headers: [("Location", elsewhere.baseURL + "/collect")]) }) { provider in
+        let accept: LoopbackHTTPServer.Handler = { _ in .text(200, "ok") }
+        try await LoopbackHTTPServer.with(accept) { elsewhere in
+            let redirect: LoopbackHTTPServer.Handler = { _ in .empty(status, headers: [("Location", elsewhere.baseURL + "/collect")]) }
+            try await LoopbackHTTPServer.with(redirect) { provider in
                 try await withLiveClient { transport in
                     let webhook = WebhookChannel(
                         name: "crm", transport: transport, url: provider.baseURL + "/hook", secret: "whsec_0123456789",
@@ -51,7 +53,8 @@ import Testing
     /// A step that allows 20 s gets 20 s, even from an adapter whose own bound (for calls no step
     /// makes) is far shorter — as the 30 s default once cut a step's two minutes.
     @Test func theStepTimeoutReplacesTheAdaptersOwnBound() async throws {
-        try await withFake({ _ in .after(seconds: 1, .text(200, "ok")) }) { server, transport in
+        let slow: LoopbackHTTPServer.Handler = { _ in .after(seconds: 1, .text(200, "ok")) }
+        try await withFake(slow) { server, transport in
             let slack = SlackChannel(name: "team", transport: transport, webhookURL: "https://hooks.slack.com/services/T1/B2/abcdefgh", timeout: 0.2)
             _ = try await CallTimeout.$seconds.withValue(20) { try await slack.send(.post("hello")) }
             #expect(server.requests.count == 1)
@@ -59,7 +62,8 @@ import Testing
     }
 
     @Test func theStepTimeoutStillBoundsASlowCall() async throws {
-        try await withFake({ _ in .after(seconds: 10, .text(200, "ok")) }) { _, transport in
+        let slow: LoopbackHTTPServer.Handler = { _ in .after(seconds: 10, .text(200, "ok")) }
+        try await withFake(slow) { _, transport in
             let slack = SlackChannel(name: "team", transport: transport, webhookURL: "https://hooks.slack.com/services/T1/B2/abcdefgh")
             let started = Date()
             let failed = await failure { try await CallTimeout.$seconds.withValue(0.3) { try await slack.send(.post("hello")) } }
@@ -83,7 +87,8 @@ import Testing
         let token = "EAAB" + String(repeating: "sbCS1iHgBAKZCZAZBZCxyz987654321", count: 8)
         let said = String(repeating: "Invalid OAuth access token signature. ", count: 4) + "Malformed access token \(token)"
         let body = #"{"error":{"message":"\#(said)","type":"OAuthException","code":190,"fbtrace_id":"A1"}}"#
-        try await withFake({ _ in .json(400, body) }) { _, transport in
+        let refuse: LoopbackHTTPServer.Handler = { _ in .json(400, body) }
+        try await withFake(refuse) { _, transport in
             let meta = MetaAdsChannel(name: "ads", transport: transport, adAccount: "1234567890", accessToken: token, apiVersion: "21.0", timeout: shortTimeout)
             let failed = try #require(await failure { try await meta.activeCampaigns(matching: .all) })
             #expect(failed.message.contains("[redacted]"), "\(failed.message)")
@@ -98,7 +103,8 @@ import Testing
         let other = "act-secret-" + String(repeating: "7f3a9c", count: 30)
         let said = String(repeating: "x", count: 170) + " unknown object \(other)"
         let body = #"{"error":{"message":"\#(said)","code":100}}"#
-        try await LoopbackHTTPServer.with({ _ in .json(400, body) }) { server in
+        let refuse: LoopbackHTTPServer.Handler = { _ in .json(400, body) }
+        try await LoopbackHTTPServer.with(refuse) { server in
             try await withLiveClient(baseURL: server.baseURL, secrets: [other]) { transport in
                 let meta = MetaAdsChannel(name: "ads", transport: transport, adAccount: "1", accessToken: "EAAB-token-0123456789", apiVersion: "21.0")
                 let failed = try #require(await failure { try await meta.activeCampaigns(matching: .all) })
@@ -111,9 +117,10 @@ import Testing
     @Test func aBasicAuthHeaderEchoedBackIsMasked() async throws {
         let sid = "AC0123456789abcdef0123456789abcdef"
         let token = "twilio-auth-token-5f2b9c7e"
-        try await withFake({ request in
+        let echo: LoopbackHTTPServer.Handler = { request in
             .json(403, #"{"code":20403,"message":"Authenticate: bad header \#(request.header("Authorization") ?? "")","status":403}"#)
-        }) { _, transport in
+        }
+        try await withFake(echo) { _, transport in
             let twilio = TwilioChannel(name: "sms", transport: transport, accountSID: sid, authToken: token, from: "+390000000000", messagingServiceSID: nil)
             let failed = try #require(await failure { try await twilio.send(.notify(to: "+393331234567", "hi")) })
             #expect(failed.message.contains("bad header Basic"), "\(failed.message)")
