@@ -195,7 +195,7 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response, during step: String) -> ChannelFailure {
         let body = response.object ?? [:]
         let error = body.string("error") ?? ""
-        let said = body.string("message").map { ProviderSupport.snippet($0) } ?? ""
+        let said = body.string("message").map { ProviderSupport.snippet($0, hiding: [appPassword] + Array(tokens), of: transport) } ?? ""
         let tag = " (" + [error.isEmpty ? nil : error, said.isEmpty ? nil : said, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ": ") + ")"
         let lower = said.lowercased()
         switch response.status {

@@ -63,7 +63,7 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let error = response.object ?? [:]
         let code = error.int("code")
-        let said = error.string("message").map { ProviderSupport.snippet($0) } ?? ""
+        let said = error.string("message").map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
         let tag =
             " ("
             + [said.isEmpty ? nil : said, code.flatMap { $0 == 0 ? nil : "code \($0)" }, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ", ")

@@ -5,7 +5,7 @@ extension FileChannel: ChannelCheck {
     /// The outbox's directory exists (or can be made) and takes a new file.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try? PrivateFiles.createDirectory(directory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .permanent("file channel '\(name)': \(directory) is not a directory and cannot be made")

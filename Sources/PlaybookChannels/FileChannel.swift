@@ -18,8 +18,9 @@ public actor FileChannel: MessageChannel, AdsChannel, CalendarChannel, WebhookCa
     private func append(_ value: JSONValue) throws(ChannelFailure) {
         if handle == nil {
             let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            // The outbox holds customers' addresses and messages: private to its owner when new.
+            if !directory.isEmpty { try? PrivateFiles.createDirectory(directory) }
+            try? PrivateFiles.createFile(path)
             handle = FileHandle(forWritingAtPath: path)
             _ = try? handle?.seekToEnd()
         }

@@ -138,7 +138,7 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
         let adsErrors = error.objects("details").flatMap { $0.objects("errors") }
         let first = adsErrors.first
         let errorCode = first?.object("errorCode").flatMap { code in code.first.map { "\($0.key).\($0.value)" } }
-        let said = ProviderSupport.snippet(first?.string("message") ?? error.string("message") ?? "")
+        let said = ProviderSupport.snippet(first?.string("message") ?? error.string("message") ?? "", hiding: secrets, of: transport)
         let requestID = error.objects("details").compactMap { $0.string("requestId") }.first
         let tag =
             " ("

@@ -7,13 +7,26 @@ import PlaybookEngine
 /// The HTTP side every HTTP adapter shares: sends one request with AsyncHTTPClient, applies a
 /// channel's `base_url` (which replaces the API's scheme, host and port), and turns transport
 /// failures into retryable `ChannelFailure`s that name no secret.
+///
+/// Redirects are never followed (the client comes from `LiveChannels.clientConfiguration`): a
+/// provider API does not redirect a POST, and a redirect would carry the channel's headers, its
+/// signature and its body to whatever host the answer names. A 3xx fails the call, naming both
+/// hosts.
 public struct HTTPTransport: Sendable {
     public let client: HTTPClient
     public let baseURL: String?
+    /// Masks every `${env.X}` value of the playbook in what the adapters quote of an answer and
+    /// in transport errors, before either is cut to length. Built once per channel.
+    let redactor: SecretRedactor
 
-    public init(client: HTTPClient, baseURL: String?) {
+    /// How long a call may take when no step bounds it (`playbook channels check`); a step's
+    /// `timeout` (`CallTimeout`) replaces it, longer or shorter.
+    public static let defaultTimeout = 30.0
+
+    public init(client: HTTPClient, baseURL: String?, secrets: [String] = []) {
         self.client = client
         self.baseURL = baseURL
+        self.redactor = SecretRedactor(secrets: secrets)
     }
 
     public struct Response: Sendable {
@@ -36,9 +49,12 @@ public struct HTTPTransport: Sendable {
         return target.string ?? url
     }
 
-    /// Sends a request; it is bounded by `timeout` and by the step's timeout (`CallTimeout`), whichever is shorter.
-    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double = 30) async throws(ChannelFailure) -> Response {
-        let timeout = min(timeout, CallTimeout.seconds ?? timeout)
+    /// Sends a request, bounded by the step's timeout (`CallTimeout`) when a step makes the call,
+    /// else by `timeout`. A redirect answer is a failure (see the type's comment).
+    public func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, timeout: Double = defaultTimeout
+    ) async throws(ChannelFailure) -> Response {
+        let timeout = CallTimeout.seconds ?? timeout
         let target = resolve(url)
         var request = HTTPClientRequest(url: target)
         request.method = method
@@ -47,13 +63,29 @@ public struct HTTPTransport: Sendable {
         if let body { request.body = .bytes(body) }
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            if let refused = Self.redirectFailure(status: Int(response.status.code), location: response.headers.first(name: "Location"), target: target) {
+                throw refused
+            }
             let bytes = try await response.body.collect(upTo: 4 << 20)
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+        } catch let failure as ChannelFailure {
+            throw failure
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw .retryable("no answer from \(Self.hostOnly(target)) in time")
         } catch {
-            throw .retryable("cannot reach \(Self.hostOnly(target)): \(Self.describe(error))")
+            throw .retryable("cannot reach \(Self.hostOnly(target)): \(redactor.redact(String(describing: error), limit: 120))")
         }
+    }
+
+    /// A 3xx answer (but 304, which is no redirect) as a permanent failure naming the host that
+    /// answered and the one it pointed to — scheme, host and port only, as paths may hold tokens.
+    static func redirectFailure(status: Int, location: String?, target: String) -> ChannelFailure? {
+        guard (300..<400).contains(status), status != 304 else { return nil }
+        var elsewhere = ""
+        if let location, let resolved = URL(string: location, relativeTo: URL(string: target))?.absoluteURL.absoluteString {
+            elsewhere = " to \(hostOnly(resolved))"
+        }
+        return .permanent("\(hostOnly(target)) answered HTTP \(status), a redirect\(elsewhere); provider calls do not follow redirects: check the channel's URL")
     }
 
     /// Scheme, host and port only: paths may carry tokens (Telegram's /bot<TOKEN>/, webhook URLs).
@@ -62,9 +94,10 @@ public struct HTTPTransport: Sendable {
         return "\(components.scheme ?? "https")://\(host)\(components.port.map { ":\($0)" } ?? "")"
     }
 
+    /// An error of AsyncHTTPClient or NIO on one line, cut to 120 characters. Their descriptions
+    /// name a host and an errno, never a path or a header; `send` still redacts before cutting.
     static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+        SecretRedactor.cut(String(describing: error), limit: 120)
     }
 
     /// The seconds a `Retry-After` header asks to wait (seconds or an HTTP date).

@@ -59,7 +59,7 @@ extension LiveChannels {
         return SMTPChannel(
             name: id, configuration: configuration, from: from,
             listUnsubscribe: SMTPChannel.unsubscribeTargets(try value(channel, "list_unsubscribe")),
-            maxConnections: min(max(channel.concurrency, 1), 4))
+            maxConnections: min(max(channel.concurrency, 1), 4), secrets: secrets)
     }
 
     private func makeCalendar(_ channel: PlaybookCore.Channel) throws(ChannelFailure) -> CSVCalendar {

@@ -9,17 +9,20 @@ public actor LiveChannels: ChannelRegistry {
     let playbook: Playbook
     let environment: [String: String]
     let client: HTTPClient
+    /// Every `${env.X}` value of the playbook, masked in transport errors.
+    let secrets: [String]
     private var built: [String: any Sendable] = [:]
 
     public init(playbook: Playbook, environment: [String: String], client: HTTPClient) {
         self.playbook = playbook
         self.environment = environment
         self.client = client
+        self.secrets = Self.secrets(of: playbook, environment: environment)
     }
 
     /// Runs `body` with live channels and an HTTP client that is always shut down afterwards.
     public static func with<T: Sendable>(playbook: Playbook, environment: [String: String], _ body: (LiveChannels) async throws -> T) async throws -> T {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+        let client = makeClient()
         let channels = LiveChannels(playbook: playbook, environment: environment, client: client)
         do {
             let result = try await body(channels)
@@ -68,7 +71,7 @@ public actor LiveChannels: ChannelRegistry {
         if let configured = channel.baseURL {
             do { base = try configured.resolve(in: environment) } catch { throw .permanent("channel '\(channel.id.value)': \(error.message)") }
         }
-        return HTTPTransport(client: client, baseURL: base)
+        return HTTPTransport(client: client, baseURL: base, secrets: secrets)
     }
 
     func adapter(_ id: String) throws(ChannelFailure) -> any Sendable {
@@ -129,7 +132,7 @@ public actor LiveChannels: ChannelRegistry {
 
     /// The webhook action's channel; an empty id means a bare `url:` (no channel).
     public func webhookChannel(_ id: String) throws(ChannelFailure) -> any WebhookCallChannel {
-        if id.isEmpty { return WebhookChannel(name: "url", transport: HTTPTransport(client: client, baseURL: nil), url: nil, secret: nil, headers: []) }
+        if id.isEmpty { return WebhookChannel(name: "url", transport: HTTPTransport(client: client, baseURL: nil, secrets: secrets), url: nil, secret: nil, headers: []) }
         guard let channel = try adapter(id) as? any WebhookCallChannel else { throw .permanent("channel '\(id)' cannot take webhook calls") }
         return channel
     }

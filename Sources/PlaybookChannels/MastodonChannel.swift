@@ -58,7 +58,7 @@ public struct MastodonChannel: MessageChannel, ChannelCheck {
     }
 
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
-        let said = (response.object?.string("error")).map { ProviderSupport.snippet($0) } ?? ""
+        let said = (response.object?.string("error")).map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
         let tag = " (" + (said.isEmpty ? "" : "\(said), ") + "HTTP \(response.status))"
         switch response.status {
         case 429:

@@ -144,7 +144,7 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
         let tag =
             " ("
             + [
-                ProviderSupport.snippet(said), code.map { "code \($0)" }, subcode.map { "subcode \($0)" },
+                ProviderSupport.snippet(said, hiding: secrets, of: transport), code.map { "code \($0)" }, subcode.map { "subcode \($0)" },
                 error.string("fbtrace_id").map { "fbtrace_id \($0)" },
             ]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ") + ")"

@@ -36,10 +36,13 @@ enum ProviderSupport {
         return message.text.isEmpty ? link : message.text + " " + link
     }
 
-    /// A provider's own words, on one line and short enough for a log line.
-    static func snippet(_ text: String, limit: Int = 200) -> String {
+    /// A provider's own words, on one line, without the channel's secrets, and short enough for a
+    /// log line. Redacted before it is cut: providers quote what they were sent ("Malformed
+    /// access token EAAB…"), and a token cut in half would no longer be recognised.
+    /// `transport` brings the playbook's secrets, `secrets` the adapter's own.
+    static func snippet(_ text: String, hiding secrets: [String], of transport: HTTPTransport, limit: Int = 200) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
-        return line.count > limit ? String(line.prefix(limit)) + "…" : line
+        return transport.redactor.adding(secrets).redact(line, limit: limit)
     }
 
     /// The seconds until an epoch time in seconds (X's `x-rate-limit-reset`, Bluesky's `ratelimit-reset`).
@@ -79,11 +82,10 @@ extension ChannelFailure {
         return copy
     }
 
-    /// The same failure with each secret (and its percent-encoded form) replaced by `[redacted]`.
+    /// The same failure with each secret, in every spelling (`SecretRedactor`), replaced by `[redacted]`.
     func redacting(_ secrets: [String]) -> ChannelFailure {
-        let forms = secrets.flatMap { [$0, ProviderSupport.percentEncoded($0)] }
         var copy = self
-        copy.message = SecretRedactor(secrets: forms).redact(message)
+        copy.message = SecretRedactor(secrets: secrets).redact(message)
         return copy
     }
 }

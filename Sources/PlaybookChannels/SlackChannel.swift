@@ -13,6 +13,10 @@ import PlaybookEngine
 /// `no_text`. Rate limits (https://api.slack.com/apis/rate-limits) answer 429 with
 /// `Retry-After` seconds.
 ///
+/// The text is plain text: `&`, `<` and `>` are escaped as Slack asks
+/// (https://api.slack.com/reference/surfaces/formatting#escaping), so that a value from a
+/// trigger's payload cannot mention `<!channel>` or disguise a link as `<https://…|label>`.
+///
 /// The webhook URL is itself the secret: no message names more than its host.
 public struct SlackChannel: MessageChannel, ChannelCheck {
     let name: String
@@ -32,12 +36,27 @@ public struct SlackChannel: MessageChannel, ChannelCheck {
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
         try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
-            let body = JSONValue.object([("text", .string(ProviderSupport.postText(message)))])
+            let body = JSONValue.object([("text", .string(Self.escaped(ProviderSupport.postText(message))))])
             let response = try await transport.send(
                 .POST, webhookURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt()
         }
+    }
+
+    /// `text` with Slack's three control characters as the entities Slack decodes.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// An incoming webhook has no read-only call: the only way to test one is to post.

@@ -80,7 +80,7 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
 
     func failure(_ response: HTTPTransport.Response, chat: String?) -> ChannelFailure {
         let answer = response.object ?? [:]
-        let description = answer.string("description").map { ProviderSupport.snippet($0) } ?? ""
+        let description = answer.string("description").map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
         let parameters = answer.object("parameters") ?? [:]
         let code = answer.int("error_code") ?? response.status
         let tag = " (" + (description.isEmpty ? "" : "\(description), ") + "HTTP \(response.status))"

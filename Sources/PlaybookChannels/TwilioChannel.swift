@@ -82,7 +82,7 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let error = response.object ?? [:]
         let code = error.int("code")
-        let said = error.string("message").map { ": \(ProviderSupport.snippet($0))" } ?? ""
+        let said = error.string("message").map { ": \(ProviderSupport.snippet($0, hiding: secrets, of: transport))" } ?? ""
         let tag = code.map { " (Twilio error \($0))" } ?? " (HTTP \(response.status))"
         switch (response.status, code ?? 0) {
         case (429, _), (_, 20429):

@@ -52,7 +52,7 @@ public struct XChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let body = response.object ?? [:]
         let said =
-            ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderSupport.snippet($0) } ?? ""
+            ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderSupport.snippet($0, hiding: [token], of: transport) } ?? ""
         let tag = " (" + (said.isEmpty ? "" : "\(said), ") + "HTTP \(response.status))"
         let lower = said.lowercased()
         switch response.status {

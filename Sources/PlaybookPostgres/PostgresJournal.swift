@@ -117,6 +117,9 @@ public final class PostgresJournal: Journal, Sendable {
                     ? "no answer within 5 s"
                     : underlying.isEmpty ? "no answer" : underlying
             return "cannot connect to the state database \(database): \(why)"
+        case .sslUnsupported:
+            return "cannot connect to the state database \(database): the server does not offer TLS, which a server on another host needs"
+                + " unless the URL ends in ?sslmode=disable (plaintext)"
         case .serverClosedConnection, .uncleanShutdown:
             return "the state database \(database) closed the connection"
         case .poolClosed, .clientClosedConnection:

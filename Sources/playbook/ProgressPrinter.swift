@@ -1,20 +1,26 @@
 import Foundation
+import PlaybookCore
 import PlaybookEngine
 
 /// Shows a run as it happens: on a terminal one live line per running step with a progress bar
 /// for fan-out; otherwise plain log lines; with `--log-format json` one JSON object per event.
+///
+/// Each event is redacted before it is formatted (the JSON line is built from redacted values,
+/// never redacted once serialised).
 final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
     enum Style { case terminal, plain, json }
 
     private let style: Style
+    private let redactor: SecretRedactor
     private let lock = NSLock()
     private var running: [String: (done: Int, failed: Int, total: Int, started: Date)] = [:]
     private var order: [String] = []
     private var drawnLines = 0
     private var lastDraw = Date.distantPast
 
-    init(style: Style) {
+    init(style: Style, redactor: SecretRedactor = SecretRedactor(secrets: [])) {
         self.style = style
+        self.redactor = redactor
     }
 
     private func timestamp() -> String {
@@ -23,6 +29,7 @@ final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
     }
 
     func report(_ event: ProgressEvent) {
+        let event = event.redacted(by: redactor)
         lock.withLock {
             switch style {
             case .json: Output.writeError(json(event) + "\n")
@@ -44,21 +51,22 @@ final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
     }
 
     private func json(_ event: ProgressEvent) -> String {
-        var fields: [(String, String)] = [("time", timestamp())]
+        var fields: [(String, JSONValue)] = [("time", .string(timestamp()))]
         switch event {
-        case .incidentOpened(let id, let resumed): fields += [("event", "incident_opened"), ("incident", id), ("resumed", "\(resumed)")]
-        case .stepWaiting(let step, let until): fields += [("event", "step_waiting"), ("step", step), ("until", ISO8601DateFormatter().string(from: until))]
-        case .stepStarted(let step): fields += [("event", "step_started"), ("step", step)]
-        case .stepFinished(let step, let status, let detail): fields += [("event", "step_finished"), ("step", step), ("status", status.rawValue), ("detail", detail ?? "")]
-        case .deliveries(let step, let done, let failed, let total): fields += [("event", "deliveries"), ("step", step), ("done", "\(done)"), ("failed", "\(failed)"), ("total", "\(total)")]
-        case .log(let step, let message): fields += [("event", "log"), ("step", step ?? ""), ("message", message)]
+        case .incidentOpened(let id, let resumed): fields += [("event", .string("incident_opened")), ("incident", .string(id)), ("resumed", .bool(resumed))]
+        case .stepWaiting(let step, let until):
+            fields += [("event", .string("step_waiting")), ("step", .string(step)), ("until", .string(ISO8601DateFormatter().string(from: until)))]
+        case .stepStarted(let step): fields += [("event", .string("step_started")), ("step", .string(step))]
+        case .stepFinished(let step, let status, let detail):
+            fields += [("event", .string("step_finished")), ("step", .string(step)), ("status", .string(status.rawValue)), ("detail", .string(detail ?? ""))]
+        case .deliveries(let step, let done, let failed, let total):
+            fields += [
+                ("event", .string("deliveries")), ("step", .string(step)), ("done", .number(Double(done))), ("failed", .number(Double(failed))),
+                ("total", .number(Double(total))),
+            ]
+        case .log(let step, let message): fields += [("event", .string("log")), ("step", .string(step ?? "")), ("message", .string(message))]
         }
-        let body = fields.map { key, value in
-            let numeric = ["done", "failed", "total"].contains(key) || ["true", "false"].contains(value) && key == "resumed"
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-            return "\"\(key)\":" + (numeric ? value : "\"\(escaped)\"")
-        }
-        return "{" + body.joined(separator: ",") + "}"
+        return JSONValue.object(fields).serialized()
     }
 
     private func terminal(_ event: ProgressEvent) {

@@ -159,8 +159,9 @@ enum LiveEngine {
         let style: ProgressPrinter.Style = logFormat == .json ? .json : (Output.stderrIsTerminal ? .terminal : .plain)
         do {
             return try await LiveChannels.with(playbook: playbook, environment: environment) { channels in
-                var engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style),
-                                    redactor: SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment)), stop: stop)
+                let redactor = SecretRedactor(secrets: LiveChannels.secrets(of: playbook, environment: environment))
+                var engine = Engine(journal: journal, channels: channels, progress: ProgressPrinter(style: style, redactor: redactor),
+                                    redactor: redactor, stop: stop)
                 engine.claimLease = claimLease
                 return try await body(engine)
             }

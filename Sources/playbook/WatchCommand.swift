@@ -215,7 +215,10 @@ final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
         self.redactor = redactor
     }
 
+    /// The event is redacted field by field, then formatted: a JSON line is never redacted
+    /// once serialised.
     func report(_ event: WatchEvent) {
+        let event = event.redacted(by: redactor)
         let line: String
         switch style {
         case .json:
@@ -226,7 +229,6 @@ final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
             let text = "\(time) \(who)\(event.message)"
             line = style == .terminal && event.isWarning ? "\u{1B}[33m\(text)\u{1B}[0m" : text
         }
-        let clean = redactor.redact(line) + "\n"
-        lock.withLock { Output.writeError(clean) }
+        lock.withLock { Output.writeError(line + "\n") }
     }
 }

@@ -43,6 +43,8 @@ final class LoopbackHTTPServer: Sendable {
         case reject(String)
         /// Never answers; the connection stays open until the server shuts down.
         case hang
+        /// Answers with `reply` after `seconds` (a slow provider).
+        indirect case after(seconds: Double, Reply)
 
         static func json(_ status: Int, _ body: String, headers: [(String, String)] = []) -> Reply {
             .respond(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: Array(body.utf8))
@@ -158,20 +160,26 @@ final class LoopbackHTTPServer: Sendable {
                 guard let head else { return }
                 self.head = nil
                 let request = Request(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
-                let reply = record.handle(request)
-                let (status, headers, bytes): (Int, [(String, String)], [UInt8])
-                switch reply {
-                case .hang: return
-                case .reject(let why): (status, headers, bytes) = (418, [("Content-Type", "text/plain")], Array("fake rejected the request: \(why)".utf8))
-                case .respond(let s, let h, let b): (status, headers, bytes) = (s, h, b)
-                }
-                var responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status))
-                for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
-                responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
-                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-                if !bytes.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil) }
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                answer(record.handle(request), to: head, context: context)
             }
+        }
+
+        private func answer(_ reply: Reply, to head: HTTPRequestHead, context: ChannelHandlerContext) {
+            let (status, headers, bytes): (Int, [(String, String)], [UInt8])
+            switch reply {
+            case .hang: return
+            case .after(let seconds, let later):
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(seconds * 1000))) { self.answer(later, to: head, context: context) }
+                return
+            case .reject(let why): (status, headers, bytes) = (418, [("Content-Type", "text/plain")], Array("fake rejected the request: \(why)".utf8))
+            case .respond(let s, let h, let b): (status, headers, bytes) = (s, h, b)
+            }
+            var responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status))
+            for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
+            responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
+            context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+            if !bytes.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }

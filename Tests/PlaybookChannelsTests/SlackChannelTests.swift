@@ -53,6 +53,14 @@ enum SlackFake {
         }
     }
 
+    /// Text from a trigger's payload cannot mention the channel or disguise a link.
+    @Test func slackControlCharactersAreEscaped() async throws {
+        try await withFake(SlackFake.handler(.success)) { server, transport in
+            _ = try await channel(server, transport).send(.post("Down: <!channel> & <https://evil.example|shop.example>"))
+            #expect(server.requests.first?.json?["text"] as? String == "Down: &lt;!channel&gt; &amp; &lt;https://evil.example|shop.example&gt;")
+        }
+    }
+
     @Test(arguments: Play.failures) func failuresAreClassified(_ play: Play) async throws {
         try await withFake(SlackFake.handler(play)) { server, transport in
             expect(await failure { try await channel(server, transport).send(.post("hi")) }, SlackFake.expected[play], secrets: secrets)

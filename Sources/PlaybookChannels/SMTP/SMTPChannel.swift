@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PlaybookCore
 import PlaybookEngine
 
@@ -16,17 +17,20 @@ public final class SMTPChannel: MessageChannel {
     /// in them are filled in per recipient.
     let listUnsubscribe: [String]
     let pool: SMTPConnectionPool
+    /// The password and every other `${env.X}` value of the playbook, masked in failures.
+    let redactor: SecretRedactor
     private let clock: @Sendable () -> Date
 
     init(
         name: String, configuration: SMTPConfiguration, from: MailAddress, listUnsubscribe: [String] = [], maxConnections: Int = 4,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        secrets: [String] = [], clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.name = name
         self.configuration = configuration
         self.sender = from
         self.listUnsubscribe = listUnsubscribe
         self.pool = SMTPConnectionPool(configuration: configuration, maxConnections: maxConnections)
+        self.redactor = SecretRedactor(secrets: secrets + (configuration.credentials.map { [$0.password] } ?? []))
         self.clock = clock
     }
 
@@ -37,7 +41,15 @@ public final class SMTPChannel: MessageChannel {
         return value.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " <>\t")) }.filter { !$0.isEmpty }
     }
 
+    /// Sends one email. A step's `timeout` (`CallTimeout`) bounds the whole delivery — waiting
+    /// for a connection, connecting, every reply — in place of the configured connect and reply
+    /// timeouts, which apply only to calls no step makes.
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        let deadline = CallTimeout.seconds.map { NIODeadline.now() + .nanoseconds(Int64($0 * 1_000_000_000)) }
+        return try await SMTPDeadline.$current.withValue(deadline) { await deliver(message) }.get()
+    }
+
+    private func deliver(_ message: OutboundMessage) async -> Result<DeliveryReceipt, ChannelFailure> {
         do throws(SMTPError) {
             let mail = try mailMessage(for: message)
             var lease = try await pool.checkout()
@@ -49,9 +61,9 @@ public final class SMTPChannel: MessageChannel {
                 await pool.checkin(lease, reusable: error.connectionIsUsable)
                 throw error
             }
-            return DeliveryReceipt(providerID: "<\(mail.messageID)>")
+            return .success(DeliveryReceipt(providerID: "<\(mail.messageID)>"))
         } catch {
-            throw redacted(error.failure(channel: name, server: configuration.server))
+            return .failure(redacted(error.failure(channel: name, server: configuration.server)))
         }
     }
 
@@ -80,15 +92,13 @@ public final class SMTPChannel: MessageChannel {
         return out
     }
 
-    /// A failure's message without the password or its base64 forms, should a server ever echo
-    /// what it was sent.
+    /// The longest failure message, in characters: a server's reply can be long.
+    static let messageLimit = 400
+
+    /// A failure's message without the password in any spelling (AUTH PLAIN and LOGIN send it
+    /// base64-encoded), should a server ever echo what it was sent; cut only once redacted.
     func redacted(_ failure: ChannelFailure) -> ChannelFailure {
-        guard let credentials = configuration.credentials, !credentials.password.isEmpty else { return failure }
-        var forms = [credentials.password, Data(credentials.password.utf8).base64EncodedString()]
-        forms.append(Data(([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))).base64EncodedString())
-        var message = failure.message
-        for form in forms where !form.isEmpty { message = message.replacingOccurrences(of: form, with: "[redacted]") }
-        return ChannelFailure(failure.kind, message)
+        ChannelFailure(failure.kind, redactor.redact(failure.message, limit: Self.messageLimit))
     }
 
     /// QUITs the open connections.

@@ -11,6 +11,9 @@ struct SMTPRequest: Sendable {
     /// For STARTTLS: the TLS handler to put in front of the pipeline as soon as the 220 arrives,
     /// before any further byte is read.
     var startTLS: TLSUpgrade?
+    /// When the replies must have come: the end of the step's timeout for the delivery making
+    /// this request (`SMTPDeadline`); nil waits the configured reply timeout.
+    var deadline: NIODeadline? = nil
 
     struct TLSUpgrade: Sendable {
         var context: NIOSSLContext
@@ -37,7 +40,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var buffer = ByteBuffer()
     private var pendingCode: Int?
     private var pendingLines: [String] = []
-    private var waiting = CircularBuffer<(promise: EventLoopPromise<SMTPReply>, startTLS: SMTPRequest.TLSUpgrade?)>()
+    private var waiting = CircularBuffer<(promise: EventLoopPromise<SMTPReply>, startTLS: SMTPRequest.TLSUpgrade?, deadline: NIODeadline?)>()
     /// Replies that came with nobody waiting (the greeting, a 421 before a command).
     private var unasked = CircularBuffer<SMTPReply>()
     private var failure: SMTPError?
@@ -57,8 +60,18 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             promise?.fail(failure)
             return
         }
+        if request.startTLS != nil, !unasked.isEmpty || buffer.readableBytes > 0 || !pendingLines.isEmpty {
+            // Replies nobody asked for yet came in plaintext ahead of the handshake: a server
+            // never answers STARTTLS before it is sent, someone on the path injecting a "220"
+            // and capabilities for after TLS does. Nothing read before TLS may be used after it.
+            let violation = SMTPError.protocolViolation("the server sent replies before STARTTLS was sent (plaintext ahead of TLS)")
+            for reply in request.replies { reply.fail(violation) }
+            promise?.fail(violation)
+            fail(violation, context: context)
+            return
+        }
         for (index, reply) in request.replies.enumerated() {
-            waiting.append((reply, index == 0 ? request.startTLS : nil))
+            waiting.append((reply, index == 0 ? request.startTLS : nil, request.deadline))
         }
         if let bytes = request.bytes {
             context.write(wrapOutboundOut(bytes), promise: promise)
@@ -132,13 +145,13 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     }
 
     private func deliver(_ reply: SMTPReply, context: ChannelHandlerContext) {
-        let (promise, startTLS) = waiting.removeFirst()
+        let (promise, startTLS, _) = waiting.removeFirst()
         timer?.cancel()
         timer = nil
         if let startTLS, reply.code == 220 {
             // Bytes already read after the 220 came in plaintext and must not be taken as if they
             // had come through TLS (the STARTTLS command-injection attack).
-            guard buffer.readableBytes == 0, pendingLines.isEmpty else {
+            guard buffer.readableBytes == 0, pendingLines.isEmpty, unasked.isEmpty else {
                 promise.fail(SMTPError.protocolViolation("data after the STARTTLS reply, before TLS"))
                 fail(.protocolViolation("data after the STARTTLS reply, before TLS"), context: context)
                 return
@@ -156,12 +169,18 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         armTimer(context: context)
     }
 
+    /// Waits for the first reply expected: until its request's deadline, else the reply timeout.
     private func armTimer(context: ChannelHandlerContext) {
-        guard timer == nil, !waiting.isEmpty else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: replyTimeout) { [weak self] in
+        guard timer == nil, let first = waiting.first else { return }
+        let expire = { [weak self] in
             guard let self else { return }
             self.timer = nil
             self.fail(.timeout, context: context)
+        }
+        if let deadline = first.deadline {
+            timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline, expire)
+        } else {
+            timer = context.eventLoop.assumeIsolated().scheduleTask(in: replyTimeout, expire)
         }
     }
 
@@ -173,7 +192,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             failure = error
             outcome.record(error)
         }
-        while let (promise, _) = waiting.popFirst() { promise.fail(failure ?? error) }
+        while let (promise, _, _) = waiting.popFirst() { promise.fail(failure ?? error) }
         if first { context.close(promise: nil) }
     }
 }

@@ -46,7 +46,7 @@ struct SMTPConnection: Sendable {
         }
         let implicitTLS = upgrade
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(configuration.connectTimeout)
+            .connectTimeout(SMTPDeadline.current.map { max($0 - .now(), .milliseconds(1)) } ?? configuration.connectTimeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -143,7 +143,7 @@ struct SMTPConnection: Sendable {
                 for promise in promises { promise.fail(outcome.failure ?? SMTPError.from(error)) }
             }
         }
-        channel.writeAndFlush(SMTPRequest(bytes: bytes, replies: promises, startTLS: startTLS), promise: written)
+        channel.writeAndFlush(SMTPRequest(bytes: bytes, replies: promises, startTLS: startTLS, deadline: SMTPDeadline.current), promise: written)
         var results: [Result<SMTPReply, SMTPError>] = []
         for promise in promises {
             do {

@@ -13,12 +13,12 @@ struct SMTPReply: Sendable, Equatable {
     /// 5yz: retrying the same command cannot help.
     var isPermanent: Bool { code >= 500 }
 
-    /// The code and text as one short line for error messages ("550 5.1.1 <x@y>: no such user"),
-    /// without control characters and cut at 300 characters.
+    /// The code and text as one line for error messages ("550 5.1.1 <x@y>: no such user"),
+    /// without control characters. Not cut here: the channel redacts the whole message first
+    /// (a server may echo what it was sent), then cuts it (`SMTPChannel.redacted`).
     var summary: String {
         let text = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
         let clean = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
-        let cut = clean.count > 300 ? String(clean.prefix(300)) + "…" : clean
-        return cut.isEmpty ? "\(code)" : "\(code) \(cut)"
+        return clean.isEmpty ? "\(code)" : "\(code) \(clean)"
     }
 }

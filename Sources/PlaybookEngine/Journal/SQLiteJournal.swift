@@ -17,14 +17,20 @@ public actor SQLiteJournal: Journal {
 
     public typealias Failure = JournalFailure
 
-    /// Opens (creating) the journal in `directory` (`state.db`).
+    /// Opens (creating) the journal in `directory` (`state.db`). A new directory and database are
+    /// private to their owner (`PrivateFiles`): they hold customers' addresses.
     public init(directory: String) throws(Failure) {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(directory)
         } catch {
-            throw Failure(description: "cannot create state directory \(directory): \(error.localizedDescription)")
+            throw Failure(description: "cannot create state directory \(directory): \(error.description)")
         }
         path = (directory as NSString).appendingPathComponent("state.db")
+        do {
+            try PrivateFiles.createFile(path)
+        } catch {
+            throw Failure(description: "cannot create the state database: \(error.description)")
+        }
         do {
             database = try SQLiteDatabase(path: path)
             try database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
