@@ -12,11 +12,11 @@ import Testing
         channels:
           outbox: { type: file, path: outbox.jsonl }
           x: { type: x, token: "${env.X_TOKEN}" }
-          mastodon: { type: mastodon, instance: "https://mastodon.example", token: "${env.MASTODON_TOKEN}" }
+          mastodon: { type: mastodon, instance: "https://mastodon.example", token: "${env.MASTODON_TOKEN}", base_url: "http://127.0.0.1:9" }
           ads: { type: meta_ads, ad_account: act_1, access_token: "${env.META_TOKEN}" }
         steps:
           - { id: tell, post: { to: [outbox], text: "We are open" } }
-          - { id: speak, post: { to: [x, mastodon], text: "We are open" } }
+          - { id: speak, post: { to: [x, mastodon], text: "We are open" }, retry: { attempts: 1 }, timeout: 5s }
           - { id: pause, pause_ads: { channel: ads, campaigns: all } }
         recovery:
           - { id: resume, resume_ads: { channel: ads } }

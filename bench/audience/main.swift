@@ -35,6 +35,103 @@ func generate(_ path: String, count: Int) throws {
     try handle.write(contentsOf: Data(chunk.utf8))
 }
 
+/// The same people twice, for the format comparison: the native layout and Shopify's customers
+/// export (national phone numbers with a country, yes/no consent, tags with commas, the city as
+/// an extra column). Neither has a timezone or locale, so both runs do the same work after reading.
+func generatePair(native: String, shopify: String, count: Int) throws {
+    for (path, isShopify) in [(native, false), (shopify, true)] {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        var chunk =
+            isShopify
+            ? "\u{FEFF}Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address City,Default Address Country Code,Phone,Accepts SMS Marketing,Tags\r\n"
+            : "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale,default_address_city\n"
+        for i in 0..<count {
+            let tags = i % 3 == 0 ? ["vip", "newsletter"] : (i % 3 == 1 ? ["newsletter"] : ["fan"])
+            let number = String(format: "%07d", i % 10_000_000)
+            if isShopify {
+                chunk +=
+                    "'\(7_390_000_000_000 + i),Person,\(i),p\(i)@example.com,\(i % 7 != 0 ? "yes" : "no"),City \(i % 100),IT,'333 \(number),\(i % 2 == 0 ? "yes" : "no"),\"\(tags.joined(separator: ", "))\"\r\n"
+            } else {
+                chunk += "\(7_390_000_000_000 + i),Person \(i),p\(i)@example.com,+39333\(number),\(tags.joined(separator: ";")),\(i % 7 != 0),\(i % 2 == 0),,,City \(i % 100)\n"
+            }
+            if chunk.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        try handle.write(contentsOf: Data(chunk.utf8))
+        try handle.close()
+    }
+}
+
+/// Reads (alone, then with segments, routing and rendering) a file in `layout`: the figures of
+/// the format comparison.
+func measureLayout(_ path: String, format: ContactsFormat) throws {
+    let contactsLine = format == .playbook ? path : "{ path: \(path), format: \(format.rawValue) }"
+    let yaml = """
+        version: 1
+        playbook: bench-formats
+        timezone: Europe/Rome
+        triggers: [{ id: t, manual: {} }]
+        channels:
+          sms: { type: twilio, account_sid: AC1, auth_token: "${env.T}", from: "+390000000000" }
+          mail: { type: smtp, host: smtp.example.com, from: "Shop <shop@example.com>" }
+        audience:
+          contacts: \(contactsLine)
+          segments:
+            vip: "'vip' in contact.tags and contact.consent.email"
+            city: "contact.fields.default_address_city == 'City 7'"
+            news: "'newsletter' in contact.tags and not ('vip' in contact.tags)"
+        templates:
+          hello: { subject: "We are open", text: "Hi {{ contact.name }}, we are open. {{# contact.tags }}#{{ . }} {{/ contact.tags }}" }
+        steps:
+          - { id: s1, notify: { segment: vip, via: [mail], template: hello } }
+          - { id: s2, notify: { segment: city, via: [sms, mail], template: hello } }
+          - { id: s3, notify: { segment: news, via: [mail], template: hello } }
+        """
+    let result = PlaybookLoader.check(bytes: Array(yaml.utf8), path: "/tmp/bench-formats.yaml")
+    guard let playbook = result.playbook, result.isValid else {
+        print("invalid: \(result.diagnostics.prefix(3).map(\.message))")
+        exit(1)
+    }
+    let layout = playbook.audience!.layout
+    let clock = ContinuousClock()
+    var contacts = 0
+    let read = try clock.measure {
+        var file = try ContactsFile(path: path, layout: layout)
+        while file.next() != nil { contacts += 1 }
+        file.close()
+    }
+    let facts = Facts(trigger: [:], triggerID: "t", triggerKind: "manual", triggerTypes: [:], incidentID: "bench", startedAt: Date(), elapsed: 0, now: Date(),
+                      active: true, timezone: TimeZone(identifier: "Europe/Rome")!, vars: playbook.vars)
+    let renderer = try MessageRenderer(content: .template(Located("hello", at: playbook.location)), in: playbook)
+    let values = MessageValues(facts: facts)
+    let steps = playbook.steps.map { step -> (PlaybookCore.Expression, DeliveryRouting) in
+        guard case .notify(let segment, let via, _, let mode) = step.action else { fatalError() }
+        let channels = via.map { ref in (id: ref.value, type: playbook.channel(ref.value)!.type) }
+        return (playbook.audience!.segment(segment.value)!.condition.expression!,
+                DeliveryRouting(via: channels, mode: mode, quietHours: nil, defaultTimezone: facts.timezone))
+    }
+    var caches = Array(repeating: DeliveryRouting.QuietHoursCache(), count: steps.count)
+    var rendered = 0
+    let moment = Date()
+    let full = try clock.measure {
+        var file = try ContactsFile(path: path, layout: layout)
+        while let contact = file.next() {
+            for (index, (expression, routing)) in steps.enumerated() {
+                guard Evaluator(resolve: { facts.resolve($0, contact: contact) }).evaluate(expression) == .bool(true) else { continue }
+                for _ in routing.routes(for: contact, at: moment, cache: &caches[index]) {
+                    _ = renderer.render(contact: contact, values: values, locale: contact.locale)
+                    rendered += 1
+                }
+            }
+        }
+        file.close()
+    }
+    print(String(format: "%d %.3f %.3f %d %.1f", contacts, seconds(read), seconds(full), rendered, peakMemoryMB()))
+}
+
 func measure(_ path: String) throws {
     let yaml = """
         version: 1
@@ -125,6 +222,10 @@ if arguments.count == 3, arguments[1] == "measure" {
     try measure(arguments[2])
     exit(0)
 }
+if arguments.count == 4, arguments[1] == "measure-format" {
+    try measureLayout(arguments[2], format: ContactsFormat(rawValue: arguments[3]) ?? .playbook)
+    exit(0)
+}
 #if DEBUG
 let configuration = "debug (use -c release for figures)"
 #else
@@ -156,3 +257,30 @@ for count in [100_000, 1_000_000] {
     print("\(count) contacts: read CSV alone \(f[1]) s; read + 3 segments + routing \(f[8]) s; read + 3 segments + routing + render \(f[2]) s = \(f[3]) contacts/s (target >= 200000); \(f[4]) messages rendered; peak \(f[7]) MB (after the read alone \(f[6]) MB)")
 }
 print(String(format: "peak memory 1,000,000 / 100,000: %.2fx (target <= 1.2x)", (peaks[1_000_000] ?? 0) / (peaks[100_000] ?? 1)))
+
+// A mapped export beside the native layout, the same 1,000,000 people, alternating runs.
+let native = "\(directory)/same-native.csv", shopify = "\(directory)/same-shopify.csv"
+try generatePair(native: native, shopify: shopify, count: 1_000_000)
+var figures: [String: [(read: Double, full: Double)]] = [:]
+for round in 0..<2 {
+    for (path, format) in [(native, "playbook"), (shopify, "shopify")] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        process.arguments = ["measure-format", path, format]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let f = output.split(whereSeparator: \.isWhitespace)
+        guard f.count == 5 else {
+            print("measure-format failed: \(output)")
+            exit(1)
+        }
+        figures[format, default: []].append((Double(f[1]) ?? 0, Double(f[2]) ?? 0))
+        print("round \(round + 1), \(format): \(f[0]) contacts, read alone \(f[1]) s, read + segments + routing + render \(f[2]) s (\(f[3]) messages), peak \(f[4]) MB")
+    }
+}
+let best = { (format: String) in (figures[format]!.map(\.read).min()!, figures[format]!.map(\.full).min()!) }
+let (nativeRead, nativeFull) = best("playbook"), (shopifyRead, shopifyFull) = best("shopify")
+print(String(format: "shopify export / native layout (best of 2 each): read alone %.2fx, read + segments + routing + render %.2fx (target <= 1.3x)", shopifyRead / nativeRead, shopifyFull / nativeFull))
