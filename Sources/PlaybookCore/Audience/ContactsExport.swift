@@ -142,17 +142,22 @@ public struct ExportMapping: Sendable {
         }
     }
 
+    /// A cell, trimmed (without a copy when there is nothing to trim) and without Shopify's
+    /// leading apostrophe. This runs for every mapped cell of every row: byte checks first.
     func cell(_ row: [String], _ index: Int) -> String {
         guard index < row.count else { return "" }
-        let value = row[index].trimmingBlanks()
-        return dropsLeadingApostrophe && value.hasPrefix("'") ? String(value.dropFirst()) : value
+        var value = row[index]
+        if let first = value.utf8.first, let last = value.utf8.last, first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || first >= 0x80 || last >= 0x80 {
+            value = value.trimmingBlanks()
+        }
+        if dropsLeadingApostrophe, value.utf8.first == UInt8(ascii: "'") { value = String(value.utf8.dropFirst())! }
+        return value
     }
 
     /// Why the row's phone gives no E.164 number, when it has one that does not.
     public func phoneProblem(_ row: [String]) -> PhoneNumber.Problem? {
-        guard let phone = header.firstIndex(of: "phone"), phone < sources.count, case .phone(let index, let country) = sources[phone] else { return nil }
-        func cell(_ index: Int) -> String { self.cell(row, index) }
-        guard !cell(index).isEmpty, case .failure(let problem) = PhoneNumber.e164(cell(index), country: country.map(cell) ?? "") else { return nil }
+        var problem: PhoneNumber.Problem?
+        _ = record(row, line: 0, phoneProblem: &problem)
         return problem
     }
 
@@ -178,6 +183,12 @@ public struct ExportMapping: Sendable {
 
     /// The native record of an export's record read at `line`.
     public func record(_ row: [String], line: Int) -> [String] {
+        var problem: PhoneNumber.Problem?
+        return record(row, line: line, phoneProblem: &problem)
+    }
+
+    /// The native record, and why its phone could not be used (in the same pass).
+    public func record(_ row: [String], line: Int, phoneProblem: inout PhoneNumber.Problem?) -> [String] {
         var out: [String] = []
         out.reserveCapacity(header.count)
         func cell(_ index: Int) -> String { self.cell(row, index) }
@@ -188,24 +199,39 @@ public struct ExportMapping: Sendable {
             case .firstOf(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "")
             case .firstOrLine(let indexes): out.append(indexes.lazy.map(cell).first { !$0.isEmpty } ?? "line-\(line)")
             case .name(let first, let last):
-                out.append([first, last].compactMap { $0 }.map(cell).filter { !$0.isEmpty }.joined(separator: " "))
+                let given = first.map(cell) ?? "", family = last.map(cell) ?? ""
+                out.append(given.isEmpty ? family : family.isEmpty ? given : given + " " + family)
             case .consent(let index, let yes, let no):
                 let value = cell(index)
-                let folded = value.lowercased()
-                // An empty cell stays empty: the row checks count it apart from a "no".
-                out.append(value.isEmpty ? "" : no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
+                // An empty cell stays empty: the row checks count it apart from a "no". The
+                // exact spelling is tried before a case-folded copy is made.
+                if value.isEmpty {
+                    out.append("")
+                } else if yes.contains(value) {
+                    out.append("true")
+                } else if no.contains(value) {
+                    out.append("false")
+                } else {
+                    let folded = value.lowercased()
+                    out.append(no.contains(folded) ? "false" : yes.contains(folded) ? "true" : value)
+                }
             case .constant(let value): out.append(value)
             case .phone(let index, let country):
                 let raw = cell(index)
                 if raw.isEmpty {
                     out.append("")
-                } else if case .success(let number) = PhoneNumber.e164(raw, country: country.map(cell) ?? "") {
-                    out.append(number)
                 } else {
-                    out.append(raw)
+                    switch PhoneNumber.e164(raw, country: country.map(cell) ?? "") {
+                    case .success(let number): out.append(number)
+                    case .failure(let problem):
+                        phoneProblem = problem
+                        out.append(raw)
+                    }
                 }
             case .quotedList(let index):
                 out.append(Self.quotedList(cell(index)).joined(separator: ";"))
+            case .tags(let index, let separator) where !cell(index).utf8.contains(separator.asciiValue ?? 0):
+                out.append(cell(index))
             case .tags(let index, let separator):
                 out.append(cell(index).split(separator: separator).map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: ";"))
             }

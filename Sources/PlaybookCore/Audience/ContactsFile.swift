@@ -117,12 +117,13 @@ public struct ContactsFile {
                 continue
             }
             // An export: its record as the native columns, problems located at the export's own cells.
-            let native = mapping.record(record, line: line)
+            var phoneProblem: PhoneNumber.Problem?
+            let native = mapping.record(record, line: line, phoneProblem: &phoneProblem)
             let contact = rows.contact(from: native) { field in
                 CSVRecordReader.location(ofField: mapping.sourceColumn(ofField: field) ?? 0, in: record, line: line, quotedStarts: starts)
             }
             if var contact {
-                switch mapping.phoneProblem(record) {
+                switch phoneProblem {
                 case .noCountry?: contact.problems.insert(.phoneNoCountry)
                 case .countryUnknown?: contact.problems.insert(.phoneCountryUnknown)
                 default: break

@@ -44,6 +44,7 @@ public enum PhoneNumber {
 
     /// The numbering of a country given as a two-letter code (any case) or its English name.
     static func numbering(_ country: String) -> Numbering? {
+        if let found = countries[country] { return found }  // most exports write the code as is
         let key = country.trimmingBlanks()
         if let found = countries[key.uppercased()] { return found }
         let folded = key.lowercased()
@@ -62,26 +63,57 @@ public enum PhoneNumber {
     /// when it gives none. An empty cell is not a problem of this function (the caller says
     /// "no phone").
     public static func e164(_ raw: String, country: String = "") -> Result<String, Problem> {
-        var text = raw.trimmingBlanks()
-        if text.hasPrefix("'") { text.removeFirst() }  // Shopify keeps the '+' from Excel so
-        text = text.replacingOccurrences(of: "(0)", with: "")
-        var digits = ""
+        // One pass over the bytes into a small buffer (this runs for every row of an export):
+        // digits and a leading '+' are kept; one leading apostrophe (Shopify keeps the '+' from
+        // Excel so), "(0)" and the usual separators are dropped; anything else means the number
+        // cannot be vouched for.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 ASCII digits, inline
+        var count = 0
         var plus = false
-        for (index, scalar) in text.unicodeScalars.enumerated() {
-            switch scalar {
-            case "0"..."9": digits.unicodeScalars.append(scalar)
-            case "+" where index == 0: plus = true
-            case " ", "-", ".", "(", ")", "/", "\u{00A0}": continue
-            default: return .failure(.notE164)
+        var tooLong = false
+        var bad = false
+        var seenContent = false
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var bytes = raw.utf8.makeIterator()
+            var pending: [UInt8] = []
+            func next() -> UInt8? { pending.isEmpty ? bytes.next() : pending.removeFirst() }
+            while let byte = next() {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    if count < buffer.count { buffer[count] = byte } else { tooLong = true }
+                    count += 1
+                    seenContent = true
+                case UInt8(ascii: "+") where !seenContent && !plus:
+                    plus = true
+                    seenContent = true
+                case UInt8(ascii: "'") where !seenContent:
+                    continue
+                case UInt8(ascii: "("):
+                    // "(0)" is dropped whole; any other bracket is a separator.
+                    if let a = bytes.next() {
+                        if a == UInt8(ascii: "0"), let b = bytes.next() {
+                            if b != UInt8(ascii: ")") { pending = [a, b] }
+                        } else {
+                            pending = [a]
+                        }
+                    }
+                case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: "/"), 0x09: continue
+                case 0xC2:  // a no-break space (C2 A0) is a separator
+                    if bytes.next() != 0xA0 { bad = true }
+                default: bad = true
+                }
+                if bad { break }
             }
         }
-        if plus || digits.hasPrefix("00") {
-            let number = "+" + (plus ? digits[...] : digits.dropFirst(2))
+        guard !bad, !tooLong else { return .failure(.notE164) }
+        let text = withUnsafeBytes(of: &digits) { String(decoding: $0.prefix(count), as: UTF8.self) }
+        if plus || text.hasPrefix("00") {
+            let number = "+" + (plus ? text[...] : text.dropFirst(2))
             return isE164(number) ? .success(number) : .failure(.notE164)
         }
-        guard !country.trimmingBlanks().isEmpty else { return .failure(.noCountry) }
+        guard !country.isEmpty, !country.trimmingBlanks().isEmpty else { return .failure(.noCountry) }
         guard let numbering = numbering(country) else { return .failure(.countryUnknown) }
-        var national = Substring(digits)
+        var national = Substring(text)
         if let trunk = numbering.trunk, national.hasPrefix(trunk), numbering.trunkOnlyAtLength.map({ national.count == $0 }) ?? true {
             national = national.dropFirst(trunk.count)
         }
