@@ -106,12 +106,19 @@ public struct CSVRecordReader {
             buffer.removeSubrange(0..<position)
             position = 0
         }
-        if chunk.withUnsafeBytes({ memchr($0.baseAddress!, 0, $0.count) != nil }) {
+        // A NUL byte ends the text: what comes before it is read (so that the records returned
+        // do not depend on where chunks happen to end), nothing after it.
+        let nul = chunk.withUnsafeBytes { bytes -> Int? in
+            memchr(bytes.baseAddress!, 0, bytes.count).map { bytes.baseAddress!.distance(to: $0) }
+        }
+        if let nul {
             sawNUL = true
             finished = true
-            return false
+            guard nul > 0 else { return false }
+            buffer.append(contentsOf: chunk.prefix(nul))
+        } else {
+            buffer.append(contentsOf: chunk)
         }
-        buffer.append(contentsOf: chunk)
         // A byte-order mark is decided once 3 bytes are in (or they cannot be one): until then
         // the buffer holds no line break, so nothing has been consumed.
         if !bomDecided {
@@ -142,17 +149,21 @@ public struct CSVRecordReader {
     public mutating func next() throws(Malformed) -> [String]? {
         if reportedNUL { return nil }
         let record: [String]?
+        let startLine = nextLine
         do {
             record = try nextRecord()
         } catch {
-            if !sawNUL { throw error }
-            record = nil
-        }
-        if sawNUL {
+            // The text the NUL cut short is not a record: the file is not text from here on.
+            guard sawNUL, position >= buffer.count else { throw error }
             reportedNUL = true
-            throw Malformed(reason: .notText, line: nextLine, column: 1)
+            throw Malformed(reason: .notText, line: error.line, column: 1)
         }
-        return record
+        guard sawNUL, position >= buffer.count else { return record }
+        // The text ends at a NUL byte. A record whose line break came before it is a record
+        // (returned now; the next call reports the NUL); one the NUL cut short is not.
+        if record != nil, position > 0, buffer[position - 1] == Self.newline { return record }
+        reportedNUL = true
+        throw Malformed(reason: .notText, line: record == nil ? startLine : line, column: 1)
     }
 
     private mutating func nextRecord() throws(Malformed) -> [String]? {
