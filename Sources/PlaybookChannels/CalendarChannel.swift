@@ -8,7 +8,7 @@ import PlaybookEngine
     import Darwin
 #endif
 
-/// The `calendar` channel (§7): a content calendar kept as a CSV file
+/// The `calendar` channel (docs/channels.md): a content calendar kept as a CSV file
 /// (`id,network,scheduled_at,text,status`, other columns kept as they are).
 ///
 /// `reschedule_posts` reads which posts are due and journals the moves before `apply` changes

@@ -3,7 +3,7 @@ import PlaybookCore
 import PlaybookEngine
 
 /// The `file` channel: appends one JSON line per delivery or call — the outbox for tests, audits
-/// and dry runs of a whole incident. It serves every action: messages are written as §7's
+/// and dry runs of a whole incident. It serves every action: messages are written as the channels'
 /// envelope; ads and calendar calls are written as what would have been done.
 public actor FileChannel: MessageChannel, AdsChannel, CalendarChannel, WebhookCallChannel {
     let path: String

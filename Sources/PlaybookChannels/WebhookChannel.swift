@@ -4,7 +4,7 @@ import PlaybookCore
 import NIOHTTP1
 import PlaybookEngine
 
-/// The `webhook` channel: a JSON POST per call (§7's envelope for notify and post, the step's body
+/// The `webhook` channel: a JSON POST per call (the channels' envelope for notify and post, the step's body
 /// for the webhook action), with `Idempotency-Key` and, when a `secret` is set,
 /// `X-Playbook-Signature: sha256=HEX` — the HMAC-SHA256 of the exact body bytes.
 public struct WebhookChannel: MessageChannel, WebhookCallChannel {

@@ -1,6 +1,6 @@
 /// Facts about this build of the tool.
 public enum PlaybookInfo {
     public static let version = "0.1.0"
-    /// The language version this tool reads (§3 `version:`).
+    /// The language version this tool reads (docs/language.md: `version:`).
     public static let languageVersion = 1
 }

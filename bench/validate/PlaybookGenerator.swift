@@ -234,7 +234,7 @@ struct PlaybookGenerator {
     }
 }
 
-/// The channel/action fit of the contract's §7 table, restated so the generator only writes valid steps.
+/// The channel/action fit of channels (docs/channels.md) table, restated so the generator only writes valid steps.
 enum ChannelActions {
     static func serves(_ type: String, _ action: String) -> Bool {
         switch type {

@@ -3,7 +3,7 @@ import NIOCore
 import PlaybookCore
 import PlaybookEngine
 
-/// The `smtp` channel (§7): sends each `notify` delivery as one email through a submission
+/// The `smtp` channel (docs/channels.md): sends each `notify` delivery as one email through a submission
 /// server, over a few reused connections.
 ///
 /// Failures are told the engine's way: a recipient the server refuses with 5yz fails that

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOSSL
 
-/// How the connection is protected (§7 `security`).
+/// How the connection is protected (docs/channels.md: `security`).
 enum SMTPSecurity: String, Sendable, CaseIterable {
     /// Plain TCP, then STARTTLS before anything else (RFC 3207); port 587.
     case starttls

@@ -1,4 +1,4 @@
-/// One person of the audience (§8): a row of the contacts file.
+/// One person of the audience (docs/language.md, Audience): a row of the contacts file.
 public struct Contact: Sendable, Equatable {
     public var id: String
     public var name: String

@@ -119,7 +119,7 @@ public struct DeliveryRouting: Sendable {
         }
     }
 
-    /// Whether quiet hours apply to a channel type: SMS (§6).
+    /// Whether quiet hours apply to a channel type: SMS (docs/language.md, Steps).
     public static func respectsQuietHours(_ type: ChannelType) -> Bool { type == .twilio }
 
     /// Remembers, for one moment, whether each timezone is in quiet hours and until when:

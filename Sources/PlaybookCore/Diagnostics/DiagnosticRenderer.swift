@@ -1,4 +1,4 @@
-/// The output formats of §9 for diagnostics.
+/// The output formats of the command line (README.md) for diagnostics.
 public enum DiagnosticFormat: String, Sendable, CaseIterable {
     case text
     case github

@@ -1,4 +1,4 @@
-/// A parsed expression: the tree of §5, each node keeping its offset into the source text so that
+/// A parsed expression: the tree of expressions (docs/language.md), each node keeping its offset into the source text so that
 /// type errors point inside the expression.
 public indirect enum ExpressionNode: Sendable, Equatable {
     case literal(Value)

@@ -1,4 +1,4 @@
-/// Recursive descent over §5's precedence ladder: or < and < not < comparison/in/contains < unary minus.
+/// Recursive descent over the expressions' precedence ladder: or < and < not < comparison/in/contains < unary minus.
 struct ExpressionParser {
     private let tokens: [Token]
     private var index = 0

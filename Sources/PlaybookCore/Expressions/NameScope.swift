@@ -1,4 +1,4 @@
-/// Which names an expression may read, and their types: §5's catalogue, narrowed to what the
+/// Which names an expression may read, and their types: the expressions' catalogue, narrowed to what the
 /// playbook at hand defines (its triggers' facts, its steps, its vars, its contacts' columns).
 public struct NameScope: Sendable {
     /// The `trigger.*` facts that at least one trigger of the playbook exposes.

@@ -1,4 +1,4 @@
-/// The channel types of §7, with the fields each takes and the actions each can serve.
+/// The channel types of channels (docs/channels.md), with the fields each takes and the actions each can serve.
 ///
 /// This table is the single description of channel configuration: the reader checks keys and
 /// required fields against it, and the JSON Schema is generated from it.

@@ -1,4 +1,4 @@
-/// A loaded playbook: the typed model of §3, every part knowing where it was written.
+/// A loaded playbook: the typed model of the file format (docs/language.md), every part knowing where it was written.
 ///
 /// Built by `PlaybookReader` even when the file has errors (missing parts are left empty), so
 /// that the checks can report every problem in one pass.

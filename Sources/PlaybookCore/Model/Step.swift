@@ -1,4 +1,4 @@
-/// A step of `steps:` or `recovery:` (§6): one action and when and whether to run it.
+/// A step of `steps:` or `recovery:` (docs/language.md, Steps): one action and when and whether to run it.
 public struct Step: Sendable {
     public var id: Located<String>
     public var action: Action
@@ -42,7 +42,7 @@ public enum CampaignSelector: Sendable, Equatable {
     case nameMatches(String)
 }
 
-/// The actions of §6.
+/// The actions of steps (docs/language.md).
 public enum Action: Sendable {
     case notify(segment: Located<String>, via: [Located<String>], content: MessageContent, mode: DeliveryMode)
     case post(to: [Located<String>], content: MessageContent, link: Located<String>?, mode: DeliveryMode)

@@ -1,4 +1,4 @@
-/// A trigger of §4: what to watch and how long a condition must hold.
+/// A trigger of triggers (docs/language.md): what to watch and how long a condition must hold.
 public struct Trigger: Sendable {
     public var id: Located<String>
     public var kind: TriggerKind

@@ -40,7 +40,7 @@ extension Plan {
         }
     }
 
-    /// The JSON of §9, with extra fields after the contract's.
+    /// The JSON of the command line (README.md), with extra fields after the contract's.
     public var json: JSONValue {
         func step(_ s: PlannedStep) -> JSONValue {
             var members: [(String, JSONValue)] = [("id", .string(s.id)), ("action", .string(s.action)), ("offset_s", .number(s.offset))]

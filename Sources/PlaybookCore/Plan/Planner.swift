@@ -1,6 +1,6 @@
 import Foundation
 
-/// Builds the dry-run timeline of a valid playbook: offsets by §6's arithmetic, `will_run` from
+/// Builds the dry-run timeline of a valid playbook: offsets by the steps' arithmetic, `will_run` from
 /// the conditions and the facts at hand, what each step touches, and (with readable contacts)
 /// how many deliveries each `notify` makes.
 public enum Planner {

@@ -1,4 +1,4 @@
-/// The timing arithmetic of §6: a step's planned offset is `max(at, end(d) + delay for each d in
+/// The timing arithmetic of steps (docs/language.md): a step's planned offset is `max(at, end(d) + delay for each d in
 /// after)`, where `end(d)` is d's offset plus its duration (non-zero only for `wait`).
 ///
 /// Offsets are counted from the incident's start for `steps` and from its resolution for

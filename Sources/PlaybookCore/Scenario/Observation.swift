@@ -1,6 +1,6 @@
 import Foundation
 
-/// One replayed probe result of a scenario (§11): it holds until the next one for the same
+/// One replayed probe result of a scenario (docs/ci.md): it holds until the next one for the same
 /// platform or source.
 public struct Observation: Sendable {
     public enum Subject: Sendable, Equatable {

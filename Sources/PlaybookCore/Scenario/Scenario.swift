@@ -1,6 +1,6 @@
 import Foundation
 
-/// A scenario file (§11): a playbook, a moment, facts, replayed observations, and what must happen.
+/// A scenario file (docs/ci.md): a playbook, a moment, facts, replayed observations, and what must happen.
 public struct Scenario: Sendable {
     public var file: String
     public var name: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The trigger state machines of §4 over replayed observations: when the incident fires (a
+/// The trigger state machines of triggers (docs/language.md) over replayed observations: when the incident fires (a
 /// condition held for `for`) and when it resolves (every fired trigger clear for its
 /// `clear_for`). Conditions are piecewise constant between observations, so they are evaluated
 /// at their change points alone and fed to `TriggerStateMachine` — the machine `playbook watch`

@@ -1,4 +1,4 @@
-/// Channels (§7), generated from `ChannelType`'s field table so that the schema and the reader
+/// Channels (docs/channels.md), generated from `ChannelType`'s field table so that the schema and the reader
 /// cannot drift: one `$defs` entry per type, chosen by its `type` constant.
 extension PlaybookSchema {
     static func channelDefinitionName(_ type: ChannelType) -> String { "channel-\(type.rawValue)" }

@@ -1,4 +1,4 @@
-/// The scalars of §3 (ids, durations, offsets, percentages, time windows, rates) and the kinds of
+/// The scalars of the file format (docs/language.md) (ids, durations, offsets, percentages, time windows, rates) and the kinds of
 /// text values (plain, `${env.NAME}`-bearing, URLs, expressions), as `$defs`.
 ///
 /// Patterns are written for both ECMAScript (with the `u` flag, as editors compile them) and
@@ -107,7 +107,7 @@ extension PlaybookSchema {
                     (
                         "description",
                         .string(
-                            "An expression (§5), type-checked by `playbook validate`: literals, or/and/not, == != < <= > >=, in, contains; names trigger.*, incident.*, now.*, vars.*, steps.ID.status."
+                            "An expression (docs/language.md, Expressions), type-checked by `playbook validate`: literals, or/and/not, == != < <= > >=, in, contains; names trigger.*, incident.*, now.*, vars.*, steps.ID.status."
                         )
                     ),
                     ("type", types("string", "boolean")),

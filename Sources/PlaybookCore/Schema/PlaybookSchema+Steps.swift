@@ -1,4 +1,4 @@
-/// Steps (§6): the common keys and exactly one action key.
+/// Steps (docs/language.md, Steps): the common keys and exactly one action key.
 extension PlaybookSchema {
     static var stepDefinitions: Members {
         let common: Members = [

@@ -1,4 +1,4 @@
-/// Triggers and their sources (§4): each trigger has exactly one kind key.
+/// Triggers and their sources (docs/language.md, Triggers): each trigger has exactly one kind key.
 extension PlaybookSchema {
     static var triggerDefinitions: Members {
         var properties: Members = [

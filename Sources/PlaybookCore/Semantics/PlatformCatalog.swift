@@ -1,4 +1,4 @@
-/// The built-in platforms of §4 and how to tell each is down when a trigger gives no `checks`.
+/// The built-in platforms of triggers (docs/language.md) and how to tell each is down when a trigger gives no `checks`.
 ///
 /// Three checks per platform, so that `down_when: majority` (the default) needs two failing:
 /// the DNS name (what failed first on 4 October 2021, when Meta's authoritative servers

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading the scalars with units of §3: durations, offsets, percentages, times of day, slugs.
+/// Reading the scalars with units of the file format (docs/language.md): durations, offsets, percentages, times of day, slugs.
 enum Units {
     static func duration(_ node: YAMLNode, _ what: String, _ sink: DiagnosticSink, allowPlus: Bool = false) -> Double? {
         guard let text = node.scalarText, !node.isNull else {

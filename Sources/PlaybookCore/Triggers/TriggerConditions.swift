@@ -1,4 +1,4 @@
-/// The conditions of §4's trigger kinds and the facts they expose, as `playbook test` and
+/// The conditions of the triggers' trigger kinds and the facts they expose, as `playbook test` and
 /// `playbook watch` both compute them.
 public enum TriggerConditions {
     /// Whether a platform is down given how many of its checks failed (`down_when`).

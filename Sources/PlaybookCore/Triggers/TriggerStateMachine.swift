@@ -1,6 +1,6 @@
 import Foundation
 
-/// The trigger state machines of §4, fed one moment at a time: whether each trigger's condition
+/// The trigger state machines of triggers (docs/language.md), fed one moment at a time: whether each trigger's condition
 /// holds, observed at a time. It reports when a trigger fires (its condition held for `for`), when
 /// that opens an incident (no incident open), and when the incident resolves (every trigger that
 /// fired during it has been clear for its `clear_for`).

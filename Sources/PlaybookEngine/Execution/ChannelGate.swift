@@ -3,7 +3,7 @@ import PlaybookCore
 
 /// Per-channel limits on calls: at most `concurrency` in flight, at most `rate` per sliding period
 /// (paced evenly, no burst at start), and at most `window` deliveries attempted but not yet
-/// durably marked done (§10's in-flight bound).
+/// durably marked done (the journal's in-flight bound).
 public actor ChannelGate {
     private let concurrency: Int
     private let window: Int

@@ -1,7 +1,7 @@
 import Foundation
 import PlaybookCore
 
-/// Runs playbooks: opens (or resumes) an incident, schedules its steps by §6's timing on the
+/// Runs playbooks: opens (or resumes) an incident, schedules its steps by the steps' timing on the
 /// clock, evaluates each `if` when the step starts, and drives the channels through their ports,
 /// journaling everything before it is attempted.
 ///

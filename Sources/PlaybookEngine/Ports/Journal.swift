@@ -1,6 +1,6 @@
 import Foundation
 
-/// The durable record of every incident, step attempt and delivery (§10), and of the watcher's
+/// The durable record of every incident, step attempt and delivery (docs/running.md), and of the watcher's
 /// trigger states. Two implementations: `SQLiteJournal`, embedded and the default, and the
 /// PostgreSQL journal of `PlaybookPostgres`, shared by several runners.
 ///

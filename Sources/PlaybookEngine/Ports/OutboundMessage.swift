@@ -33,7 +33,7 @@ public struct OutboundMessage: Sendable, Equatable {
         self.link = link
     }
 
-    /// The JSON object of §7 that `webhook` and `file` channels send for notify and post.
+    /// The JSON object of channels (docs/channels.md) that `webhook` and `file` channels send for notify and post.
     public var envelope: JSONValue {
         var members: [(String, JSONValue)] = [
             ("playbook", .string(playbook)), ("incident", .string(incident)), ("step", .string(step)),

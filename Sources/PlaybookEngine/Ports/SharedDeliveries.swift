@@ -5,7 +5,7 @@ import PlaybookCore
 /// journaled with what to send, then claimed in batches under a lease by every live runner, so
 /// adding a runner adds throughput. A runner that dies holding claims loses them when the lease
 /// ends; another claims them again and sends them with the same idempotency key — the in-flight
-/// guarantee of §10, per runner.
+/// guarantee of state and execution (docs/running.md), per runner.
 public protocol SharedDeliveries: Sendable {
     /// This process, as claims and leases name it.
     var runner: String { get }
