@@ -133,7 +133,7 @@ struct WatchCommand: AsyncParsableCommand {
                     if environment[name] == nil {
                         unset.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
                         missing = true
-                    } else if credential, let short = Self.tooShort(environment[name]!) {
+                    } else if credential, let short = RunEnvironment.shortness(of: environment[name]!) {
                         unset.append(.error("environment variable '\(name)' is \(short) (\(owner) needs it to watch)", at: value.location))
                         missing = true
                     }
@@ -144,7 +144,7 @@ struct WatchCommand: AsyncParsableCommand {
                     for name in value.environmentNames {
                         guard let set = environment[name] else { continue }
                         // A credential this short is a mistake and too short to be masked in logs: refused.
-                        if RunEnvironment.credentialFields.contains(field), let short = Self.tooShort(set) {
+                        if RunEnvironment.credentialFields.contains(field), let short = RunEnvironment.shortness(of: set) {
                             unset.append(.error("environment variable '\(name)' is \(short) (channel '\(channel.id.value)', field '\(field)')", at: value.location))
                             missing = true
                         }
@@ -168,15 +168,6 @@ struct WatchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         return playbooks
-    }
-
-    /// "set but empty", "only 3 characters long (…)" for a credential shorter than
-    /// `RunEnvironment.minimumSecretLength`; nil when long enough.
-    static func tooShort(_ value: String) -> String? {
-        guard value.count < RunEnvironment.minimumSecretLength else { return nil }
-        return value.isEmpty
-            ? "set but empty"
-            : "only \(value.count) character\(value.count == 1 ? "" : "s") long (a credential needs at least \(RunEnvironment.minimumSecretLength))"
     }
 
     /// The `${env.X}` values watching needs before anything fires: sources and webhook secrets,

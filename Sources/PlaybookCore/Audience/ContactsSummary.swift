@@ -47,8 +47,7 @@ public struct ContactsSummary: Sendable {
 
     /// Reads the playbook's contacts whole.
     public static func read(_ playbook: Playbook, opener: ContactsOpener) throws(Failure) -> ContactsSummary {
-        guard let audience = playbook.audience, let name = audience.contacts?.value else { throw .noContacts }
-        let path = name.hasPrefix("/") || playbook.directory == "." ? name : (playbook.directory as NSString).appendingPathComponent(name)
+        guard let audience = playbook.audience, let path = PlanArtifact.contactsPath(of: playbook) else { throw .noContacts }
         var reader: any ContactReader
         do {
             reader = try opener.open(path, layout: audience.layout)

@@ -43,10 +43,7 @@ public enum RunEnvironment {
         public var reason: String {
             switch kind {
             case .unset: return "not set"
-            case .tooShort(let length):
-                return length == 0
-                    ? "set but empty"
-                    : "only \(length) character\(length == 1 ? "" : "s") long (a credential needs at least \(RunEnvironment.minimumSecretLength))"
+            case .tooShort(let length): return RunEnvironment.shortness(length: length)
             }
         }
     }
@@ -101,6 +98,16 @@ public enum RunEnvironment {
             need.steps.sort { (stepOrder[$0] ?? 0) < (stepOrder[$1] ?? 0) }
             return need
         }
+    }
+
+    /// Why a credential of `value`'s length is refused ("set but empty", "only 3 characters
+    /// long (…)"), or nil when it is long enough. `run`, `recover` and `watch` say it alike.
+    public static func shortness(of value: String) -> String? {
+        value.count < minimumSecretLength ? shortness(length: value.count) : nil
+    }
+
+    static func shortness(length: Int) -> String {
+        length == 0 ? "set but empty" : "only \(length) character\(length == 1 ? "" : "s") long (a credential needs at least \(minimumSecretLength))"
     }
 
     /// The needs `environment` does not meet: unset variables, and credentials shorter than
