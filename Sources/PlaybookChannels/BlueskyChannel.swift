@@ -61,14 +61,14 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
         try await guarded { () async throws(ChannelFailure) -> DeliveryReceipt in
-            let text = ProviderSupport.postText(message)
+            let text = ProviderAPI.postText(message)
             var current = try await currentSession()
             var renewed = false
             while true {
                 let response = try await transport.send(
                     .POST, xrpc("com.atproto.repo.createRecord"),
-                    headers: [ProviderSupport.bearer(current.accessJwt), ProviderSupport.jsonContentType],
-                    body: ProviderSupport.json(Self.createRecord(repo: current.did, text: text, at: Date())), timeout: timeout)
+                    headers: [ProviderAPI.bearer(current.accessJwt), ProviderAPI.jsonContentType],
+                    body: ProviderAPI.json(Self.createRecord(repo: current.did, text: text, at: Date())), timeout: timeout)
                 if response.isSuccess { return DeliveryReceipt(providerID: response.object?.string("uri")) }
                 if !renewed, Self.isExpired(response) {
                     renewed = true
@@ -163,7 +163,7 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
     private func refreshSession(_ stale: Session) async -> Result<Session, ChannelFailure> {
         do throws(ChannelFailure) {
             let response = try await transport.send(
-                .POST, xrpc("com.atproto.server.refreshSession"), headers: [ProviderSupport.bearer(stale.refreshJwt)], timeout: timeout)
+                .POST, xrpc("com.atproto.server.refreshSession"), headers: [ProviderAPI.bearer(stale.refreshJwt)], timeout: timeout)
             if response.isSuccess, let renewed = Self.session(from: response, did: stale.did) { return .success(renewed) }
             if (400..<500).contains(response.status), response.status != 429 { return await createSession() }
             throw failure(response, during: "refreshing the session")
@@ -176,7 +176,7 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
         do throws(ChannelFailure) {
             let body = JSONValue.object([("identifier", .string(handle)), ("password", .string(appPassword))])
             let response = try await transport.send(
-                .POST, xrpc("com.atproto.server.createSession"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+                .POST, xrpc("com.atproto.server.createSession"), headers: [ProviderAPI.jsonContentType], body: ProviderAPI.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response, during: "signing in") }
             guard let made = Self.session(from: response, did: nil) else { throw .retryable("\(what): Bluesky answered createSession without tokens") }
             return .success(made)
@@ -195,12 +195,12 @@ public actor BlueskyChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response, during step: String) -> ChannelFailure {
         let body = response.object ?? [:]
         let error = body.string("error") ?? ""
-        let said = body.string("message").map { ProviderSupport.snippet($0, hiding: [appPassword] + Array(tokens), of: transport) } ?? ""
+        let said = body.string("message").map { ProviderAPI.snippet($0, hiding: [appPassword] + Array(tokens), of: transport) } ?? ""
         let tag = " (" + [error.isEmpty ? nil : error, said.isEmpty ? nil : said, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ": ") + ")"
         let lower = said.lowercased()
         switch response.status {
         case 429:
-            let after = ProviderSupport.secondsUntil(epoch: response.header("ratelimit-reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
+            let after = ProviderAPI.secondsUntil(epoch: response.header("ratelimit-reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
             return .retryable("\(what): Bluesky is rate limiting \(step)\(tag)", after: after)
         case 500..<600:
             return .retryable("\(what): Bluesky server error while \(step)\(tag)", after: HTTPTransport.retryAfter(response.header("Retry-After")))

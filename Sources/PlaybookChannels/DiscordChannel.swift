@@ -38,13 +38,13 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
     }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
             let body = JSONValue.object([
-                ("content", .string(ProviderSupport.postText(message))),
+                ("content", .string(ProviderAPI.postText(message))),
                 ("allowed_mentions", .object([("parse", .array([]))])),
             ])
             let response = try await transport.send(
-                .POST, executeURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+                .POST, executeURL, headers: [ProviderAPI.jsonContentType], body: ProviderAPI.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.string("id"))
         }
@@ -52,7 +52,7 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
 
     /// Reads the webhook object: its name and channel.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let response = try await transport.send(.GET, webhookURL, timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             let hook = response.object ?? [:]
@@ -63,7 +63,7 @@ public struct DiscordChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let error = response.object ?? [:]
         let code = error.int("code")
-        let said = error.string("message").map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
+        let said = error.string("message").map { ProviderAPI.snippet($0, hiding: secrets, of: transport) } ?? ""
         let tag =
             " ("
             + [said.isEmpty ? nil : said, code.flatMap { $0 == 0 ? nil : "code \($0)" }, "HTTP \(response.status)"].compactMap { $0 }.joined(separator: ", ")

@@ -65,13 +65,13 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
     private var customer: String { "\(Self.api)/\(apiVersion)/customers/\(customerID)" }
 
     private var headers: [(String, String)] {
-        var headers = [ProviderSupport.bearer(accessToken), ("developer-token", developerToken)]
+        var headers = [ProviderAPI.bearer(accessToken), ("developer-token", developerToken)]
         if let loginCustomerID { headers.append(("login-customer-id", loginCustomerID)) }
         return headers
     }
 
     public func activeCampaigns(matching selector: CampaignSelector) async throws(ChannelFailure) -> [Campaign] {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> [Campaign] in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> [Campaign] in
             var active: [Campaign] = []
             var pageToken: String?
             var pages = 0
@@ -80,8 +80,8 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
                 var request: [(String, JSONValue)] = [("query", .string(Self.activeCampaignsQuery))]
                 if let pageToken { request.append(("pageToken", .string(pageToken))) }
                 let response = try await transport.send(
-                    .POST, "\(customer)/googleAds:search", headers: headers + [ProviderSupport.jsonContentType],
-                    body: ProviderSupport.json(.object(request)), timeout: timeout)
+                    .POST, "\(customer)/googleAds:search", headers: headers + [ProviderAPI.jsonContentType],
+                    body: ProviderAPI.json(.object(request)), timeout: timeout)
                 guard response.isSuccess, let body = response.object else { throw failure(response) }
                 for row in body.objects("results") {
                     guard let campaign = row.object("campaign"), campaign.string("status") == "ENABLED", let id = campaign.string("id") else { continue }
@@ -103,14 +103,14 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
 
     /// Setting a status is idempotent: pausing a paused campaign again changes nothing.
     private func setStatus(_ campaign: Campaign, _ status: String) async throws(ChannelFailure) {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) in
             let operation = JSONValue.object([
                 ("update", .object([("resourceName", .string("customers/\(customerID)/campaigns/\(campaign.id)")), ("status", .string(status))])),
                 ("updateMask", .string("status")),
             ])
             let response = try await transport.send(
-                .POST, "\(customer)/campaigns:mutate", headers: headers + [ProviderSupport.jsonContentType],
-                body: ProviderSupport.json(.object([("operations", .array([operation]))])), timeout: timeout)
+                .POST, "\(customer)/campaigns:mutate", headers: headers + [ProviderAPI.jsonContentType],
+                body: ProviderAPI.json(.object([("operations", .array([operation]))])), timeout: timeout)
             guard response.isSuccess else { throw failure(response, campaign: campaign) }
         }
     }
@@ -118,10 +118,10 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
     /// `GET /{version}/customers:listAccessibleCustomers`: the customers the token reaches
     /// directly; the channel's customer (or its manager) must be one of them.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let response = try await transport.send(
                 .GET, "\(Self.api)/\(apiVersion)/customers:listAccessibleCustomers",
-                headers: [ProviderSupport.bearer(accessToken), ("developer-token", developerToken)], timeout: timeout)
+                headers: [ProviderAPI.bearer(accessToken), ("developer-token", developerToken)], timeout: timeout)
             guard response.isSuccess, let body = response.object else { throw failure(response) }
             let reachable = Set((body["resourceNames"] as? [String] ?? []).map { $0.replacingOccurrences(of: "customers/", with: "") })
             if reachable.contains(customerID) { return .ok("customer \(customerID) is accessible") }
@@ -138,7 +138,7 @@ public struct GoogleAdsChannel: AdsChannel, ChannelCheck {
         let adsErrors = error.objects("details").flatMap { $0.objects("errors") }
         let first = adsErrors.first
         let errorCode = first?.object("errorCode").flatMap { code in code.first.map { "\($0.key).\($0.value)" } }
-        let said = ProviderSupport.snippet(first?.string("message") ?? error.string("message") ?? "", hiding: secrets, of: transport)
+        let said = ProviderAPI.snippet(first?.string("message") ?? error.string("message") ?? "", hiding: secrets, of: transport)
         let requestID = error.objects("details").compactMap { $0.string("requestId") }.first
         let tag =
             " ("

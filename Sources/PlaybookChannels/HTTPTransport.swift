@@ -18,16 +18,22 @@ public struct HTTPTransport: Sendable {
     /// Masks every `${env.X}` value of the playbook in what the adapters quote of an answer and
     /// in transport errors, before either is cut to length. Built once per channel.
     let redactor: SecretRedactor
+    /// The lean keep-alive client that takes this transport's plain `http://` calls, when the
+    /// channel uses one (the `webhook` channel); `https://` always goes through `client`.
+    let keepAlive: KeepAliveHTTPClient?
 
     /// How long a call may take when no step bounds it (`playbook channels check`); a step's
     /// `timeout` (`CallTimeout`) replaces it, longer or shorter.
     public static let defaultTimeout = 30.0
 
-    public init(client: HTTPClient, baseURL: String?, secrets: [String] = []) {
+    public init(client: HTTPClient, baseURL: String?, secrets: [String] = [], keepAlive: KeepAliveHTTPClient? = nil) {
         self.client = client
         self.baseURL = baseURL
         self.redactor = SecretRedactor(secrets: secrets)
+        self.keepAlive = keepAlive
     }
+
+    static let userAgent = "playbook/0.1 (+https://github.com/playbook)"
 
     public struct Response: Sendable {
         public var status: Int
@@ -56,10 +62,13 @@ public struct HTTPTransport: Sendable {
     ) async throws(ChannelFailure) -> Response {
         let timeout = CallTimeout.seconds ?? timeout
         let target = resolve(url)
+        if let keepAlive, let plain = keepAlive.target(target) {
+            return try await send(through: keepAlive, to: plain, method, target, headers: headers, body: body, timeout: timeout)
+        }
         var request = HTTPClientRequest(url: target)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if !request.headers.contains(name: "User-Agent") { request.headers.add(name: "User-Agent", value: "playbook/0.1 (+https://github.com/playbook)") }
+        if !request.headers.contains(name: "User-Agent") { request.headers.add(name: "User-Agent", value: Self.userAgent) }
         if let body { request.body = .bytes(body) }
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))

@@ -9,6 +9,8 @@ public actor LiveChannels: ChannelRegistry {
     let playbook: Playbook
     let environment: [String: String]
     let client: HTTPClient
+    /// Keep-alive connections of the `webhook` channels' plain-http URLs (see `KeepAliveHTTPClient`).
+    let keepAlive = KeepAliveHTTPClient()
     /// Every `${env.X}` value of the playbook, masked in transport errors.
     let secrets: [String]
     private var built: [String: any Sendable] = [:]
@@ -22,23 +24,23 @@ public actor LiveChannels: ChannelRegistry {
 
     /// Runs `body` with live channels and an HTTP client that is always shut down afterwards.
     public static func with<T: Sendable>(playbook: Playbook, environment: [String: String], _ body: (LiveChannels) async throws -> T) async throws -> T {
-        let client = makeClient()
-        let channels = LiveChannels(playbook: playbook, environment: environment, client: client)
-        do {
-            let result = try await body(channels)
-            await channels.closeConnections()
-            try await client.shutdown()
-            return result
-        } catch {
-            await channels.closeConnections()
-            try? await client.shutdown()
-            throw error
+        try await withHTTPClient(makeClient) { client in
+            let channels = LiveChannels(playbook: playbook, environment: environment, client: client)
+            do {
+                let result = try await body(channels)
+                await channels.closeConnections()
+                return result
+            } catch {
+                await channels.closeConnections()
+                throw error
+            }
         }
     }
 
     /// Ends the sessions of adapters that keep connections open (SMTP's QUIT).
     public func closeConnections() async {
         for case let channel as any ConnectionHoldingChannel in built.values { await channel.close() }
+        await keepAlive.shutdown()
     }
 
     /// Every secret value the playbook's channels resolve to, for redaction.
@@ -66,12 +68,12 @@ public actor LiveChannels: ChannelRegistry {
         }
     }
 
-    func transport(_ channel: PlaybookCore.Channel) throws(ChannelFailure) -> HTTPTransport {
+    func transport(_ channel: PlaybookCore.Channel, keepAlive: KeepAliveHTTPClient? = nil) throws(ChannelFailure) -> HTTPTransport {
         var base: String?
         if let configured = channel.baseURL {
             do { base = try configured.resolve(in: environment) } catch { throw .permanent("channel '\(channel.id.value)': \(error.message)") }
         }
-        return HTTPTransport(client: client, baseURL: base, secrets: secrets)
+        return HTTPTransport(client: client, baseURL: base, secrets: secrets, keepAlive: keepAlive)
     }
 
     func adapter(_ id: String) throws(ChannelFailure) -> any Sendable {
@@ -93,7 +95,7 @@ public actor LiveChannels: ChannelRegistry {
             for (name, config) in channel.headers.sorted(by: { $0.key < $1.key }) {
                 do { headers.append((name, try config.resolve(in: environment))) } catch { throw .permanent("channel '\(id)': \(error.message)") }
             }
-            return WebhookChannel(name: id, transport: try transport(channel), url: try value(channel, "url"), secret: try value(channel, "secret"), headers: headers)
+            return WebhookChannel(name: id, transport: try transport(channel, keepAlive: keepAlive), url: try value(channel, "url"), secret: try value(channel, "secret"), headers: headers)
         default:
             return try makeProviderChannel(channel)
         }
@@ -132,7 +134,7 @@ public actor LiveChannels: ChannelRegistry {
 
     /// The webhook action's channel; an empty id means a bare `url:` (no channel).
     public func webhookChannel(_ id: String) throws(ChannelFailure) -> any WebhookCallChannel {
-        if id.isEmpty { return WebhookChannel(name: "url", transport: HTTPTransport(client: client, baseURL: nil, secrets: secrets), url: nil, secret: nil, headers: []) }
+        if id.isEmpty { return WebhookChannel(name: "url", transport: HTTPTransport(client: client, baseURL: nil, secrets: secrets, keepAlive: keepAlive), url: nil, secret: nil, headers: []) }
         guard let channel = try adapter(id) as? any WebhookCallChannel else { throw .permanent("channel '\(id)' cannot take webhook calls") }
         return channel
     }

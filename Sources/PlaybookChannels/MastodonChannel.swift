@@ -36,12 +36,12 @@ public struct MastodonChannel: MessageChannel, ChannelCheck {
     private var secrets: [String] { [token] }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
-            let body = JSONValue.object([("status", .string(ProviderSupport.postText(message))), ("visibility", .string(visibility))])
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
+            let body = JSONValue.object([("status", .string(ProviderAPI.postText(message))), ("visibility", .string(visibility))])
             let response = try await transport.send(
                 .POST, "\(instance)/api/v1/statuses",
-                headers: [ProviderSupport.bearer(token), ProviderSupport.jsonContentType, ("Idempotency-Key", message.idempotencyKey)],
-                body: ProviderSupport.json(body), timeout: timeout)
+                headers: [ProviderAPI.bearer(token), ProviderAPI.jsonContentType, ("Idempotency-Key", message.idempotencyKey)],
+                body: ProviderAPI.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.string("id"))
         }
@@ -49,20 +49,20 @@ public struct MastodonChannel: MessageChannel, ChannelCheck {
 
     /// `GET /api/v1/accounts/verify_credentials`: the account behind the token.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let response = try await transport.send(
-                .GET, "\(instance)/api/v1/accounts/verify_credentials", headers: [ProviderSupport.bearer(token)], timeout: timeout)
+                .GET, "\(instance)/api/v1/accounts/verify_credentials", headers: [ProviderAPI.bearer(token)], timeout: timeout)
             guard response.isSuccess, let account = response.object else { throw failure(response) }
             return .ok("account @\(account.string("acct") ?? account.string("username") ?? "?") on \(HTTPTransport.hostOnly(instance))")
         }
     }
 
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
-        let said = (response.object?.string("error")).map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
+        let said = (response.object?.string("error")).map { ProviderAPI.snippet($0, hiding: secrets, of: transport) } ?? ""
         let tag = " (" + (said.isEmpty ? "" : "\(said), ") + "HTTP \(response.status))"
         switch response.status {
         case 429:
-            let after = ProviderSupport.secondsUntil(iso8601: response.header("X-RateLimit-Reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
+            let after = ProviderAPI.secondsUntil(iso8601: response.header("X-RateLimit-Reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
             return .retryable("\(what): the instance is rate limiting this account\(tag)", after: after)
         case 500..<600:
             return .retryable("\(what): the instance had a server error\(tag)", after: HTTPTransport.retryAfter(response.header("Retry-After")))

@@ -50,11 +50,11 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
     private var what: String { "meta_ads '\(name)'" }
     private var secrets: [String] { [accessToken] }
     private func url(_ path: String, _ query: [(String, String)]) -> String {
-        "\(Self.graph)/\(apiVersion)/\(path)?" + ProviderSupport.formText(query)
+        "\(Self.graph)/\(apiVersion)/\(path)?" + ProviderAPI.formText(query)
     }
 
     public func activeCampaigns(matching selector: CampaignSelector) async throws(ChannelFailure) -> [Campaign] {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> [Campaign] in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> [Campaign] in
             var active: [Campaign] = []
             let fields = [("fields", "id,name,effective_status"), ("effective_status", "[\"ACTIVE\"]"), ("limit", "200")]
             var next: String? = url("\(adAccount)/campaigns", fields + [("access_token", accessToken)])
@@ -92,11 +92,11 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
 
     /// Setting a status is idempotent: pausing a paused campaign again changes nothing.
     private func setStatus(_ campaign: Campaign, _ status: String) async throws(ChannelFailure) {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) in
             let response = try await transport.send(
-                .POST, "\(Self.graph)/\(apiVersion)/\(ProviderSupport.percentEncoded(campaign.id))",
-                headers: [ProviderSupport.formContentType, ("Accept", "application/json")],
-                body: ProviderSupport.form([("status", status), ("access_token", accessToken)]), timeout: timeout)
+                .POST, "\(Self.graph)/\(apiVersion)/\(ProviderAPI.percentEncoded(campaign.id))",
+                headers: [ProviderAPI.formContentType, ("Accept", "application/json")],
+                body: ProviderAPI.form([("status", status), ("access_token", accessToken)]), timeout: timeout)
             guard response.isSuccess else { throw failure(response, campaign: campaign) }
             if let success = response.object?["success"] as? Bool, !success {
                 throw .retryable("\(what): Meta did not confirm setting campaign \(campaign.id) to \(status)")
@@ -106,7 +106,7 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
 
     /// `GET /{version}/{ad_account}?fields=name,account_status`: the account and whether it runs.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let response = try await transport.send(
                 .GET, url(adAccount, [("fields", "name,account_status"), ("access_token", accessToken)]), headers: [("Accept", "application/json")],
                 timeout: timeout)
@@ -144,7 +144,7 @@ public struct MetaAdsChannel: AdsChannel, ChannelCheck {
         let tag =
             " ("
             + [
-                ProviderSupport.snippet(said, hiding: secrets, of: transport), code.map { "code \($0)" }, subcode.map { "subcode \($0)" },
+                ProviderAPI.snippet(said, hiding: secrets, of: transport), code.map { "code \($0)" }, subcode.map { "subcode \($0)" },
                 error.string("fbtrace_id").map { "fbtrace_id \($0)" },
             ]
             .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ") + ")"

@@ -35,10 +35,10 @@ public struct SlackChannel: MessageChannel, ChannelCheck {
     private var secrets: [String] { [webhookURL, URLComponents(string: webhookURL)?.path ?? ""].filter { $0.count > 1 } }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
-            let body = JSONValue.object([("text", .string(Self.escaped(ProviderSupport.postText(message))))])
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
+            let body = JSONValue.object([("text", .string(Self.escaped(ProviderAPI.postText(message))))])
             let response = try await transport.send(
-                .POST, webhookURL, headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+                .POST, webhookURL, headers: [ProviderAPI.jsonContentType], body: ProviderAPI.json(body), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt()
         }

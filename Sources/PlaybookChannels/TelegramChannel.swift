@@ -45,16 +45,16 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
     }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
             let chat = message.action == "notify" ? message.address : (chatID ?? "")
             guard !chat.isEmpty else {
                 throw .permanent(message.action == "notify" ? "\(what): the contact has no telegram_chat_id" : "\(what): set 'chat_id' to post")
             }
-            var text = ProviderSupport.postText(message)
+            var text = ProviderAPI.postText(message)
             if message.action == "notify", let subject = message.subject, !subject.isEmpty { text = subject + "\n\n" + text }
             let body = JSONValue.object([("chat_id", Self.chatIDValue(chat)), ("text", .string(text))])
             let response = try await transport.send(
-                .POST, method("sendMessage"), headers: [ProviderSupport.jsonContentType], body: ProviderSupport.json(body), timeout: timeout)
+                .POST, method("sendMessage"), headers: [ProviderAPI.jsonContentType], body: ProviderAPI.json(body), timeout: timeout)
             let answer = response.object ?? [:]
             guard response.isSuccess, (answer["ok"] as? Bool) == true else { throw failure(response, chat: chat) }
             return DeliveryReceipt(providerID: answer.object("result")?.string("message_id"))
@@ -63,14 +63,14 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
 
     /// `getMe` (the bot behind the token) and, when `chat_id` is set, `getChat` (the bot can see it).
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let me = try await transport.send(.GET, method("getMe"), timeout: timeout)
             guard me.isSuccess, let bot = me.object?.object("result") else { throw failure(me, chat: nil) }
             var label = "bot @\(bot.string("username") ?? "?")"
             if let chatID, !chatID.isEmpty {
                 let chat = try await transport.send(
-                    .POST, method("getChat"), headers: [ProviderSupport.jsonContentType],
-                    body: ProviderSupport.json(.object([("chat_id", Self.chatIDValue(chatID))])), timeout: timeout)
+                    .POST, method("getChat"), headers: [ProviderAPI.jsonContentType],
+                    body: ProviderAPI.json(.object([("chat_id", Self.chatIDValue(chatID))])), timeout: timeout)
                 guard chat.isSuccess, let found = chat.object?.object("result") else { throw failure(chat, chat: chatID) }
                 label += ", chat \(found.string("title") ?? found.string("username") ?? chatID)"
             }
@@ -80,7 +80,7 @@ public struct TelegramChannel: MessageChannel, ChannelCheck {
 
     func failure(_ response: HTTPTransport.Response, chat: String?) -> ChannelFailure {
         let answer = response.object ?? [:]
-        let description = answer.string("description").map { ProviderSupport.snippet($0, hiding: secrets, of: transport) } ?? ""
+        let description = answer.string("description").map { ProviderAPI.snippet($0, hiding: secrets, of: transport) } ?? ""
         let parameters = answer.object("parameters") ?? [:]
         let code = answer.int("error_code") ?? response.status
         let tag = " (" + (description.isEmpty ? "" : "\(description), ") + "HTTP \(response.status))"

@@ -41,10 +41,10 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
 
     private var what: String { "twilio '\(name)'" }
     private var secrets: [String] { [authToken] }
-    private var account: String { "\(Self.api)/2010-04-01/Accounts/\(ProviderSupport.percentEncoded(accountSID))" }
+    private var account: String { "\(Self.api)/2010-04-01/Accounts/\(ProviderAPI.percentEncoded(accountSID))" }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> DeliveryReceipt in
             guard !message.address.isEmpty else { throw .permanent("\(what): the contact has no phone number") }
             var form = [("To", message.address)]
             if let messagingServiceSID, !messagingServiceSID.isEmpty {
@@ -54,11 +54,11 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
             } else {
                 throw .permanent("\(what): set 'from' or 'messaging_service_sid'")
             }
-            form.append(("Body", ProviderSupport.postText(message)))
+            form.append(("Body", ProviderAPI.postText(message)))
             let response = try await transport.send(
                 .POST, "\(account)/Messages.json",
-                headers: [ProviderSupport.basic(accountSID, authToken), ProviderSupport.formContentType, ("Accept", "application/json")],
-                body: ProviderSupport.form(form), timeout: timeout)
+                headers: [ProviderAPI.basic(accountSID, authToken), ProviderAPI.formContentType, ("Accept", "application/json")],
+                body: ProviderAPI.form(form), timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.string("sid"))
         }
@@ -66,9 +66,9 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
 
     /// Reads the account (`GET /2010-04-01/Accounts/{AccountSid}.json`): its name and status.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
+        try await ProviderAPI.guarded(what, secrets) { () async throws(ChannelFailure) -> ChannelCheckResult in
             let response = try await transport.send(
-                .GET, "\(account).json", headers: [ProviderSupport.basic(accountSID, authToken), ("Accept", "application/json")], timeout: timeout)
+                .GET, "\(account).json", headers: [ProviderAPI.basic(accountSID, authToken), ("Accept", "application/json")], timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             let account = response.object ?? [:]
             let status = account.string("status") ?? "unknown"
@@ -82,7 +82,7 @@ public struct TwilioChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let error = response.object ?? [:]
         let code = error.int("code")
-        let said = error.string("message").map { ": \(ProviderSupport.snippet($0, hiding: secrets, of: transport))" } ?? ""
+        let said = error.string("message").map { ": \(ProviderAPI.snippet($0, hiding: secrets, of: transport))" } ?? ""
         let tag = code.map { " (Twilio error \($0))" } ?? " (HTTP \(response.status))"
         switch (response.status, code ?? 0) {
         case (429, _), (_, 20429):

@@ -34,7 +34,7 @@ public struct WebhookChannel: MessageChannel, WebhookCallChannel {
 
     public func call(method: String, url override: String?, body: JSONValue?, idempotencyKey: String) async throws(ChannelFailure) {
         guard let target = override ?? url else { throw .permanent("webhook '\(name)': no URL") }
-        let bytes = body.map { Array($0.serialized().utf8) }
+        let bytes = body.map(JSONBytes.encode)
         var headers = self.headers
         headers.append(("Idempotency-Key", idempotencyKey))
         if let bytes {

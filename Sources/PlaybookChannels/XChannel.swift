@@ -30,10 +30,10 @@ public struct XChannel: MessageChannel, ChannelCheck {
     private var what: String { "x '\(name)'" }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await ProviderSupport.guarded(what, [token]) { () async throws(ChannelFailure) -> DeliveryReceipt in
-            let body = JSONValue.object([("text", .string(ProviderSupport.postText(message)))])
+        try await ProviderAPI.guarded(what, [token]) { () async throws(ChannelFailure) -> DeliveryReceipt in
+            let body = JSONValue.object([("text", .string(ProviderAPI.postText(message)))])
             let response = try await transport.send(
-                .POST, "\(Self.api)/2/tweets", headers: [ProviderSupport.bearer(token), ProviderSupport.jsonContentType], body: ProviderSupport.json(body),
+                .POST, "\(Self.api)/2/tweets", headers: [ProviderAPI.bearer(token), ProviderAPI.jsonContentType], body: ProviderAPI.json(body),
                 timeout: timeout)
             guard response.isSuccess else { throw failure(response) }
             return DeliveryReceipt(providerID: response.object?.object("data")?.string("id"))
@@ -42,8 +42,8 @@ public struct XChannel: MessageChannel, ChannelCheck {
 
     /// `GET /2/users/me`: the account behind the token.
     public func check() async throws(ChannelFailure) -> ChannelCheckResult {
-        try await ProviderSupport.guarded(what, [token]) { () async throws(ChannelFailure) -> ChannelCheckResult in
-            let response = try await transport.send(.GET, "\(Self.api)/2/users/me", headers: [ProviderSupport.bearer(token)], timeout: timeout)
+        try await ProviderAPI.guarded(what, [token]) { () async throws(ChannelFailure) -> ChannelCheckResult in
+            let response = try await transport.send(.GET, "\(Self.api)/2/users/me", headers: [ProviderAPI.bearer(token)], timeout: timeout)
             guard response.isSuccess, let user = response.object?.object("data") else { throw failure(response) }
             return .ok("account @\(user.string("username") ?? "?")")
         }
@@ -52,12 +52,12 @@ public struct XChannel: MessageChannel, ChannelCheck {
     func failure(_ response: HTTPTransport.Response) -> ChannelFailure {
         let body = response.object ?? [:]
         let said =
-            ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderSupport.snippet($0, hiding: [token], of: transport) } ?? ""
+            ([body.string("detail")] + body.objects("errors").map { $0.string("message") }).compactMap { $0 }.first.map { ProviderAPI.snippet($0, hiding: [token], of: transport) } ?? ""
         let tag = " (" + (said.isEmpty ? "" : "\(said), ") + "HTTP \(response.status))"
         let lower = said.lowercased()
         switch response.status {
         case 429:
-            let after = ProviderSupport.secondsUntil(epoch: response.header("x-rate-limit-reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
+            let after = ProviderAPI.secondsUntil(epoch: response.header("x-rate-limit-reset")) ?? HTTPTransport.retryAfter(response.header("Retry-After"))
             return .retryable("\(what): X is rate limiting this account or app\(tag)", after: after)
         case 500..<600:
             return .retryable("\(what): X server error\(tag)", after: HTTPTransport.retryAfter(response.header("Retry-After")))

@@ -39,7 +39,15 @@ extension PostgresJournal {
           incident TEXT NOT NULL REFERENCES incidents (id), step TEXT NOT NULL, playbook TEXT NOT NULL, open BOOLEAN NOT NULL,
           PRIMARY KEY (incident, step));
         CREATE INDEX fanouts_open ON fanouts (playbook) WHERE open;
+        """,
         """
+        CREATE TABLE approvals (
+          seq BIGSERIAL, incident TEXT NOT NULL REFERENCES incidents (id), step TEXT NOT NULL, token_id TEXT NOT NULL,
+          requested_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, status TEXT NOT NULL,
+          decided_by TEXT, decided_at DOUBLE PRECISION,
+          PRIMARY KEY (incident, step));
+        CREATE TABLE approval_key (id INTEGER PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL)
+        """,
     ]
 
     /// The advisory lock key under which runners migrate, one at a time.

@@ -21,7 +21,7 @@ public final class PostgresJournal: Journal, Sendable {
     public let runner: String
 
     /// The schema steps: index 0 brings version 0 to 1, and so on. Never edit a shipped step; add one.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Connects, applies the migrations this version knows (under an advisory lock, so runners
     /// starting together migrate once) and refuses a schema newer than it knows.

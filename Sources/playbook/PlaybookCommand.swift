@@ -10,7 +10,7 @@ struct PlaybookCommand: AsyncParsableCommand {
         commandName: "playbook",
         abstract: "Validate, plan, test and run contingency playbooks for platform outages.",
         version: PlaybookCommand.versionText,
-        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, RecoverCommand.self, StatusCommand.self, HistoryCommand.self, TestCommand.self, WatchCommand.self, SchemaCommand.self, ChannelsCommand.self, InitCommand.self, ContactsCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, RunCommand.self, RecoverCommand.self, ApproveCommand.self, StatusCommand.self, HistoryCommand.self, TestCommand.self, WatchCommand.self, SchemaCommand.self, ChannelsCommand.self, InitCommand.self, ContactsCommand.self]
     )
 
     /// `playbook --version`: the version and the git commit of a release build, e.g.

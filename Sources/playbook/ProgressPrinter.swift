@@ -1,22 +1,21 @@
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import Synchronization
 
 /// Shows a run as it happens: on a terminal one live line per running step with a progress bar
 /// for fan-out; otherwise plain log lines; with `--log-format json` one JSON object per event.
 ///
 /// Each event is redacted before it is formatted (the JSON line is built from redacted values,
 /// never redacted once serialised).
-final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
+final class ProgressPrinter: ProgressReporter, Sendable {
     enum Style { case terminal, plain, json }
 
     private let style: Style
     private let redactor: SecretRedactor
-    private let lock = NSLock()
-    private var running: [String: (done: Int, failed: Int, total: Int, started: Date)] = [:]
-    private var order: [String] = []
-    private var drawnLines = 0
-    private var lastDraw = Date.distantPast
+    /// The terminal's live lines. Events come from many delivery tasks at once: each is written
+    /// whole under the lock, so lines never interleave.
+    private let board = Mutex(LiveLines())
 
     init(style: Style, redactor: SecretRedactor = SecretRedactor(secrets: [])) {
         self.style = style
@@ -30,16 +29,16 @@ final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
 
     func report(_ event: ProgressEvent) {
         let event = event.redacted(by: redactor)
-        lock.withLock {
+        board.withLock { board in
             switch style {
             case .json: Output.writeError(json(event) + "\n")
-            case .plain: if let line = line(event) { Output.writeError("\(timestamp()) \(line)\n") }
-            case .terminal: terminal(event)
+            case .plain: if let line = Self.line(event) { Output.writeError("\(timestamp()) \(line)\n") }
+            case .terminal: board.show(event)
             }
         }
     }
 
-    private func line(_ event: ProgressEvent) -> String? {
+    fileprivate static func line(_ event: ProgressEvent) -> String? {
         switch event {
         case .incidentOpened(let id, let resumed): return resumed ? "resuming incident \(id)" : "incident \(id) opened"
         case .stepWaiting(let step, let until): return "\(step): waiting until \(ISO8601DateFormatter().string(from: until))"
@@ -68,8 +67,16 @@ final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
         }
         return JSONValue.object(fields).serialized()
     }
+}
 
-    private func terminal(_ event: ProgressEvent) {
+/// The live lines of running steps on a terminal, with a progress bar for fan-out.
+private struct LiveLines {
+    private var running: [String: (done: Int, failed: Int, total: Int, started: Date)] = [:]
+    private var order: [String] = []
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+
+    mutating func show(_ event: ProgressEvent) {
         switch event {
         case .stepStarted(let step):
             running[step] = (0, 0, 0, Date())
@@ -82,21 +89,21 @@ final class ProgressPrinter: ProgressReporter, @unchecked Sendable {
             running[step] = nil
             order.removeAll { $0 == step }
             clear()
-            if let text = line(event) { Output.writeError(text + "\n") }
+            if let text = ProgressPrinter.line(event) { Output.writeError(text + "\n") }
             redraw(force: true)
         default:
             clear()
-            if let text = line(event) { Output.writeError(text + "\n") }
+            if let text = ProgressPrinter.line(event) { Output.writeError(text + "\n") }
             redraw(force: true)
         }
     }
 
-    private func clear() {
+    private mutating func clear() {
         if drawnLines > 0 { Output.writeError(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines)) }
         drawnLines = 0
     }
 
-    private func redraw(force: Bool) {
+    private mutating func redraw(force: Bool) {
         guard force || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         clear()

@@ -51,23 +51,22 @@ struct RunCommand: AsyncParsableCommand {
         }
         var request = try options.request(for: playbook)
         if let plan {
-            let recorded: PlanArtifact.Recorded
-            do { recorded = try PlanArtifact.read(plan) } catch { throw UsageError(error.description) }
-            let given = options.assignments.isEmpty && options.trigger == nil ? nil
-                : PlanArtifact.Facts(trigger: options.trigger ?? recorded.facts.trigger, start: recorded.facts.start, assignments: options.assignments)
-            let drift = PlanArtifact.drift(of: recorded, playbookBytes: bytes, playbook: playbook, facts: given)
-            if !drift.isEmpty {
-                Output.writeError("playbook: refusing to run: the plan \(plan) no longer matches:\n" + drift.map { "  - \($0)\n" }.joined())
+            do {
+                let approved = try PlanArtifact.verify(plan, playbookBytes: bytes, playbook: playbook, trigger: options.trigger, assignments: options.assignments)
+                request.triggerID = approved.trigger
+                request.assignments = approved.assignments
+            } catch {
+                guard case .drifted = error else { throw UsageError(error.description) }
+                Output.writeError("playbook: \(error)\n")
                 throw ExitCode(1)
             }
-            request.triggerID = recorded.facts.trigger
-            let scope = Planner.scope(of: playbook)
-            request.assignments = []
-            for assignment in recorded.facts.assignments {
-                do { request.assignments.append(try FactAssignment.parse(assignment, scope: scope)) } catch { throw UsageError(error.description) }
-            }
         }
-        let journal = try await stateOptions.openJournal(besides: file)
+        try await stateOptions.withJournal(besides: file) { journal in try await execute(playbook, request, journal: journal, environment: environment) }
+    }
+
+    /// The run itself, with the journal open: resume or open the incident, probe, confirm, run.
+    private func execute(_ playbook: Playbook, _ request: Planner.Request, journal: any Journal, environment: [String: String]) async throws {
+        var request = request
         let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
         if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
             guard Output.stdinIsTerminal else {
@@ -75,10 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             request.triggerID = try Prompt.choose("Which trigger opened this incident?", playbook.triggers.map(\.id.value))
         }
-        let trigger = unfinished == nil ? try? Planner.chooseTrigger(playbook, request.triggerID).0 : nil
-        // Probe only for a new incident (a resumed one keeps the facts it opened with), and only
-        // when neither --set nor --plan decided the facts.
-        let probing = trigger.flatMap { plan == nil && TriggerProbe.shouldProbe($0, given: request.assignments) ? $0 : nil }
+        let probing = TriggerProbe.trigger(
+            toProbeIn: playbook, triggerID: request.triggerID, given: request.assignments, resuming: unfinished != nil, planned: plan != nil)
         try checkEnvironment(playbook, probing: noProbe ? nil : probing, environment: environment)
         if let probing {
             let reading: TriggerReading?
@@ -86,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
                 reading = TriggerProbe.assumingDown(probing)
             } else {
                 Output.writeError("probing trigger '\(probing.id.value)' once…\n")
-                reading = try await Self.probe(probing, of: playbook, journal: journal, environment: environment)
+                reading = try await TriggerProbe.readLive(probing, of: playbook, journal: journal, environment: environment)
             }
             if let reading {
                 Output.writeError(reading.lines.map { $0 + "\n" }.joined())
@@ -100,6 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
+        if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
         try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.run(playbook, runRequest) })
     }
 
@@ -108,15 +106,6 @@ struct RunCommand: AsyncParsableCommand {
     private func checkEnvironment(_ playbook: Playbook, probing: Trigger?, environment: [String: String]) throws {
         let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, probing: probing), in: environment)
         try EnvironmentRefusal.check(problems, playbook: playbook, verb: "run", allowMissing: allowMissingEnv)
-    }
-
-    /// Probes the trigger once over the network, with the checks and rules of `watch`.
-    private static func probe(_ trigger: Trigger, of playbook: Playbook, journal: any Journal, environment: [String: String]) async throws -> TriggerReading? {
-        let client = LiveProber.makeClient()
-        let probe = TriggerProbe(prober: LiveProber(client: client), sources: LiveSourceReader(client: client, environment: environment), journal: journal)
-        let reading = await probe.read(trigger, of: playbook)
-        await LiveChannels.shutdown(client)
-        return reading
     }
 }
 
@@ -141,8 +130,10 @@ struct RecoverCommand: AsyncParsableCommand {
         let (playbook, _) = try LoadedPlaybook.load(file)
         let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, recoveryOnly: true), in: ProcessInfo.processInfo.environment)
         try EnvironmentRefusal.check(problems, playbook: playbook, verb: "recover", allowMissing: allowMissingEnv)
-        let journal = try await stateOptions.openJournal(besides: file)
-        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook) })
+        let outcome = try await stateOptions.withJournal(besides: file) { journal in
+            try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook) }
+        }
+        try RunSummary.finish(outcome)
     }
 }
 
@@ -174,17 +165,9 @@ enum LiveEngine {
 /// The refusal of run and recover when `${env.X}` they need are unset or too short.
 enum EnvironmentRefusal {
     static func check(_ problems: [RunEnvironment.Problem], playbook: Playbook, verb: String, allowMissing: Bool) throws {
-        guard !problems.isEmpty else { return }
-        let lines = RunEnvironment.describe(problems, playbook: playbook).map { $0 + "\n" }.joined()
-        let count = "\(problems.count) environment variable\(problems.count == 1 ? "" : "s")"
-        if allowMissing {
-            Output.writeError("warning: running anyway (--allow-missing-env) without \(count):\n\(lines)")
-            return
-        }
-        Output.writeError(
-            "playbook: refusing to \(verb) '\(playbook.name.value)': \(count) \(problems.count == 1 ? "is" : "are") not usable:\n\(lines)"
-                + "nothing was sent and no incident was \(verb == "run" ? "opened" : "changed"); set \(problems.count == 1 ? "it" : "them") and try again, or add --allow-missing-env to run the other steps anyway\n")
-        throw ExitCode(2)
+        guard let refusal = RunEnvironment.refusal(problems, playbook: playbook, verb: verb, allowMissing: allowMissing) else { return }
+        Output.writeError(refusal.text)
+        if refusal.refuses { throw ExitCode(2) }
     }
 }
 
@@ -192,9 +175,7 @@ enum EnvironmentRefusal {
 enum RunSummary {
     static func finish(_ outcome: Engine.Outcome) throws {
         if let note = outcome.note { Output.writeError("note: \(note)\n") }
-        let counts = Dictionary(grouping: outcome.statuses.values, by: { $0 }).mapValues(\.count)
-        let summary = StepStatus.allCases.compactMap { status in counts[status].map { "\($0) \(status.rawValue)" } }.joined(separator: ", ")
-        if let incident = outcome.incident { Output.writeError("incident \(incident): \(summary.isEmpty ? "nothing to do" : summary)\n") }
+        if let summary = outcome.summary { Output.writeError(summary + "\n") }
         if outcome.interrupted {
             Output.writeError("interrupted: in-flight work finished and journaled; run again to resume\n")
             throw ExitCode(130)

@@ -28,21 +28,17 @@ struct StateOptions: ParsableArguments {
         }
     }
 
-    func location(besides playbookPath: String?) -> String {
-        if let state { return state }
-        if let environment = ProcessInfo.processInfo.environment["PLAYBOOK_STATE"], !environment.isEmpty { return environment }
-        let folder = playbookPath.map { ($0 as NSString).deletingLastPathComponent } ?? ""
-        return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(".playbook")
+    func location(besides playbookPath: String?) -> JournalLocation {
+        JournalLocation(state: state, environment: ProcessInfo.processInfo.environment, besides: playbookPath)
     }
 
-    /// Opens the journal; an unreachable or unusable one is a one-line error (exit 2), without the URL's password.
-    func openJournal(besides playbookPath: String?) async throws -> any Journal {
+    /// Runs `body` with the journal open and closes it on every path; an unreachable or unusable
+    /// journal is a one-line error (exit 2), without the URL's password.
+    func withJournal<T: Sendable>(besides playbookPath: String?, _ body: (any Journal) async throws -> T) async throws -> T {
         let location = location(besides: playbookPath)
-        do {
-            if PostgresLocation.isURL(location) { return try await PostgresJournal.open(location) }
-            return try SQLiteJournal(directory: location)
-        } catch {
-            throw UsageError(error.description)
-        }
+        return try await PlaybookEngine.withJournal(
+            {
+                do { return try await location.open() } catch { throw UsageError("\(error)") }
+            }, body)
     }
 }

@@ -5,7 +5,8 @@ import PlaybookCore
 import PlaybookEngine
 
 /// `playbook watch FILE|DIR...`: the long-running service. Thin: loads and checks the
-/// playbooks, builds the live prober, sources and channels, and hands them to `Watcher`.
+/// playbooks (`PlaybookBatch`, `WatchEnvironment`), opens the journal and the listener, and hands
+/// them to `LiveWatch`, which owns the live clients and the `Watcher`.
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
@@ -33,158 +34,54 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let playbooks = try Self.load(paths, environment: environment)
-        let journal = try await stateOptions.openJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first)
-        let endpoint: (host: String, port: Int)?
-        do {
-            endpoint = try listen.map(WatchListener.parse)
-        } catch {
-            throw UsageError(error.description)
+        try await stateOptions.withJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first) { journal in
+            let listener = try await bindListener()
+            let secrets = playbooks.flatMap { LiveChannels.secrets(of: $0, environment: environment) }
+            let human = logFormat == .human || (logFormat == .auto && Output.stderrIsTerminal)
+            let log = WatchLogPrinter(style: human ? (Output.stderrIsTerminal ? .terminal : .plain) : .json, redactor: SecretRedactor(secrets: secrets))
+            let stop = StopSignal()
+            let signals = SignalHandling.install(stop)
+            defer { signals.cancel() }
+            let setup = LiveWatch.Setup(
+                journal: journal, listener: listener, reporter: log, stop: stop, environment: environment, claimLease: stateOptions.claimLease)
+            do {
+                try await LiveWatch.run(playbooks, setup)
+            } catch LiveWatch.Failure.cannotStart(let problem) {
+                Output.error(problem.description)
+                throw ExitCode(problem.isUsage ? 2 : 1)
+            } catch LiveWatch.Failure.stopped(let reason) {
+                throw UsageError(reason)
+            }
         }
-        let listener: WatchListener?
-        do {
-            listener = endpoint == nil ? nil : try await WatchListener.bind(host: endpoint!.host, port: endpoint!.port)
-        } catch {
-            throw UsageError("cannot listen on \(listen ?? ""): \(error)")
-        }
+    }
 
-        let secrets = playbooks.flatMap { LiveChannels.secrets(of: $0, environment: environment) }
-        let human = logFormat == .human || (logFormat == .auto && Output.stderrIsTerminal)
-        let log = WatchLogPrinter(style: human ? (Output.stderrIsTerminal ? .terminal : .plain) : .json, redactor: SecretRedactor(secrets: secrets))
-        let stop = StopSignal()
-        let signals = SignalHandling.install(stop)
-        defer { signals.cancel() }
-
-        let probes = LiveProber.makeClient()
-        let channelClient = LiveChannels.makeClient()
-        var configuration = Watcher.Configuration(
-            playbooks: playbooks, journal: journal, prober: LiveProber(client: probes),
-            sources: LiveSourceReader(client: probes, environment: environment),
-            channels: { LiveChannels(playbook: $0, environment: environment, client: channelClient) },
-            redactor: { SecretRedactor(secrets: LiveChannels.secrets(of: $0, environment: environment)) },
-            reporter: log, stop: stop, environment: environment)
-        configuration.claimLease = stateOptions.claimLease
-        let watcher: Watcher
+    /// The `--listen` listener, bound before anything is probed so that a taken port is a usage error (exit 2).
+    private func bindListener() async throws -> WatchListener? {
+        guard let listen else { return nil }
+        let endpoint: (host: String, port: Int)
+        do { endpoint = try WatchListener.parse(listen) } catch { throw UsageError(error.description) }
         do {
-            watcher = try Watcher(configuration)
+            return try await WatchListener.bind(host: endpoint.host, port: endpoint.port)
         } catch {
-            // Its clients must be shut down before they go (a client dropped while running traps).
-            await listener?.close()
-            await LiveChannels.shutdown(probes)
-            await LiveChannels.shutdown(channelClient)
-            Output.error(error.description)
-            throw ExitCode(error.isUsage ? 2 : 1)
+            throw UsageError("cannot listen on \(listen): \(error)")
         }
-        if let listener {
-            log.report(
-                WatchEvent(
-                    time: Date(), name: "listening", playbook: nil, fields: [("address", .string(listener.address))],
-                    message:
-                        "listening on http://\(listener.address) (/healthz, /metrics\(watcher.webhookPaths.isEmpty ? "" : ", " + watcher.webhookPaths.joined(separator: ", ")))"
-                ))
-            if let warning = watcher.unsignedExposureWarning(address: listener.address, loopback: listener.isLoopback) { log.report(warning) }
-        }
-        async let serving: Void = { if let listener { await listener.serve { await watcher.handle($0) } } }()
-        var failure: (any Error)?
-        do {
-            try await watcher.run()
-        } catch {
-            failure = error
-        }
-        await listener?.close()
-        await serving
-        await LiveChannels.shutdown(probes)
-        await LiveChannels.shutdown(channelClient)
-        if let failure { throw UsageError("\(failure)") }
     }
 
     /// Loads and checks every playbook; refuses to start (exit 1, with the diagnostics) when one
-    /// is invalid or a value the watcher needs up front (a source's URL or key, a webhook
-    /// secret) names an unset environment variable.
+    /// is invalid or a value the watcher needs up front names an unset environment variable.
     static func load(_ paths: [String], environment: [String: String]) throws -> [Playbook] {
-        let files: [String]
+        let batch: PlaybookBatch
         do {
-            files = try PlaybookFiles.expand(paths, scenarios: false)
+            batch = try PlaybookBatch.load(paths) { WatchEnvironment.admission(of: $0, in: environment) }
         } catch {
             throw UsageError(error.description)
         }
-        if files.isEmpty { throw UsageError("no playbooks found in \(paths.joined(separator: ", "))") }
-        var playbooks: [Playbook] = []
-        var diagnostics: [Diagnostic] = []
-        var sources: [String: SourceFile] = [:]
-        var invalid = 0
-        for file in files {
-            let result: PlaybookLoader.Result
-            do {
-                result = try PlaybookLoader.load(path: file)
-            } catch {
-                throw UsageError(error.description)
-            }
-            diagnostics += result.diagnostics
-            if let source = result.source { sources[file] = source }
-            guard result.isValid, let playbook = result.playbook else {
-                invalid += 1
-                continue
-            }
-            let needed = Self.watchedValues(playbook)
-            var missing = false
-            var unset: [Diagnostic] = []
-            for (value, owner, credential) in needed {
-                for name in value.environmentNames {
-                    if environment[name] == nil {
-                        unset.append(.error("environment variable '\(name)' is not set (\(owner) needs it to watch)", at: value.location))
-                        missing = true
-                    } else if credential, let short = RunEnvironment.shortness(of: environment[name]!) {
-                        unset.append(.error("environment variable '\(name)' is \(short) (\(owner) needs it to watch)", at: value.location))
-                        missing = true
-                    }
-                }
-            }
-            for channel in playbook.channels {
-                for (field, value) in channel.fields.sorted(by: { $0.value.location < $1.value.location }) {
-                    for name in value.environmentNames {
-                        guard let set = environment[name] else { continue }
-                        // A credential this short is a mistake and too short to be masked in logs: refused.
-                        if RunEnvironment.credentialFields.contains(field), let short = RunEnvironment.shortness(of: set) {
-                            unset.append(.error("environment variable '\(name)' is \(short) (channel '\(channel.id.value)', field '\(field)')", at: value.location))
-                            missing = true
-                        }
-                    }
-                }
-                for value in channel.configValues {
-                    for name in value.environmentNames where environment[name] == nil {
-                        diagnostics.append(
-                            .warning(
-                                "environment variable '\(name)' is not set: channel '\(channel.id.value)' will fail when a step uses it", at: value.location))
-                    }
-                }
-            }
-            diagnostics += unset.sorted { $0.location < $1.location }
-            if missing { invalid += 1 } else { playbooks.append(playbook) }
-        }
-        let renderer = DiagnosticRenderer(format: .text, terminal: Output.stderrIsTerminal, sources: sources)
-        Output.writeError(renderer.render(diagnostics))
-        if invalid > 0 {
-            Output.writeError("refusing to start: \(invalid) of \(files.count) playbook\(files.count == 1 ? "" : "s") cannot be watched\n")
+        Output.writeError(DiagnosticRenderer(format: .text, terminal: Output.stderrIsTerminal, sources: batch.sources).render(batch.diagnostics))
+        if let refusal = WatchEnvironment.refusal(of: batch) {
+            Output.writeError(refusal + "\n")
             throw ExitCode(1)
         }
-        return playbooks
-    }
-
-    /// The `${env.X}` values watching needs before anything fires: sources and webhook secrets,
-    /// and whether each is a credential.
-    static func watchedValues(_ playbook: Playbook) -> [(ConfigValue, String, Bool)] {
-        var values: [(ConfigValue, String, Bool)] = []
-        for source in playbook.sources {
-            switch source.kind {
-            case .prometheus(let url, _), .json(let url, _): values.append((url, "source '\(source.id.value)'", false))
-            case .plausible(let url, _, let key): values += [(url, "source '\(source.id.value)'", false), (key, "source '\(source.id.value)'", true)]
-            case .csv: break
-            }
-        }
-        for trigger in playbook.triggers {
-            if case .webhook(let hook) = trigger.kind, let secret = hook.secret { values.append((secret, "webhook trigger '\(trigger.id.value)'", true)) }
-        }
-        return values
+        return batch.playbooks
     }
 }
 
@@ -192,10 +89,9 @@ enum WatchLogFormat: String, CaseIterable, ExpressibleByArgument {
     case auto, human, json
 }
 
-/// Prints the watcher's events: one line each, with the time and the playbook (colour for
-/// warnings on a terminal), or one JSON object per line.
+/// Prints the watcher's events to stderr, redacted, one line each (`WatchEvent.line`).
 final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
-    enum Style { case terminal, plain, json }
+    typealias Style = WatchEvent.LineStyle
 
     private let style: Style
     private let redactor: SecretRedactor
@@ -206,20 +102,8 @@ final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
         self.redactor = redactor
     }
 
-    /// The event is redacted field by field, then formatted: a JSON line is never redacted
-    /// once serialised.
     func report(_ event: WatchEvent) {
-        let event = event.redacted(by: redactor)
-        let line: String
-        switch style {
-        case .json:
-            line = event.json.serialized()
-        case .plain, .terminal:
-            let time = WatchEvent.iso(event.time)
-            let who = event.playbook.map { "\($0): " } ?? ""
-            let text = "\(time) \(who)\(event.message)"
-            line = style == .terminal && event.isWarning ? "\u{1B}[33m\(text)\u{1B}[0m" : text
-        }
+        let line = event.redacted(by: redactor).line(style)
         lock.withLock { Output.writeError(line + "\n") }
     }
 }

@@ -38,9 +38,9 @@ import Testing
 
         """
 
-    @Test func okAndNotCheckedExitZero() throws {
+    @Test func okAndNotCheckedExitZero() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook])
-        let run = try workspace.run(["channels", "check", "p.yaml"])
+        let run = try await workspace.run(["channels", "check", "p.yaml"])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
@@ -49,9 +49,9 @@ import Testing
         #expect(run.stderr == "1 ok, 0 failed, 1 not checked\n")
     }
 
-    @Test func failuresExitOneWithoutSecrets() throws {
+    @Test func failuresExitOneWithoutSecrets() async throws {
         let workspace = try Workspace(["p.yaml": Self.unreachable])
-        let run = try workspace.run(["channels", "check", "p.yaml"], environment: ["CHECK_TELEGRAM_TOKEN": Self.token])
+        let run = try await workspace.run(["channels", "check", "p.yaml"], environment: ["CHECK_TELEGRAM_TOKEN": Self.token])
         #expect(run.status == 1, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -62,12 +62,12 @@ import Testing
         #expect(run.stderr == "1 ok, 2 failed, 0 not checked\n")
     }
 
-    @Test func onlyTheNamedChannel() throws {
+    @Test func onlyTheNamedChannel() async throws {
         let workspace = try Workspace(["p.yaml": Self.unreachable])
-        let run = try workspace.run(["channels", "check", "p.yaml", "--channel", "outbox"])
+        let run = try await workspace.run(["channels", "check", "p.yaml", "--channel", "outbox"])
         #expect(run.status == 0)
         #expect(run.stdout.split(separator: "\n").count == 1)
-        let unknown = try workspace.run(["channels", "check", "p.yaml", "--channel", "nope"])
+        let unknown = try await workspace.run(["channels", "check", "p.yaml", "--channel", "nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown channel 'nope'"))
     }

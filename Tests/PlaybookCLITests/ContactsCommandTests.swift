@@ -23,12 +23,12 @@ import Testing
         """
     }
 
-    @Test func anUnknownConsentValueIsAnErrorAtItsLineAndColumn() throws {
+    @Test func anUnknownConsentValueIsAnErrorAtItsLineAndColumn() async throws {
         let workspace = try Workspace([
             "p.yaml": Self.playbook(),
             "contacts.csv": "\(Self.header)\nc1,Ada,ada@example.com,+393330000001,,true,true,,\nc2,Ben,bad-address,+393330000002,,maybe,true,,\n",
         ])
-        let run = try workspace.run(["validate", "p.yaml"])
+        let run = try await workspace.run(["validate", "p.yaml"])
         #expect(run.status == 1)
         #expect(
             run.stderrLines == [
@@ -38,10 +38,10 @@ import Testing
             ])
     }
 
-    @Test func twentyFiveBadRowsShowTwentyErrorsThenACount() throws {
+    @Test func twentyFiveBadRowsShowTwentyErrorsThenACount() async throws {
         let rows = (1...25).map { String(format: "c%02d,P,p@example.com,,,nope,false,,", $0) }
         let workspace = try Workspace(["p.yaml": Self.playbook(), "contacts.csv": ([Self.header] + rows).joined(separator: "\n") + "\n"])
-        let run = try workspace.run(["validate", "p.yaml"])
+        let run = try await workspace.run(["validate", "p.yaml"])
         #expect(run.status == 1)
         let lines = run.stderrLines
         #expect(lines.count == 22)
@@ -51,13 +51,13 @@ import Testing
 
     /// A contacts path that names a file of secrets: its header is never printed, in any format.
     @Test(arguments: ["text", "github", "json"])
-    func aFileOfSecretsIsNeverEchoed(_ format: String) throws {
+    func aFileOfSecretsIsNeverEchoed(_ format: String) async throws {
         let secrets = "SMTP_PASSWORD=hunter2-secret-value\nAPI_TOKEN=tok-0123456789\nHOME=/root\n"
         let workspace = try Workspace([
             "p.yaml": Self.playbook(contacts: "env.txt", extra: "sources: { replay: { type: csv, path: env.txt } }"),
             "env.txt": secrets,
         ])
-        let run = try workspace.run(["validate", "--format", format, "p.yaml"])
+        let run = try await workspace.run(["validate", "--format", format, "p.yaml"])
         #expect(run.status == 1)
         let output = run.stdout + run.stderr
         for secret in ["hunter2", "SMTP_PASSWORD", "tok-0123", "API_TOKEN", "/root"] { #expect(!output.contains(secret), "\(format): \(output)") }
@@ -65,25 +65,25 @@ import Testing
         #expect(output.contains("lacks columns 'time', 'value' in its header"))
     }
 
-    @Test func aFileWithNULBytesIsRefusedAsNotText() throws {
+    @Test func aFileWithNULBytesIsRefusedAsNotText() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook()])
         try Data("id,name\nc1,SECRET\0tail\n".utf8).write(to: workspace.url.appendingPathComponent("contacts.csv"))
-        let run = try workspace.run(["validate", "p.yaml"])
+        let run = try await workspace.run(["validate", "p.yaml"])
         #expect(run.status == 1)
         #expect(run.stderrLines == ["contacts.csv:1:1: error: is not text: it contains a NUL byte (at byte 18)", "1 of 1 playbook invalid"])
     }
 
-    @Test func anSQLiteDatabaseIsCheckedByItsContentWhateverItsName() throws {
+    @Test func anSQLiteDatabaseIsCheckedByItsContentWhateverItsName() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook(), "q.yaml": Self.playbook(contacts: "people.db"), "r.yaml": Self.playbook(contacts: "ids.db")])
-        try Self.sqlite(
+        try await Self.sqlite(
             workspace.url.appendingPathComponent("contacts.csv").path,
             """
             CREATE TABLE contacts (id TEXT, email TEXT, consent_email TEXT);
             INSERT INTO contacts VALUES ('1', 'a@example.com', 'true'), ('2', 'b@example.com', 'sometimes');
             """)
-        try Self.sqlite(workspace.url.appendingPathComponent("people.db").path, "CREATE TABLE people (id TEXT);")
-        try Self.sqlite(workspace.url.appendingPathComponent("ids.db").path, "CREATE TABLE contacts (ident TEXT, email TEXT);")
-        let run = try workspace.run(["validate", "p.yaml", "q.yaml", "r.yaml"])
+        try await Self.sqlite(workspace.url.appendingPathComponent("people.db").path, "CREATE TABLE people (id TEXT);")
+        try await Self.sqlite(workspace.url.appendingPathComponent("ids.db").path, "CREATE TABLE contacts (ident TEXT, email TEXT);")
+        let run = try await workspace.run(["validate", "p.yaml", "q.yaml", "r.yaml"])
         #expect(run.status == 1)
         #expect(
             run.stderrLines == [
@@ -94,22 +94,19 @@ import Testing
             ])
     }
 
-    static func sqlite(_ path: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+    static func sqlite(_ path: String, _ sql: String) async throws {
+        let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()"
+        let run = try await PlaybookBinary.runProgram("/usr/bin/env", ["python3", "-c", script, path, sql], environment: ProcessInfo.processInfo.environment)
+        #expect(run.status == 0, "\(run.stderr)")
     }
 
     /// A fifo would block a reader until some writer came: it is refused without waiting.
-    @Test func aFifoIsRefusedWithoutWaiting() throws {
+    @Test func aFifoIsRefusedWithoutWaiting() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook()])
         let fifo = workspace.url.appendingPathComponent("contacts.csv").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let watch = FifoWatch(fifo)
-        let run = try workspace.run(["validate", "p.yaml"])
+        let run = try await workspace.run(["validate", "p.yaml"])
         watch.stop()
         #expect(run.status == 1)
         #expect(run.stderrLines == ["p.yaml:7:23: error: contacts file 'contacts.csv' is not a regular file", "1 of 1 playbook invalid"])
@@ -128,7 +125,7 @@ import Testing
     /// In `test`, only the scenario's observations count: the contacts file is never opened. A
     /// fifo proves it (opening it for reading is what the watch sees), and so does a file that
     /// would fail every check if it were read.
-    @Test func aScenarioNeverOpensTheContactsFile() throws {
+    @Test func aScenarioNeverOpensTheContactsFile() async throws {
         let workspace = try Workspace([
             "p.yaml": Self.playbook(), "p.test.yaml": Self.scenario, "q.yaml": Self.playbook(contacts: "locked.csv"),
             "q.test.yaml": Self.scenario.replacingOccurrences(of: "playbook: p.yaml", with: "playbook: q.yaml"),
@@ -139,7 +136,7 @@ import Testing
         try Data("SMTP_PASSWORD=hunter2\0".utf8).write(to: locked)
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: locked.path)
         let watch = FifoWatch(fifo)
-        let run = try workspace.run(["test", "."])
+        let run = try await workspace.run(["test", "."])
         let opened = watch.stop()
         #expect(!opened, "the fifo was opened for reading")
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -147,12 +144,12 @@ import Testing
         #expect(!(run.stdout + run.stderr).contains("hunter2"))
     }
 
-    @Test func planWarnsAtTheLineAndCountsWhyContactsCannotBeReached() throws {
+    @Test func planWarnsAtTheLineAndCountsWhyContactsCannotBeReached() async throws {
         let workspace = try Workspace([
             "p.yaml": Self.playbook(),
             "contacts.csv": "\(Self.header)\nc1,Ada,not-mail,+393330000001,,true,true,,\nc2,Ben,ben@example.com,,,maybe,true,,\n",
         ])
-        let run = try workspace.run(["plan", "p.yaml", "--at", "2021-10-04T12:00:00Z"])
+        let run = try await workspace.run(["plan", "p.yaml", "--at", "2021-10-04T12:00:00Z"])
         #expect(run.status == 0)
         #expect(run.stderr.contains("contacts.csv:2:8: warning: invalid email 'not-mail': this contact gets no email; its other channels still apply"))
         #expect(run.stderr.contains("contacts.csv:3:26: warning: consent_email value 'maybe' is not one of"))

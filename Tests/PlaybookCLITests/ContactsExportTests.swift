@@ -35,14 +35,14 @@ import Testing
         ("shopify.csv", "shopify"), ("shopify-legacy.csv", "shopify"), ("mailchimp-subscribed.csv", "mailchimp"), ("mailchimp-unsubscribed.csv", "mailchimp"),
         ("klaviyo.csv", "klaviyo"), ("woocommerce.csv", "woocommerce"),
     ])
-    func theSampleExportGivesTheExpectedCounts(_ file: String, _ format: String) throws {
+    func theSampleExportGivesTheExpectedCounts(_ file: String, _ format: String) async throws {
         let expected = try #require(Self.expected[file])
         let text = try String(contentsOf: Self.exports.appendingPathComponent(file), encoding: .utf8)
         let workspace = try Workspace(["p.yaml": Self.playbook(file, format: format)])
         try FileManager.default.copyItem(at: Self.exports.appendingPathComponent(file), to: workspace.url.appendingPathComponent(file))
         _ = text
 
-        let check = try workspace.run(["contacts", "check", "p.yaml", "--format", "json"])
+        let check = try await workspace.run(["contacts", "check", "p.yaml", "--format", "json"])
         let errors = (expected["validate"] as? [String: Any])?["errors"] as? [String: Any] ?? [:]
         #expect(check.status == (errors.isEmpty ? 0 : 1), "\(check.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout)\(check.stderr)")
@@ -59,19 +59,19 @@ import Testing
         }
 
         // plan counts the same deliveries: one per distinct address.
-        let plan = try workspace.run(["plan", "p.yaml", "--format", "json"])
+        let plan = try await workspace.run(["plan", "p.yaml", "--format", "json"])
         let steps = try #require((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]], "\(plan.stderr)")
         #expect(steps.first { $0["id"] as? String == "mail-all" }?["deliveries"] as? Int == expected["distinct_emails"] as? Int, "plan's email deliveries in \(file)")
         #expect(steps.first { $0["id"] as? String == "text-all" }?["deliveries"] as? Int == channels["sms"]?["distinct"] as? Int, "plan's SMS deliveries in \(file)")
     }
 
-    @Test func aMappedColumnTheFileDoesNotHaveIsAnErrorWithTheClosestHeader() throws {
+    @Test func aMappedColumnTheFileDoesNotHaveIsAnErrorWithTheClosestHeader() async throws {
         let workspace = try Workspace([
             "p.yaml": Self.playbook("crm.csv", format: "playbook").replacingOccurrences(
                 of: "{ path: crm.csv, format: playbook }", with: #"{ path: crm.csv, columns: { id: Kunde, email: "E-Mail", consent_email: Newsletter } }"#),
             "crm.csv": "Kunde,E-Mail,Newsleter\nK1,k@example.de,ja\n",
         ])
-        let validate = try workspace.run(["validate", "p.yaml"])
+        let validate = try await workspace.run(["validate", "p.yaml"])
         #expect(validate.status == 1)
         #expect(validate.stderr.contains("crm.csv:1:1: error: the contacts file has no 'Newsletter' column (for consent_email); did you mean 'Newsleter'?"), "\(validate.stderr)")
     }

@@ -19,22 +19,22 @@ import Testing
         """
     }
 
-    @Test(arguments: [true, false]) func onlyAFailureThatMayFailTheRunExitsThree(continueOnError: Bool) throws {
+    @Test(arguments: [true, false]) func onlyAFailureThatMayFailTheRunExitsThree(continueOnError: Bool) async throws {
         let workspace = try Workspace(["crm.yaml": Self.playbook(continueOnError: continueOnError)])
-        let run = try workspace.run(["run", "crm.yaml", "--yes"])
+        let run = try await workspace.run(["run", "crm.yaml", "--yes"])
         #expect(run.status == (continueOnError ? 0 : 3), "\(run.stderr)")
         #expect(run.stderr.contains("crm: failed"))
         #expect(run.stderr.contains("note: succeeded"))
     }
 
-    @Test func runningAgainAnIncidentWhoseStepsAllEndedOpensNothingAndSuggestsRecover() throws {
+    @Test func runningAgainAnIncidentWhoseStepsAllEndedOpensNothingAndSuggestsRecover() async throws {
         let workspace = try Workspace(["crm.yaml": Self.playbook(continueOnError: false)])
-        #expect(try workspace.run(["run", "crm.yaml", "--yes"]).status == 3)
-        let again = try workspace.run(["run", "crm.yaml", "--yes"])
+        #expect(try await workspace.run(["run", "crm.yaml", "--yes"]).status == 3)
+        let again = try await workspace.run(["run", "crm.yaml", "--yes"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("no new incident"), "\(again.stderr)")
         #expect(again.stderr.contains("playbook recover"), "\(again.stderr)")
-        let history = try workspace.run(["history", "crm.yaml", "--format", "json"])
+        let history = try await workspace.run(["history", "crm.yaml", "--format", "json"])
         let incidents = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
         #expect(incidents.count == 1)
     }

@@ -4,16 +4,16 @@ import Testing
 
 /// `schema`, `--version` and `--help`: exit 0, output on stdout, nothing on stderr.
 @Suite struct GeneralCommandTests {
-    @Test func schemaPrintsJSON() throws {
-        let run = try PlaybookBinary.run(["schema"])
+    @Test func schemaPrintsJSON() async throws {
+        let run = try await PlaybookBinary.run(["schema"])
         #expect(run.status == 0)
         #expect(run.stderr == "")
         let parsed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
         #expect(parsed is [String: Any])
     }
 
-    @Test func versionPrintsTheVersion() throws {
-        let run = try PlaybookBinary.run(["--version"])
+    @Test func versionPrintsTheVersion() async throws {
+        let run = try await PlaybookBinary.run(["--version"])
         #expect(run.status == 0)
         // A development build has no commit; scripts/release stamps it (checked by scripts/release-check).
         #expect(run.stdout == PlaybookInfo.version + " (development build, commit unknown)\n")
@@ -21,15 +21,15 @@ import Testing
     }
 
     @Test(arguments: [["--help"], ["-h"], ["help"], ["validate", "--help"]])
-    func helpExitsZero(_ arguments: [String]) throws {
-        let run = try PlaybookBinary.run(arguments)
+    func helpExitsZero(_ arguments: [String]) async throws {
+        let run = try await PlaybookBinary.run(arguments)
         #expect(run.status == 0)
         #expect(run.stdout.contains("USAGE: playbook"))
         #expect(run.stderr == "")
     }
 
-    @Test func rootHelpListsTheCommands() throws {
-        let run = try PlaybookBinary.run(["--help"])
+    @Test func rootHelpListsTheCommands() async throws {
+        let run = try await PlaybookBinary.run(["--help"])
         #expect(run.stdout.contains("validate"))
         #expect(run.stdout.contains("schema"))
     }

@@ -56,35 +56,27 @@ enum PlaybookBinary {
     /// A small, explicit environment: nothing of the developer's shell leaks into a test.
     static let baseEnvironment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
 
-    /// Runs `playbook ARGUMENTS` in `directory` with exactly `environment` added to the base one.
-    /// stdout and stderr go to files, so neither pipe can fill and block the child.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Run {
-        let executable = try path.get()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    /// Runs `playbook ARGUMENTS` in `directory` with exactly `environment` added to the base one,
+    /// and awaits its exit without holding a thread (`ChildProcess`). stdout and stderr go to
+    /// files, so neither pipe can fill and block the child; a run still going after `timeLimit`
+    /// seconds is killed and fails the test.
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], timeLimit: Double = ChildProcess.defaultTimeLimit
+    ) async throws -> Run {
+        try await runProgram(path.get(), arguments, in: directory, environment: baseEnvironment.merging(environment) { _, new in new }, timeLimit: timeLimit)
+    }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = baseEnvironment.merging(environment) { _, new in new }
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Run(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        )
+    /// Runs any program with exactly `environment`, the same way.
+    static func runProgram(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String],
+        timeLimit: Double = ChildProcess.defaultTimeLimit
+    ) async throws -> Run {
+        let scratch = FileManager.default.temporaryDirectory
+        let out = try OutputFile(in: scratch, "playbook-cli-stdout"), err = try OutputFile(in: scratch, "playbook-cli-stderr")
+        let child = try ChildProcess(
+            executable, arguments, in: directory, environment: environment, standardOutput: out.handle, standardError: err.handle)
+        let status = try await child.waitForExit(within: timeLimit)
+        return Run(status: status, stdout: out.text, stderr: err.text)
     }
 }
 
@@ -104,7 +96,7 @@ struct Workspace: ~Copyable {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> PlaybookBinary.Run {
-        try PlaybookBinary.run(arguments, in: url, environment: environment)
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> PlaybookBinary.Run {
+        try await PlaybookBinary.run(arguments, in: url, environment: environment)
     }
 }

@@ -54,25 +54,22 @@ import Testing
         return nil
     }
 
-    @Test func aTokenQuotedInAProviderErrorNeverLeaks() throws {
-        let peer = Process()
-        peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        peer.arguments = ["python3", "-c", Self.provider, Self.token]
+    @Test func aTokenQuotedInAProviderErrorNeverLeaks() async throws {
         let output = Pipe()
-        peer.standardOutput = output
-        try peer.run()
-        defer { if peer.isRunning { kill(peer.processIdentifier, SIGKILL) } }
-        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let peer = try ChildProcess(
+            "/usr/bin/env", ["python3", "-c", Self.provider, Self.token], environment: ProcessInfo.processInfo.environment, standardOutput: output)
+        defer { peer.signal(SIGKILL) }
+        let port = try #require(Int(String(decoding: await firstOutput(of: output), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
 
         let workspace = try Workspace(["human.yaml": Self.playbook("human", port: port), "json.yaml": Self.playbook("json", port: port)])
         let environment = ["META_TOKEN": Self.token]
-        let human = try workspace.run(["run", "human.yaml", "--yes"], environment: environment)
-        let json = try workspace.run(["run", "json.yaml", "--yes", "--log-format", "json"], environment: environment)
+        let human = try await workspace.run(["run", "human.yaml", "--yes"], environment: environment)
+        let json = try await workspace.run(["run", "json.yaml", "--yes", "--log-format", "json"], environment: environment)
         #expect(human.status == 3 && json.status == 3, "\(human.stderr)\n\(json.stderr)")
         #expect(human.stderr.contains("code 190") && human.stderr.contains("[redacted]"), "\(human.stderr)")
         #expect(json.stderr.contains("code 190"), "\(json.stderr)")
-        let statusText = try workspace.run(["status", "human.yaml"], environment: environment)
-        let statusJSON = try workspace.run(["status", "json.yaml", "--format", "json"], environment: environment)
+        let statusText = try await workspace.run(["status", "human.yaml"], environment: environment)
+        let statusJSON = try await workspace.run(["status", "json.yaml", "--format", "json"], environment: environment)
         for (name, output) in [("run", human), ("run --log-format json", json), ("status", statusText), ("status --format json", statusJSON)] {
             let leaked = Self.fragment(of: Self.token, in: output.stdout + output.stderr)
             #expect(leaked == nil, "\(name) shows \(leaked ?? "")")

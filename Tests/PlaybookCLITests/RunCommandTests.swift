@@ -23,25 +23,25 @@ import Testing
         """
     static let contacts = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale\nc1,Ann,ann@example.com,,vip,true,false,Europe/Rome,it\nc2,Bob,bob@example.com,,,true,false,Europe/Rome,en\n"
 
-    @Test func aFailedStepExitsThreeAndNoSecretLeaksAnywhere() throws {
+    @Test func aFailedStepExitsThreeAndNoSecretLeaksAnywhere() async throws {
         let workspace = try Workspace(["secrets.yaml": Self.playbook, "contacts.csv": Self.contacts])
         let environment = ["HOOK_TOKEN": Self.secret]
-        let run = try workspace.run(["run", "secrets.yaml", "--yes"], environment: environment)
+        let run = try await workspace.run(["run", "secrets.yaml", "--yes"], environment: environment)
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains("crm: failed"))
         #expect(run.stderr.contains("cannot reach http://127.0.0.1:9"))
-        let status = try workspace.run(["status", "secrets.yaml", "--format", "json"], environment: environment)
+        let status = try await workspace.run(["status", "secrets.yaml", "--format", "json"], environment: environment)
         #expect(status.status == 0)
         let incidents = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
         let steps = try #require(incidents.first?["steps"] as? [[String: Any]])
         #expect(Dictionary(uniqueKeysWithValues: steps.map { ($0["id"] as! String, $0["status"] as! String) }) == ["tell": "succeeded", "crm": "failed", "note": "succeeded"])
         let tell = try #require(steps.first { $0["id"] as? String == "tell" })
         #expect((tell["deliveries"] as? [String: Int])?["sent"] == 2)
-        let plan = try workspace.run(["plan", "secrets.yaml", "--format", "json"], environment: environment)
-        let validate = try workspace.run(["validate", "secrets.yaml", "--env"], environment: environment)
-        let recover = try workspace.run(["recover", "secrets.yaml"], environment: environment)
+        let plan = try await workspace.run(["plan", "secrets.yaml", "--format", "json"], environment: environment)
+        let validate = try await workspace.run(["validate", "secrets.yaml", "--env"], environment: environment)
+        let recover = try await workspace.run(["recover", "secrets.yaml"], environment: environment)
         #expect(recover.status == 0)
-        let history = try workspace.run(["history", "secrets.yaml"], environment: environment)
+        let history = try await workspace.run(["history", "secrets.yaml"], environment: environment)
         #expect(history.stdout.contains("finished"))
         for output in [run, status, plan, validate, recover, history] {
             #expect(!output.stdout.contains(Self.secret) && !output.stderr.contains(Self.secret))
@@ -55,29 +55,29 @@ import Testing
         #expect(outbox.split(separator: "\n").count == 3)
     }
 
-    @Test func anUnsetVariableFailsThatChannelWithItsName() throws {
+    @Test func anUnsetVariableFailsThatChannelWithItsName() async throws {
         let workspace = try Workspace(["secrets.yaml": Self.playbook, "contacts.csv": Self.contacts])
         // Without --allow-missing-env the run refuses up front (RunPreflightTests); with it, only
         // the channel that needs the variable fails, naming it.
-        let run = try workspace.run(["run", "secrets.yaml", "--yes", "--allow-missing-env"])
+        let run = try await workspace.run(["run", "secrets.yaml", "--yes", "--allow-missing-env"])
         #expect(run.status == 3)
         #expect(run.stderr.contains("environment variable 'HOOK_TOKEN' is not set"))
     }
 
-    @Test func severalTriggersWithoutATerminalRefuse() throws {
+    @Test func severalTriggersWithoutATerminalRefuse() async throws {
         let workspace = try Workspace(["two.yaml": """
             version: 1
             playbook: two
             triggers: [{ id: a, manual: {} }, { id: b, manual: {} }]
             steps: [{ id: s, log: { message: x } }]
             """])
-        let run = try workspace.run(["run", "two.yaml", "--yes"])
+        let run = try await workspace.run(["run", "two.yaml", "--yes"])
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix("playbook: error: the playbook has 2 triggers (a, b); choose one with --trigger"))
-        #expect(try workspace.run(["run", "two.yaml", "--yes", "--trigger", "b"]).status == 0)
+        #expect(try await workspace.run(["run", "two.yaml", "--yes", "--trigger", "b"]).status == 0)
     }
 
-    @Test func interruptFinishesInFlightWorkAndExits130ThenResumes() throws {
+    @Test func interruptFinishesInFlightWorkAndExits130ThenResumes() async throws {
         let workspace = try Workspace(["slow.yaml": """
             version: 1
             playbook: slow
@@ -86,29 +86,22 @@ import Testing
               - { id: first, log: { message: started } }
               - { id: hold, wait: { for: 1h } }
             """])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try PlaybookBinary.path.get())
-        process.arguments = ["run", "slow.yaml", "--yes"]
-        process.currentDirectoryURL = workspace.url
-        process.environment = PlaybookBinary.baseEnvironment
-        process.standardInput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let errors = try OutputFile(in: workspace.url, "stderr")
+        let process = try ChildProcess(
+            try PlaybookBinary.path.get(), ["run", "slow.yaml", "--yes"], in: workspace.url, environment: PlaybookBinary.baseEnvironment,
+            standardError: errors.handle)
         // Wait for the first step to be journaled, then interrupt.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let status = try workspace.run(["status", "slow.yaml"])
+        for _ in 0..<300 {
+            let status = try await workspace.run(["status", "slow.yaml"])
             if status.stdout.contains("first: succeeded") { break }
-            usleep(100_000)
+            try await Task.sleep(nanoseconds: 100_000_000)
         }
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 130, "\(stderr)")
+        process.signal(SIGINT)
+        let exitStatus = try await process.waitForExit(within: 60)
+        let stderr = errors.text
+        #expect(exitStatus == 130, "\(stderr)")
         #expect(stderr.contains("interrupted"))
-        let status = try workspace.run(["status", "slow.yaml", "--format", "json"])
+        let status = try await workspace.run(["status", "slow.yaml", "--format", "json"])
         let incidents = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])
         #expect(incidents.count == 1)
         #expect(incidents.first?["status"] as? String == "active")

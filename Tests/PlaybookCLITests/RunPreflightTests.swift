@@ -23,9 +23,9 @@ import Testing
 
         """
 
-    @Test func unsetTokensStopTheRunBeforeAnythingIsSent() throws {
+    @Test func unsetTokensStopTheRunBeforeAnythingIsSent() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook])
-        let run = try workspace.run(["run", "p.yaml", "--yes"], environment: ["MASTODON_TOKEN": "masto-token-123"])
+        let run = try await workspace.run(["run", "p.yaml", "--yes"], environment: ["MASTODON_TOKEN": "masto-token-123"])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("refusing to run 'preflight': 2 environment variables are not usable"))
         let x = try #require(run.stderrLines.first { $0.contains("X_TOKEN") })
@@ -36,14 +36,14 @@ import Testing
         #expect(run.stderr.contains("--allow-missing-env"))
         #expect(!run.stderr.contains("MASTODON_TOKEN"), "a set variable is not named")
         #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("outbox.jsonl").path), "nothing sent")
-        let status = try workspace.run(["status", "p.yaml"])
+        let status = try await workspace.run(["status", "p.yaml"])
         #expect(status.status == 0)
         #expect((status.stdout + status.stderr).contains("no active incidents"), "\(status.stdout)\(status.stderr)")
     }
 
-    @Test func allowMissingEnvRunsTheRestAnyway() throws {
+    @Test func allowMissingEnvRunsTheRestAnyway() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook])
-        let run = try workspace.run(["run", "p.yaml", "--yes", "--allow-missing-env"], environment: ["MASTODON_TOKEN": "masto-token-123"])
+        let run = try await workspace.run(["run", "p.yaml", "--yes", "--allow-missing-env"], environment: ["MASTODON_TOKEN": "masto-token-123"])
         #expect(run.status == 3, "the steps that need the missing tokens fail: \(run.stderr)")
         #expect(run.stderr.contains("warning: running anyway (--allow-missing-env) without 2 environment variables"))
         #expect(run.stderr.contains("tell: succeeded"))
@@ -51,22 +51,22 @@ import Testing
         #expect(outbox.split(separator: "\n").count == 1)
     }
 
-    @Test func aCredentialShorterThanFourCharactersIsRefusedWithoutShowingIt() throws {
+    @Test func aCredentialShorterThanFourCharactersIsRefusedWithoutShowingIt() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook])
         let environment = ["X_TOKEN": "q7z", "MASTODON_TOKEN": "masto-token-123", "META_TOKEN": "meta-token-123"]
-        let run = try workspace.run(["run", "p.yaml", "--yes"], environment: environment)
+        let run = try await workspace.run(["run", "p.yaml", "--yes"], environment: environment)
         #expect(run.status == 2)
         let line = try #require(run.stderrLines.first { $0.contains("X_TOKEN") })
         #expect(line.contains("only 3 characters long (a credential needs at least 4)"))
         #expect(!run.stderr.contains("q7z"))
-        let empty = try workspace.run(["run", "p.yaml", "--yes"], environment: environment.merging(["X_TOKEN": ""]) { $1 })
+        let empty = try await workspace.run(["run", "p.yaml", "--yes"], environment: environment.merging(["X_TOKEN": ""]) { $1 })
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("X_TOKEN") && empty.stderr.contains("set but empty"))
     }
 
-    @Test func aDryRunOnlyWarns() throws {
+    @Test func aDryRunOnlyWarns() async throws {
         let workspace = try Workspace(["p.yaml": Self.playbook])
-        let run = try workspace.run(["run", "p.yaml", "--dry-run"])
+        let run = try await workspace.run(["run", "p.yaml", "--dry-run"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("warning: a real run would refuse to start until these are set"))
         #expect(run.stdout.contains("speak"))
@@ -95,11 +95,11 @@ import Testing
         """
     }
 
-    @Test func aPlatformDownTriggerIsProbedOnceAndItsFactsDecideTheSteps() throws {
-        try Sink.with { sink in
+    @Test func aPlatformDownTriggerIsProbedOnceAndItsFactsDecideTheSteps() async throws {
+        try await Sink.with { sink in
             let workspace = try Workspace(["p.yaml": Self.probed(port: sink.port)])
             // The platform answers 503: its one check fails, so both platforms are down.
-            let down = try workspace.run(["run", "p.yaml", "--yes"])
+            let down = try await workspace.run(["run", "p.yaml", "--yes"])
             #expect(down.status == 0, "\(down.stderr)")
             #expect(down.stderr.contains("probing trigger 'meta-down' once"))
             let instagram = try #require(down.stderrLines.first { $0.hasPrefix("  instagram") })
@@ -111,11 +111,11 @@ import Testing
         }
     }
 
-    @Test func platformsThatAnswerAreUpAndTheStepIsSkippedWithAWord() throws {
-        try Sink.with { sink in
+    @Test func platformsThatAnswerAreUpAndTheStepIsSkippedWithAWord() async throws {
+        try await Sink.with { sink in
             try Data().write(to: sink.directory.appendingPathComponent("up"))
             let workspace = try Workspace(["p.yaml": Self.probed(port: sink.port)])
-            let up = try workspace.run(["run", "p.yaml", "--yes"])
+            let up = try await workspace.run(["run", "p.yaml", "--yes"])
             #expect(up.status == 0, "\(up.stderr)")
             #expect(up.stderrLines.contains { $0.hasPrefix("  facebook") && $0.contains(" up ") })
             #expect(up.stderr.contains("no platform looks down now"))
@@ -123,23 +123,23 @@ import Testing
         }
     }
 
-    @Test func noProbeCountsEveryListedPlatformAsDown() throws {
+    @Test func noProbeCountsEveryListedPlatformAsDown() async throws {
         // Port 9 (discard) is never probed: --no-probe sends nothing.
         let workspace = try Workspace(["p.yaml": Self.probed(port: 9)])
-        let run = try workspace.run(["run", "p.yaml", "--yes", "--no-probe"])
+        let run = try await workspace.run(["run", "p.yaml", "--yes", "--no-probe"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("probing"))
         #expect(run.stderr.contains("not probed (--no-probe)"))
         #expect(run.stderr.contains("pause-ads: succeeded"))
     }
 
-    @Test func setDecidesInsteadOfTheProbeAndPlanNeverProbes() throws {
+    @Test func setDecidesInsteadOfTheProbeAndPlanNeverProbes() async throws {
         let workspace = try Workspace(["p.yaml": Self.probed(port: 9)])
-        let run = try workspace.run(["run", "p.yaml", "--yes", "--set", "trigger.platforms=facebook"])
+        let run = try await workspace.run(["run", "p.yaml", "--yes", "--set", "trigger.platforms=facebook"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("probing"))
         #expect(run.stderr.contains("pause-ads: skipped"))
-        let plan = try workspace.run(["plan", "p.yaml", "--format", "json"])
+        let plan = try await workspace.run(["plan", "p.yaml", "--format", "json"])
         #expect(!plan.stderr.contains("probing"))
         #expect(plan.stdout.contains(#""will_run": null"#), "\(plan.stdout)")
     }
@@ -150,22 +150,23 @@ struct Sink {
     let port: Int
     let directory: URL
 
-    static func with(_ body: (Sink) throws -> Void) throws {
+    static func with(_ body: (Sink) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/sink.py").path, directory.path]
+        let (process, port) = try await start(in: directory)
+        defer { process.signal(SIGKILL) }
+        try await body(Sink(port: port, directory: directory))
+    }
+
+    /// Starts Support/sink.py serving `directory`; the child and the port it listens on.
+    static func start(in directory: URL) async throws -> (ChildProcess, Int) {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/sink.py").path
         let portPipe = Pipe()
-        process.standardOutput = portPipe
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-        let portLine = String(decoding: portPipe.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(Int(portLine.trimmingCharacters(in: .whitespacesAndNewlines)))
-        try body(Sink(port: port, directory: directory))
+        let process = try ChildProcess(
+            "/usr/bin/env", ["python3", script, directory.path], environment: ProcessInfo.processInfo.environment, standardOutput: portPipe)
+        let portLine = String(decoding: await firstOutput(of: portPipe), as: UTF8.self)
+        let port = try #require(Int(portLine.trimmingCharacters(in: .whitespacesAndNewlines)), "sink.py printed no port: '\(portLine)'")
+        return (process, port)
     }
 }

@@ -13,7 +13,7 @@ import Testing
             platform_down:
               platforms: [shopify]
               checks: [{ http: "http://127.0.0.1:1/" }]
-              every: 1s
+              every: 10s
               timeout: 1s
         channels:
           out: { type: file, path: out.jsonl }
@@ -22,15 +22,15 @@ import Testing
             post: { to: [out], text: "{{ trigger.platform_names }} is down" }
         """
 
-    @Test func refusesToStartOnAnInvalidPlaybook() throws {
+    @Test func refusesToStartOnAnInvalidPlaybook() async throws {
         let workspace = try Workspace(["good.yaml": Self.refused, "bad.yaml": "version: 1\nplaybook: bad\ntriggers: []\nsteps: []\n"])
-        let run = try workspace.run(["watch", "."])
+        let run = try await workspace.run(["watch", "."])
         #expect(run.status == 1)
         #expect(run.stderr.contains("bad.yaml:3:"))
         #expect(run.stderr.contains("refusing to start: 1 of 2 playbooks cannot be watched"))
     }
 
-    @Test func refusesToStartWithoutTheSecretsItNeeds() throws {
+    @Test func refusesToStartWithoutTheSecretsItNeeds() async throws {
         let workspace = try Workspace([
             "p.yaml": """
             version: 1
@@ -41,14 +41,14 @@ import Testing
             steps: [{ id: s, log: { message: x } }]
             """
         ])
-        let run = try workspace.run(["watch", "p.yaml"])
+        let run = try await workspace.run(["watch", "p.yaml"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("p.yaml:3:36: error: environment variable 'STATS_TOKEN' is not set (source 'web' needs it to watch)"), "\(run.stderr)")
     }
 
     /// A credential shorter than 4 characters is a mistake and too short to be masked in logs:
     /// watch refuses to start on it (a webhook trigger's secret, a channel's token), never showing it.
-    @Test func refusesToStartOnACredentialTooShortToBeASecret() throws {
+    @Test func refusesToStartOnACredentialTooShortToBeASecret() async throws {
         let workspace = try Workspace([
             "p.yaml": """
             version: 1
@@ -60,7 +60,7 @@ import Testing
             steps: [{ id: s, post: { to: [x], text: "hi" } }]
             """
         ])
-        let run = try workspace.run(["watch", "p.yaml"], environment: ["HOOK_SECRET": "k9q", "X_TOKEN": "zz"])
+        let run = try await workspace.run(["watch", "p.yaml"], environment: ["HOOK_SECRET": "k9q", "X_TOKEN": "zz"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("p.yaml:4:52: error: environment variable 'HOOK_SECRET' is only 3 characters long (a credential needs at least 4) (webhook trigger 'hook' needs it to watch)"), "\(run.stderr)")
         #expect(run.stderr.contains("environment variable 'X_TOKEN' is only 2 characters long"))
@@ -104,39 +104,29 @@ import Testing
         #expect(!narrow.log.contains("webhook_unsigned"))
     }
 
-    @Test func aBadListenAddressIsAUsageError() throws {
+    @Test func aBadListenAddressIsAUsageError() async throws {
         let workspace = try Workspace(["p.yaml": Self.refused])
-        let run = try workspace.run(["watch", "p.yaml", "--listen", "localhost"])
+        let run = try await workspace.run(["watch", "p.yaml", "--listen", "localhost"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("is not HOST:PORT"))
     }
 
-    /// Starts `playbook watch`, waits until its log holds `marker`, sends SIGTERM, and returns the exit status and log.
-    /// Polls with `Task.sleep`, never blocking a thread of the shared pool that other tests run on.
+    /// Starts `playbook watch`, waits until its log holds `marker` (or it exits), lingers, sends
+    /// SIGTERM, and returns the exit status and log. Awaits without holding a thread of the pool
+    /// the other tests share; a watch that never logs `marker` fails the test after 60 s.
     static func watchUntil(
         _ marker: String, linger: Double = 0, in directory: URL, arguments: [String], environment: [String: String] = [:]
     ) async throws -> (status: Int32, log: String) {
-        let log = directory.appendingPathComponent("watch-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try PlaybookBinary.path.get())
-        process.arguments = ["watch"] + arguments
-        process.currentDirectoryURL = directory
-        process.environment = PlaybookBinary.baseEnvironment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = handle
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        while process.isRunning, Date() < deadline, !text().contains(marker) { try await Task.sleep(nanoseconds: 20_000_000) }
+        let log = try OutputFile(in: directory, "watch-log")
+        let process = try ChildProcess(
+            try PlaybookBinary.path.get(), ["watch"] + arguments, in: directory,
+            environment: PlaybookBinary.baseEnvironment.merging(environment) { _, new in new }, standardError: log.handle)
+        let seen = await eventually(within: 60) { process.hasExited || log.text.contains(marker) }
+        if !seen { Issue.record("`\(process.command)` did not log \(marker) within 60 s: \(log.text)") }
         if linger > 0 { try await Task.sleep(nanoseconds: UInt64(linger * 1e9)) }
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, text())
+        process.signal(SIGTERM)
+        let status = try await process.waitForExit(within: 60)
+        return (status, log.text)
     }
 
     static func events(_ log: String) -> [[String: Any]] {
@@ -157,7 +147,9 @@ import Testing
         #expect(outbox.split(separator: "\n").count == 1)
         #expect(outbox.contains(#""text":"Shopify is down""#))
 
-        // Still down: it observes (every second) without firing again.
+        // Still down: it observes at once (a saved state is picked up if it is younger than
+        // 3 × every + timeout, 31 s: wide enough for a machine busy with other tests) and does not
+        // fire again. The linger only widens what is checked: a busy machine makes it weaker, never wrong.
         let second = try await Self.watchUntil(#""event":"platform_down""#, linger: 2.5, in: workspace.url, arguments: ["shop.yaml", "--state", "state"])
         #expect(second.status == 0, "\(second.log)")
         let again = Self.events(second.log).compactMap { $0["event"] as? String }

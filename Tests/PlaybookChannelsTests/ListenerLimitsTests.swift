@@ -172,7 +172,9 @@ import Testing
     }
 
     @Test func anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
-        try await Self.serving(Self.quick(head: 10, idle: 2)) { listener in
+        // An idle limit of seconds: on a loaded machine the second request can take a while to
+        // follow the first answer, and must still find the connection open.
+        try await Self.serving(Self.quick(head: 10, idle: 6)) { listener in
             let peer = try await Peer.connect(listener.port)
             try await peer.send(Self.healthz)
             #expect(await peer.until(within: 20) { $0.text.hasSuffix("ok\n") })
@@ -182,7 +184,7 @@ import Testing
             #expect(await peer.until(within: 20) { $0.text.components(separatedBy: "HTTP/1.1 200 OK").count == 3 })
             #expect(await peer.until(within: 20) { !$0.isOpen })
             let after = Date().timeIntervalSince(answered)
-            #expect(after >= 1.9 && after < 20, "closed after \(after) s")
+            #expect(after >= 5.9 && after < 30, "closed after \(after) s")
         }
     }
 

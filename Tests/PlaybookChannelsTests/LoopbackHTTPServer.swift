@@ -15,6 +15,8 @@ final class LoopbackHTTPServer: Sendable {
         var uri: String
         var headers: [(String, String)]
         var body: [UInt8]
+        /// The client's port: requests with the same one came over the same connection.
+        var peer: Int = 0
 
         var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
         var query: [String: String] { Self.decodeForm(uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? "") }
@@ -159,7 +161,8 @@ final class LoopbackHTTPServer: Sendable {
             case .end:
                 guard let head else { return }
                 self.head = nil
-                let request = Request(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                let request = Request(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body,
+                                      peer: context.channel.remoteAddress?.port ?? 0)
                 answer(record.handle(request), to: head, context: context)
             }
         }

@@ -58,7 +58,8 @@ import Testing
         try await LoopbackDNSServer.with({ _ in .answers(1) }) { server in
             let result = await DNSProbe(defaultServer: server.address).probe(name: "instagram.com.", server: nil, timeout: 10)
             #expect(result.ok)
-            #expect(server.record.names == ["instagram.com"])
+            // Asked of that server, for that name (once more halfway when a busy machine delays the answer).
+            #expect(!server.record.names.isEmpty && Set(server.record.names) == ["instagram.com"], "\(server.record.names)")
         }
     }
 

@@ -33,9 +33,29 @@ struct SchemaCase: Sendable, CustomTestStringConvertible {
         SchemaCase(name: "minimal", yaml: minimal),
         SchemaCase(name: "every-feature", yaml: everyFeature),
         SchemaCase(name: "empty-optional-sections", yaml: edited(with: "vars:\nsources:\nchannels:\ntemplates:\nsettings:\nrecovery:")),
+        SchemaCase(name: "approve-on-a-chat", yaml: approval("{ to: [team], text: \"Pause? {{ approval.url }}\", timeout: 20m, on_timeout: approve }")),
+        SchemaCase(name: "approve-by-contacts", yaml: approval("{ segment: owners, via: [sms], text: \"Pause? {{ approval.url }}\" }")),
     ]
 
+    /// `minimal` with an approve step asking `request`, and channels and a segment to ask.
+    static func approval(_ request: String) -> String {
+        edited(
+            replacing: "    log: { message: hello }",
+            with: "    approve: \(request)\nchannels:\n  team: { type: slack, webhook_url: https://hooks.example.com/x }\n"
+                + "  sms: { type: twilio, account_sid: AC1, auth_token: \"${env.TW}\", from: '+390000000000' }\n"
+                + "audience:\n  contacts: contacts.csv\n  segments: { owners: \"true\" }")
+    }
+
     static let rejected: [SchemaCase] = [
+        SchemaCase(
+            name: "approve-asking-nobody", yaml: approval("{ text: \"Pause? {{ approval.url }}\" }"), loaderSays: "asks nobody",
+            schemaAt: "/steps/0/approve"),
+        SchemaCase(
+            name: "approve-segment-without-via", yaml: approval("{ to: [team], segment: owners, text: \"Pause? {{ approval.url }}\" }"),
+            loaderSays: "gives 'segment' without 'via'", schemaAt: "/steps/0/approve"),
+        SchemaCase(
+            name: "approve-bad-on-timeout", yaml: approval("{ to: [team], text: \"Pause? {{ approval.url }}\", on_timeout: allow }"),
+            loaderSays: "'on_timeout' in 'approve' of step 'note' must be one of", schemaAt: "/steps/0/approve/on_timeout"),
         SchemaCase(name: "unknown-top-level-key", yaml: edited(with: "colour: blue"), loaderSays: "unknown key 'colour'", schemaAt: "/"),
         SchemaCase(
             name: "missing-playbook", yaml: edited(replacing: "playbook: tiny\n", with: ""), loaderSays: "missing required key 'playbook'", schemaAt: "/"),

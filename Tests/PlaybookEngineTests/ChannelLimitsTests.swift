@@ -9,8 +9,22 @@ import Testing
 @Suite struct ChannelLimitsTests {
     static let start = ISO8601DateFormatter().date(from: "2021-10-04T15:39:00Z")!
 
+    /// Runs `yaml` on the simulated clock from `start`: its outcome and what its channels recorded.
+    func simulate(_ yaml: String, contacts: Int = 0, sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> (
+        Engine.Outcome, RecordingChannels
+    ) {
+        let fixture = try EngineFixture(yaml, contacts: contacts, sourceLocation: sourceLocation)
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let playbook = fixture.playbook
+        let outcome = try await world.run(sourceLocation: sourceLocation) { try await $0.run(playbook, .init()) }
+        return (outcome, world.channels)
+    }
+
+    /// Seconds after the start.
+    func offsets(_ times: [Date]) -> [Double] { times.map { $0.timeIntervalSince(Self.start) }.sorted() }
+
     @Test func threePostStepsAtOnceShareTheRateOfTheirChannel() async throws {
-        let fixture = try EngineFixture(
+        let (outcome, channels) = try await simulate(
             """
             version: 1
             playbook: paced-posts
@@ -21,19 +35,13 @@ import Testing
               - { id: b, post: { to: [out], text: b } }
               - { id: c, post: { to: [out], text: c } }
             """)
-        let clock = FastClock(origin: Self.start)
-        let channels = RecordingChannels(clock: clock)
-        let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
         #expect(outcome.statuses.values.allSatisfy { $0 == .succeeded })
-        let times = await channels.sent.map(\.at).sorted()
-        #expect(times.count == 3)
-        // One call a minute: the third waits for the slot two minutes in. (Each time is read when
-        // the call is made, which the test clock may pass a little late, but never early.)
-        #expect(times.last.map { $0.timeIntervalSince(Self.start) >= 120 } == true, "\(times)")
+        // One call a minute: the second and third wait for their slots.
+        #expect(offsets(await channels.sent.map(\.at)) == [0, 60, 120])
     }
 
     @Test func aPostAndANotifyShareTheRateOfTheirChannel() async throws {
-        let fixture = try EngineFixture(
+        let (_, channels) = try await simulate(
             """
             version: 1
             playbook: paced-mixed
@@ -46,16 +54,11 @@ import Testing
               - { id: tell, notify: { segment: everyone, via: [out], message: { text: hi } } }
               - { id: speak, post: { to: [out], text: open } }
             """, contacts: 2)
-        let clock = FastClock(origin: Self.start)
-        let channels = RecordingChannels(clock: clock)
-        _ = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
-        let times = await channels.sent.map(\.at).sorted()
-        #expect(times.count == 3)
-        #expect(times.last.map { $0.timeIntervalSince(Self.start) >= 120 } == true, "\(times)")
+        #expect(offsets(await channels.sent.map(\.at)) == [0, 60, 120])
     }
 
     @Test func pausingAdsCallsTheAccountAtItsRate() async throws {
-        let fixture = try EngineFixture(
+        let (outcome, channels) = try await simulate(
             """
             version: 1
             playbook: paced-ads
@@ -64,15 +67,9 @@ import Testing
             steps:
               - { id: pause, pause_ads: { channel: ads, campaigns: all } }
             """)
-        let clock = FastClock(origin: Self.start)
-        let channels = RecordingChannels(clock: clock)
-        let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
         #expect(outcome.statuses == ["pause": .succeeded])
-        // Listing the active campaigns is a call too: then three pauses, a minute apart each.
-        let times = await channels.adsTimes
-        #expect(times.count == 3)
-        #expect(times.first.map { $0.timeIntervalSince(Self.start) >= 60 } == true, "\(times)")
-        #expect(times.last.map { $0.timeIntervalSince(Self.start) >= 180 } == true, "\(times)")
+        // Listing the active campaigns is a call too (at the start): then three pauses, a minute apart each.
+        #expect(offsets(await channels.adsTimes) == [60, 120, 180])
     }
 
     @Test func twoStepsOnAChannelOfConcurrencyOneNeverCallItAtOnce() async throws {

@@ -11,8 +11,7 @@ import Testing
     }
 
     /// The engine schedules each step at its planned offset from the incident's start (steps
-    /// after a `wait` from its real end): read from the moments it decides to wait until, which do
-    /// not depend on how busy the machine is.
+    /// after a `wait` from its real end), on the simulated clock: exactly then.
     @Test func stepsStartAtTheirPlannedOffsets() async throws {
         let fixture = try EngineFixture("""
             version: 1
@@ -25,22 +24,21 @@ import Testing
               - { id: b, after: [a, w], delay: 5m, post: { to: [out], text: b } }
               - { id: c, at: 10m, post: { to: [out], text: c } }
             """)
-        let clock = FastClock(origin: Self.start, factor: 3_600)
-        let channels = RecordingChannels(clock: clock)
         let progress = ProgressLog()
-        let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock, progress: progress).run(fixture.playbook, .init())
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
+        let playbook = fixture.playbook
+        let outcome = try await world.run { try await $0.run(playbook, .init()) }
         #expect(outcome.statuses == ["a": .succeeded, "w": .succeeded, "b": .succeeded, "c": .succeeded])
         let incident = try #require(try await fixture.journal.incidents().first)
-        let waits = progress.waits
-        #expect(waits["a"] == nil, "a starts at once")
-        // When the machine is slow the engine may find a start time already past and not wait:
-        // then there is no decision to read, but the journal still shows it did not start early.
-        if let c = waits["c"] { #expect(c == incident.startedAt.addingTimeInterval(600)) }
+        #expect(incident.startedAt == Self.start)
+        #expect(progress.waits["a"] == nil, "a starts at once")
+        #expect(progress.waits["c"] == Self.start.addingTimeInterval(600))
         let started = Dictionary(try await fixture.journal.steps(incident: incident.id).map { ($0.step, $0.startedAt ?? .distantPast) }, uniquingKeysWith: { a, _ in a })
-        #expect(try #require(started["c"]) >= incident.startedAt.addingTimeInterval(600))
-        #expect(try #require(started["b"]) >= incident.startedAt.addingTimeInterval(2100))
-        let sent = await channels.sent
+        #expect(started["c"] == Self.start.addingTimeInterval(600))
+        #expect(started["b"] == Self.start.addingTimeInterval(2100))
+        let sent = await world.channels.sent
         #expect(sent.map(\.message.text) == ["a", "c", "b"])
+        #expect(sent.map { $0.at.timeIntervalSince(Self.start) } == [0, 600, 2100])
     }
 
     @Test func conditionsAreEvaluatedWhenTheStepStarts() async throws {
@@ -79,12 +77,15 @@ import Testing
               - { id: tolerant, continue_on_error: true, post: { to: [out], text: tolerant } }
               - { id: after-tolerant, after: [tolerant], post: { to: [out], text: y } }
             """)
-        let clock = FastClock(origin: Self.start)
-        let channels = RecordingChannels(clock: clock)
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let channels = world.channels
         await channels.setScript("/flaky/out", [.retryable("busy", after: 30), .retryable("busy", after: 30)])
         await channels.setScript("/broken/out", [.permanent("bad token"), .permanent("bad token")])
         await channels.setScript("/tolerant/out", [.permanent("nope")])
-        let outcome = try await engine(fixture, channels, clock: clock).run(fixture.playbook, .init())
+        let playbook = fixture.playbook
+        let outcome = try await world.run { try await $0.run(playbook, .init()) }
+        // Each retry waits the 30 s the provider asked for.
+        #expect(await channels.sent.first { $0.message.step == "flaky" }?.at == Self.start.addingTimeInterval(60))
         #expect(outcome.statuses["flaky"] == .succeeded)
         let attempts = await channels.attempts
         #expect(attempts.first { $0.key.hasSuffix("/flaky/out") }?.value == 3)
@@ -176,9 +177,10 @@ import Testing
             ])
         // 21:30 in Rome (19:30 UTC); 15:30 in New York.
         let start = ISO8601DateFormatter().date(from: "2021-10-04T19:30:00Z")!
-        let clock = FastClock(origin: start, factor: 18_000)
-        let channels = RecordingChannels(clock: clock)
-        let outcome = try await Engine(journal: fixture.journal, channels: channels, clock: clock).run(fixture.playbook, .init())
+        let world = SimulatedEngine(journal: fixture.journal, start: start)
+        let playbook = fixture.playbook
+        let outcome = try await world.run { try await $0.run(playbook, .init()) }
+        let channels = world.channels
         #expect(outcome.statuses["tell"] == .succeeded)
         let incident = try #require(try await fixture.journal.incidents().first)
         let deliveries = try await fixture.journal.deliveries(incident: incident.id, step: "tell")
@@ -190,8 +192,8 @@ import Testing
         let sent = await channels.sent
         let rome = try #require(sent.first { $0.message.contact?.id == "rome" })
         let newYork = try #require(sent.first { $0.message.contact?.id == "ny" })
-        #expect(newYork.at < rome.at)
-        #expect(rome.at >= morning)
+        #expect(newYork.at == start)
+        #expect(rome.at == morning)
     }
 
     @Test func secretsNeverReachTheJournal() async throws {

@@ -12,46 +12,17 @@ import Testing
     static let start = ISO8601DateFormatter().date(from: "2021-10-04T15:43:00Z")!
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs the playbook on the simulated clock of `world`, then `after` (e.g. a recovery).
+    /// Runs the playbook in `world` with the incident's `facts`, then `after` (e.g. a recovery).
     func simulate(
-        _ playbook: Playbook, journal: any Journal, _ world: (Simulation, RecordingChannels), facts: [(path: [String], value: Value)] = [],
+        _ playbook: Playbook, _ world: SimulatedEngine, facts: [(path: [String], value: Value)] = [],
         then after: (@Sendable (Engine) async throws -> Void)? = nil
     ) async throws -> Engine.Outcome {
-        let (simulation, channels) = world
-        simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: Self.start) }
-        let engine = Engine(journal: journal, channels: channels, clock: simulation)
         let request = Engine.RunRequest(assignments: facts)
-        let outcome = try await simulation.run {
+        return try await world.run { engine in
             let outcome = try await engine.run(playbook, request)
             try await after?(engine)
             return outcome
         }
-        #expect(simulation.offThreadCalls == 0)
-        return outcome
-    }
-
-    /// Runs the playbook on the simulated clock and recovers it at `resolution`, while its steps
-    /// may still wait or run (as `playbook recover` or `watch` would).
-    func simulate(
-        _ playbook: Playbook, journal: any Journal, _ world: (Simulation, RecordingChannels), recoveringAt resolution: Date
-    ) async throws -> (run: Engine.Outcome, recovery: Engine.Outcome) {
-        let (simulation, channels) = world
-        simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: Self.start) }
-        let engine = Engine(journal: journal, channels: channels, clock: simulation)
-        let outcomes = try await simulation.run {
-            async let run = engine.run(playbook, .init())
-            try await simulation.sleep(until: resolution)
-            let recovery = try await engine.recover(playbook)
-            return (try await run, recovery)
-        }
-        #expect(simulation.offThreadCalls == 0)
-        return outcomes
-    }
-
-    /// A simulated clock at the start, and channels that record on it.
-    func simulatedWorld() -> (Simulation, RecordingChannels) {
-        let simulation = Simulation(origin: Self.start)
-        return (simulation, RecordingChannels(clock: simulation))
     }
 
     func steps(_ journal: any Journal) async throws -> [String: StepRecord] {
@@ -70,10 +41,10 @@ import Testing
               - { id: broken, post: { to: [out], text: broken } }
               - { id: an-hour-later, after: [broken], delay: 1h, post: { to: [out], text: "still open" } }
             """)
-        let world = simulatedWorld()
-        let channels = world.1
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let channels = world.channels
         await channels.setScript("/broken/out", Array(repeating: .permanent("bad token"), count: 5))
-        let outcome = try await simulate(fixture.playbook, journal: fixture.journal, world)
+        let outcome = try await simulate(fixture.playbook, world)
         #expect(outcome.statuses == ["broken": .failed, "an-hour-later": .succeeded])
         let sent = await channels.sent
         #expect(sent.map(\.message.text) == ["still open"])
@@ -94,10 +65,10 @@ import Testing
               - { id: on-success, after: [broken], if: "steps.broken.status == 'succeeded'", post: { to: [out], text: thanks } }
               - { id: last, after: [on-success], post: { to: [out], text: last } }
             """)
-        let world = simulatedWorld()
-        let channels = world.1
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let channels = world.channels
         await channels.setScript("/broken/out", Array(repeating: .permanent("bad token"), count: 5))
-        let outcome = try await simulate(fixture.playbook, journal: fixture.journal, world)
+        let outcome = try await simulate(fixture.playbook, world)
         #expect(outcome.statuses == ["broken": .failed, "on-success": .skipped, "last": .succeeded])
         let steps = try await steps(fixture.journal)
         #expect(steps["on-success"]?.detail == "its 'if' is false: steps.broken.status == 'succeeded'")
@@ -122,10 +93,10 @@ import Testing
                 if: "steps.email.status == 'failed'"
                 notify: { segment: everyone, via: [sms], message: { text: "We are open" } }
             """, contacts: 2)
-        let world = simulatedWorld()
-        let channels = world.1
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let channels = world.channels
         if emailFails { await channels.setRejected(["p0@example.com", "p1@example.com"]) }
-        let outcome = try await simulate(fixture.playbook, journal: fixture.journal, world)
+        let outcome = try await simulate(fixture.playbook, world)
         let sent = await channels.sent
         if emailFails {
             #expect(outcome.statuses == ["email": .failed, "sms-fallback": .succeeded])
@@ -158,10 +129,10 @@ import Testing
             recovery:
               - { id: back, if: "steps.later.status == 'succeeded'", post: { to: [out], text: back } }
             """)
-        let world = simulatedWorld()
-        let channels = world.1
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let channels = world.channels
         let playbook = fixture.playbook
-        let outcome = try await simulate(playbook, journal: fixture.journal, world) { engine in
+        let outcome = try await simulate(playbook, world) { engine in
             let recovery = try await engine.recover(playbook)
             #expect(recovery.statuses == ["back": .succeeded])
         }
@@ -181,14 +152,13 @@ import Testing
         let loaded = try PlaybookLoader.load(path: directory.appendingPathComponent("meta-outage.yaml").path)
         let playbook = try #require(loaded.playbook)
         let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
-        let world = simulatedWorld()
-        let channels = world.1
+        let world = SimulatedEngine(journal: journal, start: Self.start)
+        let channels = world.channels
         for network in ["x", "mastodon", "telegram"] {
             await channels.setScript("/speak-elsewhere/\(network)", Array(repeating: .permanent("401 unauthorized"), count: 10))
         }
         let scope = Planner.scope(of: playbook)
-        let outcome = try await simulate(
-            playbook, journal: journal, world, facts: [try FactAssignment.parse("trigger.platforms=facebook,instagram,whatsapp", scope: scope)])
+        let outcome = try await simulate(playbook, world, facts: [try FactAssignment.parse("trigger.platforms=facebook,instagram,whatsapp", scope: scope)])
         #expect(outcome.statuses["speak-elsewhere"] == .failed)
         #expect(outcome.statuses["everyone"] == .succeeded)
         let mailed = await channels.sent.filter { $0.message.step == "everyone" }
@@ -216,11 +186,11 @@ import Testing
             recovery:
               - { id: explain, if: "steps.late.status == 'skipped'", post: { to: [out], text: "late was skipped" } }
             """)
-        let world = simulatedWorld()
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
         let resolution = Self.start.addingTimeInterval(3_600)
-        let (_, recovery) = try await simulate(fixture.playbook, journal: fixture.journal, world, recoveringAt: resolution)
+        let (_, recovery) = try await world.runAndRecover(fixture.playbook, at: resolution)
         #expect(recovery.statuses == ["explain": .succeeded])
-        #expect(await world.1.sent.map(\.message.text) == ["first", "late was skipped"])
+        #expect(await world.channels.sent.map(\.message.text) == ["first", "late was skipped"])
         let late = try #require(try await steps(fixture.journal)["late"])
         #expect(late.status == .skipped)
         #expect(late.detail == "skipped: the incident resolved before it was due")
@@ -243,9 +213,9 @@ import Testing
             """,
             // 00:43 in Tokyo at the start: quiet until 08:00 there (23:00 UTC).
             extraContacts: ["tokyo,Aiko,,+81900000001,,false,true,Asia/Tokyo,ja"])
-        let world = simulatedWorld()
-        let (run, _) = try await simulate(fixture.playbook, journal: fixture.journal, world, recoveringAt: Self.start.addingTimeInterval(3_600))
-        #expect(await world.1.sent.isEmpty)
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
+        let (run, _) = try await world.runAndRecover(fixture.playbook, at: Self.start.addingTimeInterval(3_600))
+        #expect(await world.channels.sent.isEmpty)
         #expect(run.statuses == ["warn": .succeeded])
         #expect(!run.failsRun)
         #expect(try await steps(fixture.journal)["warn"]?.detail == "0 deliveries sent; 1 not sent: the incident resolved before their quiet hours ended")

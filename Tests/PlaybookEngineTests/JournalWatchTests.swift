@@ -24,11 +24,12 @@ import Testing
             try database.run("INSERT INTO incidents (id, playbook, trigger, started_at, status, facts) VALUES ('i1', 'p', 't', 0, 'active', '{}')")
         }
         let journal = try SQLiteJournal(directory: directory)
-        #expect(try Self.version(directory) == 2)
+        #expect(try Self.version(directory) == SQLiteJournal.schemaVersion)
         #expect(try await journal.unfinishedIncident(playbook: "p")?.id == "i1")
         try await journal.saveTriggerStates(
             playbook: "p", [SavedTriggerState(trigger: "t", state: .init(holds: true, since: Date(timeIntervalSince1970: 10)), observedAt: nil)])
         #expect(try await journal.triggerStates(playbook: "p").count == 1)
+        #expect(try await journal.approvals(incident: "i1").isEmpty, "the approvals table exists after the migration")
     }
 
     @Test func aJournalFromANewerPlaybookIsRefused() throws {
@@ -36,12 +37,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
             let database = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("state.db"))
-            try database.execute("PRAGMA user_version = 3;")
+            try database.execute("PRAGMA user_version = \(SQLiteJournal.schemaVersion + 1);")
         }
         #expect {
             _ = try SQLiteJournal(directory: directory)
         } throws: { error in
-            "\(error)".contains("written by a newer playbook (schema 3, this one knows 2)")
+            "\(error)".contains("written by a newer playbook (schema \(SQLiteJournal.schemaVersion + 1), this one knows \(SQLiteJournal.schemaVersion))")
         }
     }
 

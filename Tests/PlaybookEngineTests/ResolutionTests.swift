@@ -14,26 +14,14 @@ import Testing
     /// Runs the playbook at `start` and, when `resolveAt` is given, recovers it then (as `playbook
     /// recover` or `watch` would, while the run still waits).
     func simulate(_ fixture: EngineFixture, resolveAt: Date?) async throws -> (RecordingChannels, Simulation) {
-        let simulation = Simulation(origin: Self.start)
-        let journal = fixture.journal
-        simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: Self.start) }
-        let channels = RecordingChannels(clock: simulation)
-        let engine = Engine(journal: fixture.journal, channels: channels, clock: simulation)
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start)
         let playbook = fixture.playbook
-        try await simulation.run {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try await engine.run(playbook, .init()) }
-                if let resolveAt {
-                    group.addTask {
-                        try await simulation.sleep(until: resolveAt)
-                        _ = try await engine.recover(playbook)
-                    }
-                }
-                try await group.waitForAll()
-            }
+        if let resolveAt {
+            _ = try await world.runAndRecover(playbook, at: resolveAt)
+        } else {
+            _ = try await world.run { try await $0.run(playbook, .init()) }
         }
-        #expect(simulation.offThreadCalls == 0)
-        return (channels, simulation)
+        return (world.channels, world.simulation)
     }
 
     static let contacts = [

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 import Testing
 
 @testable import PlaybookEngine
@@ -46,6 +47,17 @@ final class ManualClock: EngineClock, @unchecked Sendable {
     }
 
     func advance(by seconds: Double) { advance(to: now().addingTimeInterval(seconds)) }
+
+    /// Whether something sleeps until exactly `deadline`.
+    func hasSleeper(until deadline: Date) -> Bool { lock.withLock { sleepers.values.contains { $0.deadline == deadline } } }
+
+    /// Waits (in real time, at most 60 s) until something sleeps until `deadline`: the loop that
+    /// will wake then has finished what it was doing, so the test may move time on.
+    func parked(until deadline: Date, sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
+        if await eventually(within: 60, { self.hasSleeper(until: deadline) }) { return }
+        let asleep = lock.withLock { sleepers.values.map { $0.deadline.timeIntervalSince(current) }.sorted() }
+        Issue.record("nothing went to sleep until \(deadline) (now \(now()); asleep for \(asleep) s more)", sourceLocation: sourceLocation)
+    }
 }
 
 /// Checks whose results the test sets: each check's target is up unless marked down, or hangs
@@ -174,12 +186,43 @@ struct WatchFixture {
     func texts() async -> [String] { await channels.sent.map(\.message.text) }
 }
 
-/// Polls `condition` until it holds or `seconds` of real time pass.
-func eventually(within seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `seconds` of real time pass (generous: the limit only
+/// turns a hang into a failure, and tests running in parallel on a busy machine wait their turn).
+func eventually(within seconds: Double = 60, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }
         try? await Task.sleep(nanoseconds: 10_000_000)
     }
     return await condition()
+}
+
+/// Whether `operation` ends within `seconds` of real time (it is left running when not, and
+/// the test goes on instead of hanging).
+func finishes(within seconds: Double, _ operation: @escaping @Sendable () async -> Void) async -> Bool {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        let first = FirstOutcome(continuation)
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            first.answer(false)
+        }
+        Task {
+            await operation()
+            timer.cancel()
+            first.answer(true)
+        }
+    }
+}
+
+/// Resumes a continuation with the first answer given; later ones are dropped.
+final class FirstOutcome: Sendable {
+    private let waiting: Mutex<CheckedContinuation<Bool, Never>?>
+    init(_ continuation: CheckedContinuation<Bool, Never>) { waiting = Mutex(continuation) }
+    func answer(_ value: Bool) {
+        let continuation = waiting.withLock { waiting in
+            defer { waiting = nil }
+            return waiting
+        }
+        continuation?.resume(returning: value)
+    }
 }

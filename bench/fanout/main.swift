@@ -1,104 +1,70 @@
-import AsyncHTTPClient
-import BenchSink
 import Foundation
-import NIOCore
-import PlaybookChannels
-import PlaybookCore
-import PlaybookEngine
 
-// Fan-out benchmark (issue: execution engine). Starts a loopback HTTP sink, measures its maximum
-// rate with a plain AsyncHTTPClient loop at the channel's concurrency, then — in fresh processes,
-// so each peak memory is its own — notifies 10,000 and 100,000 generated contacts through a
-// `webhook` channel into the same sink with the real engine, journaling every delivery.
-// Targets: at least 50% of the sink's rate; peak memory at 100k no more than 1.5x that at 10k.
+// Fan-out benchmark: the whole release `playbook run` process, start to exit, notifying 50,000
+// contacts through a `webhook` channel into nginx (one worker, `return 200`), beside
+// `wrk -t1 -c16 -d4s` POSTing a ~110-byte JSON body to the same nginx in the same run.
+// Target: at least 0.25 of wrk's rate, never under 5,000 deliveries/s; peak memory flat in
+// contacts (a second, smaller run). Installs nginx and wrk with apt-get when missing.
 //
-//   swift run -c release bench-fanout
+//   swift build -c release --product playbook && swift run -c release bench-fanout
+//   options: --binary PATH  --contacts N (50000)  --small N (5000)  --concurrency N (16)
+//            --keep DIR (leave the playbooks and journals there, e.g. for `perf record`)
 
-let concurrency = 32
-
-func peakMemoryMB() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-    else { return 0 }
-    return (Double(line.split(separator: " ").compactMap { Double($0) }.first ?? 0)) / 1024
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
 }
 
-func seconds(_ d: Swift.Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-
-/// The engine run, in a child process: `bench-fanout engine PORT CONTACTS`.
-func engineRun(port: Int, contacts: Int) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-fanout-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    var csv = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale\n"
-    for i in 0..<contacts { csv += "c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en\n" }
-    try csv.write(toFile: "\(directory)/contacts.csv", atomically: true, encoding: .utf8)
-    try """
-        version: 1
-        playbook: bench-fanout
-        triggers: [{ id: manual, manual: {} }]
-        channels:
-          sink: { type: webhook, url: "http://127.0.0.1:\(port)/hook", concurrency: \(concurrency) }
-        audience: { contacts: contacts.csv, segments: { everyone: "true" } }
-        steps:
-          - { id: tell, notify: { segment: everyone, via: [sink], message: { subject: "Hi", text: "Hello {{ contact.name }}, we are open." } } }
-        """.write(toFile: "\(directory)/bench.yaml", atomically: true, encoding: .utf8)
-    let playbook = try PlaybookLoader.load(path: "\(directory)/bench.yaml").playbook!
-    let journal = try SQLiteJournal(directory: "\(directory)/state")
-    let clock = ContinuousClock()
-    let start = clock.now
-    let outcome = try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in
-        try await Engine(journal: journal, channels: channels).run(playbook, .init())
-    }
-    let elapsed = seconds(clock.now - start)
-    guard outcome.statuses["tell"] == .succeeded else {
-        print("engine run failed: \(outcome.statuses)")
-        exit(1)
-    }
-    let commits = await journal.commits
-    print(String(format: "%d %.3f %.1f %d", contacts, elapsed, peakMemoryMB(), commits))
-}
-
-let arguments = CommandLine.arguments
-if arguments.count == 4, arguments[1] == "engine", let port = Int(arguments[2]), let contacts = Int(arguments[3]) {
-    try await engineRun(port: port, contacts: contacts)
-    exit(0)
-}
+let executableFolder = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+let binary = option("--binary") ?? "\(executableFolder)/playbook"
+let contacts = option("--contacts").flatMap(Int.init) ?? 50_000
+let small = option("--small").flatMap(Int.init) ?? 5_000
+let concurrency = option("--concurrency").flatMap(Int.init) ?? 16
+let kept = option("--keep")
 
 #if DEBUG
-let configuration = "debug (use -c release for figures)"
+    let configuration = "debug bench (the playbook binary is what counts)"
 #else
-let configuration = "release"
+    let configuration = "release"
 #endif
-let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-print("bench-fanout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), concurrency \(concurrency)")
-let sink = Sink()
-try sink.start()
-let sinkRate = try await plainClientRate(port: sink.port, requests: 30_000, concurrency: concurrency)
-print(String(format: "sink, plain client:        %8.0f requests/s", sinkRate))
 
-func child(_ contacts: Int) throws -> (Double, Double, Double, Int) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    process.arguments = ["engine", String(sink.port), String(contacts)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).map(String.init)
-    guard fields.count == 4, let elapsed = Double(fields[1]), let memory = Double(fields[2]), let commits = Int(fields[3]) else {
-        print("child failed: \(String(decoding: data, as: UTF8.self))")
-        exit(1)
+do {
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        throw BenchError("no playbook binary at \(binary): swift build -c release --product playbook, or --binary PATH")
     }
-    return (Double(contacts) / elapsed, elapsed, memory, commits)
-}
+    let tools = try Tools.ensure()
+    let directory = kept ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-fanout-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
-let small = try child(10_000)
-print(String(format: "engine, 10,000 contacts:   %8.0f deliveries/s (%.1f s), peak %.1f MB, %d journal commits", small.0, small.1, small.2, small.3))
-let large = try child(100_000)
-print(String(format: "engine, 100,000 contacts:  %8.0f deliveries/s (%.1f s), peak %.1f MB, %d journal commits", large.0, large.1, large.2, large.3))
-print(String(format: "ratio to the sink's rate:  %.2f (target >= 0.50)", large.0 / sinkRate))
-print(String(format: "memory 100k / 10k:         %.2fx (target <= 1.5x)", large.2 / small.2))
-print("sink received \(sink.count.withLockedValue { $0 }) requests in all")
-sink.stop()
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    print("bench-fanout: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load), \(configuration), binary \(binary)")
+    let nginx = try Nginx(binary: tools.nginx, directory: directory)
+    defer { nginx.stop() }
+    let large = try PlaybookRun.prepare(count: contacts, port: nginx.port, concurrency: concurrency, in: directory)
+    let little = try PlaybookRun.prepare(count: small, port: nginx.port, concurrency: concurrency, in: directory)
+
+    let wrk = try Wrk.rate(binary: tools.wrk, port: nginx.port, directory: directory, seconds: 4)
+    print(String(format: "wrk -t1 -c16 -d4s, %d-byte POST:      %8.0f requests/s", Wrk.body.utf8.count, wrk))
+    let counted = try PlaybookRun.measure(binary: binary, folder: large, contacts: contacts)
+    let memory = try PlaybookRun.measure(binary: binary, folder: little, contacts: small)
+    func line(_ run: PlaybookRun) -> String {
+        String(
+            format: "playbook run, %7d contacts (c=%d): %8.0f deliveries/s (%.2f s start to exit), peak %.1f MB, journal: %d sent",
+            run.contacts, concurrency, run.rate, run.seconds, run.peakMB, run.sent)
+    }
+    print(line(counted))
+    print(line(memory))
+    print(
+        String(
+            format: "ratio to wrk:                         %8.3f (target >= 0.25; floor 5,000/s: %@)", counted.rate / wrk,
+            counted.rate >= 5_000 ? "held" : "MISSED"))
+    print(String(format: "peak memory %d / %d contacts:      %8.2fx (flat: <= 1.2x)", contacts, small, counted.peakMB / memory.peakMB))
+    let after = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    print("load after: \(after)")
+    guard counted.sent == contacts, memory.sent == small else { throw BenchError("the journal does not say every delivery was sent") }
+} catch {
+    print("bench-fanout: \(error)")
+    exit(1)
+}

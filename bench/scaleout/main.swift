@@ -10,7 +10,7 @@ import PostgresNIO
 
 // Scale-out benchmark (issue 7). The 100,000-contact webhook fan-out of bench-fanout, into the
 // same loopback sink, with 1, 2 and 4 runner processes sharing one PostgreSQL journal — one
-// runner opens the incident and plans the deliveries, the others help (`FanOutHelper`, as
+// runner opens the incident and plans the deliveries, the others help (`SharedFanOutJoiner`, as
 // `playbook watch` processes do) — beside the same fan-out on the embedded SQLite journal and
 // the sink's own rate with a plain client. Checks that nothing is lost or repeated: the journal
 // says every delivery was sent and the sink received each once.
@@ -92,7 +92,7 @@ func helper(directory: String, state: String) async throws {
     FileHandle.standardOutput.write(Data("ready\n".utf8))
     try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in
         let engine = Engine(journal: journal, channels: channels, stop: stop)
-        await FanOutHelper(engines: [playbook.name.value: (engine, playbook)], shared: journal, stop: stop, idle: 0.05).run()
+        await SharedFanOutJoiner(engines: [playbook.name.value: (engine, playbook)], shared: journal, stop: stop, idle: 0.05).run()
     }
     await journal.close()
     FileHandle.standardOutput.write(Data(String(format: "cpu %.3f\n", cpuSeconds()).utf8))

@@ -1,14 +1,15 @@
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import Synchronization
 
 /// A csv source (`time,value`): the value at a moment is the last row at or before it, as an
 /// observation in a scenario holds until the next. Times are ISO 8601, Unix seconds, or
 /// `+DURATION` counted from the watcher's start (a replay). The file is read again when it changes.
-final class CSVSeries: @unchecked Sendable {
-    private let lock = NSLock()
+final class CSVSeries: Sendable {
     private let origin: Date
-    private var cache: [String: (modified: Date?, rows: [(Date, Double)])] = [:]
+    /// Each file's rows, read again when its modification date changes; probes read concurrently.
+    private let cache = Mutex<[String: (modified: Date?, rows: [(Date, Double)])]>([:])
 
     init(origin: Date) {
         self.origin = origin
@@ -28,9 +29,9 @@ final class CSVSeries: @unchecked Sendable {
 
     private func rows(_ path: String) throws(SourceFailure) -> [(Date, Double)] {
         let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
-        if let cached = lock.withLock({ cache[path] }), cached.modified == modified { return cached.rows }
+        if let cached = cache.withLock({ $0[path] }), cached.modified == modified { return cached.rows }
         let rows = try Self.read(path, origin: origin)
-        lock.withLock { cache[path] = (modified, rows) }
+        cache.withLock { $0[path] = (modified, rows) }
         return rows
     }
 

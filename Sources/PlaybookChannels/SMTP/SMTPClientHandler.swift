@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// What the connection asks of its handler: bytes to send (a command, or a whole message), one
 /// promise per reply those bytes will draw, in order. No bytes and one promise reads a reply the
@@ -199,13 +200,13 @@ final class SMTPClientHandler: ChannelDuplexHandler {
 
 /// Why a connection ended, readable off the event loop: a write that comes after the pipeline
 /// is gone fails with a bare "closed channel", and this tells the real reason (a TLS failure).
-final class SMTPConnectionOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: SMTPError?
+final class SMTPConnectionOutcome: Sendable {
+    private let error = Mutex<SMTPError?>(nil)
 
+    /// Keeps the first reason only: what follows it is its consequence.
     func record(_ error: SMTPError) {
-        lock.withLock { if self.error == nil { self.error = error } }
+        self.error.withLock { if $0 == nil { $0 = error } }
     }
 
-    var failure: SMTPError? { lock.withLock { error } }
+    var failure: SMTPError? { error.withLock { $0 } }
 }

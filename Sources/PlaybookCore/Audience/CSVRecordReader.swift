@@ -78,6 +78,9 @@ public struct CSVRecordReader {
 
     private let chunkSize: Int
     public let limits: Limits
+    /// Whether a line with quotes that all close on it is split with `memchr` (`quotedLine`);
+    /// off only in tests, which compare both paths.
+    var splitsQuotedLines = true
 
     /// Opens `path` (a regular file only); `chunkSize` is how much is read at a time (smaller
     /// sizes exist so that tests and fuzzers can put chunk boundaries anywhere).
@@ -192,7 +195,10 @@ public struct CSVRecordReader {
                 // Removing a byte-order mark shifts the bytes: scan again (at most 2 bytes).
                 scanned = bomWasDecided ? position + offset : position
             }
-            if hasQuote { return try slowRecord() }
+            if hasQuote {
+                if splitsQuotedLines, let end, let fields = quotedLine(end: end) { return fields }
+                return try slowRecord()
+            }
             let lineEnd = end ?? buffer.count
             if lineEnd == position, end == nil { return nil }
             if end != nil, lineEnd == position || (lineEnd == position + 1 && buffer[position] == Self.carriageReturn) {
@@ -234,6 +240,83 @@ public struct CSVRecordReader {
             }
             return fields
         }
+    }
+
+    /// A line with quotes whose quoted fields all close on it — every row of a Shopify export,
+    /// whose tags are quoted — split with `memchr` instead of byte by byte. The fields and their
+    /// starts are exactly what `slowRecord` gives; anything it would treat specially (a quote
+    /// left open to the next line, text after a closing quote, an overlong field or record) is
+    /// nil, and the caller reads the line the slow way.
+    private mutating func quotedLine(end: Int) -> [String]? {
+        let lineStart = position
+        guard end - lineStart <= limits.recordBytes else { return nil }
+        var contentEnd = end
+        if contentEnd > lineStart, buffer[contentEnd - 1] == Self.carriageReturn { contentEnd -= 1 }
+        let fieldLimit = limits.fieldBytes
+        // The reader's own arrays, taken out so the closure below can fill them (capacity kept).
+        var starts = slowStarts, escaped = slowField
+        (slowStarts, slowField) = ([], [])
+        defer { (slowStarts, slowField) = (starts, escaped) }
+        let line = self.line
+        let fields: [String]? = buffer.withUnsafeBufferPointer { bytes -> [String]? in
+            guard let base = bytes.baseAddress else { return nil }
+            func find(_ byte: UInt8, _ from: Int) -> Int? {
+                guard from < contentEnd, let hit = memchr(base + from, Int32(byte), contentEnd - from) else { return nil }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            var out: [String] = []
+            out.reserveCapacity(12)
+            // Columns count characters: every byte but UTF-8 continuation bytes, counted once.
+            var column = 1
+            var counted = lineStart
+            var start = lineStart
+            while true {
+                for i in counted..<start where bytes[i] & 0xC0 != 0x80 { column += 1 }
+                counted = start
+                starts.append((line, column))
+                if start < contentEnd, bytes[start] == Self.quote {
+                    // Quoted: runs to a quote not doubled, which must end the field.
+                    var segment = start + 1
+                    var isEscaped = false
+                    escaped.removeAll(keepingCapacity: true)
+                    while true {
+                        guard let close = find(Self.quote, segment) else { return nil }
+                        if close + 1 < contentEnd, bytes[close + 1] == Self.quote {
+                            escaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[segment...close]))
+                            isEscaped = true
+                            segment = close + 2
+                            continue
+                        }
+                        if isEscaped { escaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[segment..<close])) }
+                        let length = isEscaped ? escaped.count : close - start - 1
+                        guard length <= fieldLimit else { return nil }
+                        out.append(
+                            isEscaped
+                                ? String(decoding: escaped, as: UTF8.self)
+                                : String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<close]), as: UTF8.self))
+                        if close + 1 == contentEnd { return out }
+                        guard bytes[close + 1] == Self.comma else { return nil }
+                        start = close + 2
+                        break
+                    }
+                } else {
+                    // Unquoted: up to the next comma; a quote inside it is kept as written.
+                    let comma = find(Self.comma, start)
+                    let fieldEnd = comma ?? contentEnd
+                    guard fieldEnd - start <= fieldLimit else { return nil }
+                    out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<fieldEnd]), as: UTF8.self))
+                    guard let comma else { return out }
+                    start = comma + 1
+                }
+            }
+        }
+        guard let fields else {
+            starts.removeAll(keepingCapacity: true)
+            return nil
+        }
+        position = end + 1
+        nextLine += 1
+        return fields
     }
 
     /// The 1-based column, in characters, of `index` in the line starting at `lineStart`.

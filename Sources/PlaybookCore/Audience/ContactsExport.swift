@@ -1,3 +1,5 @@
+import Foundation
+
 /// The layouts `audience.contacts` reads: the native CSV of docs/language.md, the customer
 /// exports of the tools small shops keep their lists in, or any CSV with a column mapping.
 public enum ContactsFormat: String, Sendable, CaseIterable {
@@ -66,8 +68,8 @@ public struct ExportMapping: Sendable {
         /// the number as written (the row checks then call it unusable for SMS, and
         /// `phoneProblem` says why).
         case phone(Int, country: Int?)
-        /// Tags split on a separator, joined with the native ';'.
-        case tags(Int, separator: Character)
+        /// Tags split on an ASCII separator, joined with the native ';'.
+        case tags(Int, separator: UInt8)
         /// Mailchimp's `TAGS`: a list of quoted names (`"VIP","Wholesale, EU"`).
         case quotedList(Int)
     }
@@ -143,15 +145,55 @@ public struct ExportMapping: Sendable {
     }
 
     /// A cell, trimmed (without a copy when there is nothing to trim) and without Shopify's
-    /// leading apostrophe. This runs for every mapped cell of every row: byte checks first.
+    /// leading apostrophe. This runs for every mapped cell of every row: byte checks first, on
+    /// the string's own storage (`utf8.last` goes through the generic collection path).
     func cell(_ row: [String], _ index: Int) -> String {
         guard index < row.count else { return "" }
         var value = row[index]
-        if let first = value.utf8.first, let last = value.utf8.last, first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || first >= 0x80 || last >= 0x80 {
+        let edges = value.utf8.withContiguousStorageIfAvailable { bytes -> (first: UInt8, last: UInt8)? in
+            bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1])
+        }
+        let (first, last) = (edges ?? value.utf8.first.map { ($0, value.utf8.last!) }) ?? (0x21, 0x21)
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 || first >= 0x80 || last >= 0x80 {
             value = value.trimmingBlanks()
         }
-        if dropsLeadingApostrophe, value.utf8.first == UInt8(ascii: "'") { value = String(value.utf8.dropFirst())! }
+        if dropsLeadingApostrophe, value.utf8.first == UInt8(ascii: "'") {
+            value = value.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0.dropFirst()), as: UTF8.self) }
+        }
         return value
+    }
+
+    /// Tags split on an ASCII `separator`, each trimmed of blanks, empty ones dropped, joined
+    /// with the native ';' — in one pass over the bytes. A tag that starts or ends with a
+    /// non-ASCII byte (a no-break space?) takes the general path, which trims what Foundation
+    /// calls whitespace.
+    static func joinedTags(_ text: String, separator: UInt8) -> String {
+        var text = text
+        let quick = text.withUTF8 { bytes -> String? in
+            // One tag (most rows of most exports): the cell as it is, as before any split.
+            guard let base = bytes.baseAddress, memchr(base, Int32(separator), bytes.count) != nil else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var start = 0
+            while start <= bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != separator { end += 1 }
+                var (from, to) = (start, end)
+                while from < to, bytes[from] == 0x20 || bytes[from] == 0x09 { from += 1 }
+                while to > from, bytes[to - 1] == 0x20 || bytes[to - 1] == 0x09 { to -= 1 }
+                if from < to {
+                    if bytes[from] >= 0x80 || bytes[to - 1] >= 0x80 { return nil }
+                    if !out.isEmpty { out.append(UInt8(ascii: ";")) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<to]))
+                }
+                start = end + 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        if let quick { return quick }
+        guard text.utf8.contains(separator) else { return text }
+        let character = Character(Unicode.Scalar(separator))
+        return text.split(separator: character).map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: ";")
     }
 
     /// Why the row's phone gives no E.164 number, when it has one that does not.
@@ -159,6 +201,13 @@ public struct ExportMapping: Sendable {
         var problem: PhoneNumber.Problem?
         _ = record(row, line: 0, phoneProblem: &problem)
         return problem
+    }
+
+    /// Whether `value` is one of `words` as spelled. Hashing a cell costs more than comparing it
+    /// with the two or three consent words a format has (small strings compare in one step).
+    @inline(__always)
+    static func listed(_ value: String, in words: Set<String>) -> Bool {
+        words.count <= 8 ? words.contains { $0 == value } : words.contains(value)
     }
 
     /// `"VIP","Wholesale, EU"` → `["VIP", "Wholesale, EU"]`; an unquoted list is split on commas.
@@ -190,6 +239,14 @@ public struct ExportMapping: Sendable {
     /// The native record, and why its phone could not be used (in the same pass).
     public func record(_ row: [String], line: Int, phoneProblem: inout PhoneNumber.Problem?) -> [String] {
         var out: [String] = []
+        record(row, line: line, into: &out, phoneProblem: &phoneProblem)
+        return out
+    }
+
+    /// The same into `out`, which is emptied first and keeps its storage: a reader that maps
+    /// every row of a file reuses one array.
+    public func record(_ row: [String], line: Int, into out: inout [String], phoneProblem: inout PhoneNumber.Problem?) {
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(header.count)
         func cell(_ index: Int) -> String { self.cell(row, index) }
         for source in sources {
@@ -207,9 +264,9 @@ public struct ExportMapping: Sendable {
                 // exact spelling is tried before a case-folded copy is made.
                 if value.isEmpty {
                     out.append("")
-                } else if yes.contains(value) {
+                } else if Self.listed(value, in: yes) {
                     out.append("true")
-                } else if no.contains(value) {
+                } else if Self.listed(value, in: no) {
                     out.append("false")
                 } else {
                     let folded = value.lowercased()
@@ -230,13 +287,10 @@ public struct ExportMapping: Sendable {
                 }
             case .quotedList(let index):
                 out.append(Self.quotedList(cell(index)).joined(separator: ";"))
-            case .tags(let index, let separator) where !cell(index).utf8.contains(separator.asciiValue ?? 0):
-                out.append(cell(index))
             case .tags(let index, let separator):
-                out.append(cell(index).split(separator: separator).map { $0.trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: ";"))
+                out.append(Self.joinedTags(cell(index), separator: separator))
             }
         }
         for index in extras { out.append(cell(index)) }
-        return out
     }
 }

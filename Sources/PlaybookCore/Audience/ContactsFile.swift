@@ -45,6 +45,9 @@ public struct ContactsFile {
 
     /// How an export's records become native ones (`format:` / `columns:`); nil for the native layout.
     private let mapping: ExportMapping?
+    /// The native record of the current export row, refilled for every row (one array for the
+    /// whole file instead of one per row).
+    private var mapped: [String] = []
 
     public init(path: String, layout: ContactsLayout = .native, limits: CSVRecordReader.Limits = .standard, consent: ConsentValues = .standard) throws(OpenError) {
         self.path = path
@@ -118,8 +121,8 @@ public struct ContactsFile {
             }
             // An export: its record as the native columns, problems located at the export's own cells.
             var phoneProblem: PhoneNumber.Problem?
-            let native = mapping.record(record, line: line, phoneProblem: &phoneProblem)
-            let contact = rows.contact(from: native) { field in
+            mapping.record(record, line: line, into: &mapped, phoneProblem: &phoneProblem)
+            let contact = rows.contact(from: mapped) { field in
                 CSVRecordReader.location(ofField: mapping.sourceColumn(ofField: field) ?? 0, in: record, line: line, quotedStarts: starts)
             }
             if var contact {

@@ -5,8 +5,8 @@ import Foundation
 /// them with `mode: all`; SMS inside quiet hours (in the contact's own timezone) waits for the end
 /// of the window. Consent is never overridden.
 ///
-/// The planner and the executor both route through this type, so the plan's counts are what the
-/// run sends.
+/// The planner and the executor both route through this type by way of `ContactWalk`, so the
+/// plan's counts are what the run sends.
 public struct DeliveryRouting: Sendable {
     public struct Route: Sendable, Equatable {
         /// Position of the channel in `via`.
@@ -136,8 +136,8 @@ public struct DeliveryRouting: Sendable {
         return routes
     }
 
-    /// Calls `body` with each route of a contact, without collecting them (the planner's hot loop);
-    /// returns how many there were.
+    /// Calls `body` with each route of a contact, without collecting them (`ContactWalk` keeps
+    /// them in a buffer it reuses); returns how many there were.
     @discardableResult
     public func forEachRoute(for contact: Contact, at moment: Date, cache: inout QuietHoursCache, _ body: (Route) -> Void) -> Int {
         var count = 0

@@ -75,7 +75,7 @@ extension ExportMapping {
         }
         for field in ["email", "timezone", "locale"] { if let index = position[field] { sources[field] = .column(index) } }
         if let index = position["phone"] { sources["phone"] = .phone(index, country: position["country"]) }
-        if let index = position["tags"] { sources["tags"] = .tags(index, separator: ";") }
+        if let index = position["tags"] { sources["tags"] = .tags(index, separator: UInt8(ascii: ";")) }
         for field in ["consent_email", "consent_sms"] { if let index = position[field] { sources[field] = .consent(index, yes: yes, no: no) } }
         if sources["id"] == nil { sources["id"] = .firstOrLine([position["email"]].compactMap { $0 }) }
     }
@@ -105,7 +105,7 @@ extension ExportMapping {
             "consent_email": .consent(consentEmail, yes: yesNo.yes, no: yesNo.no),
         ]
         if let phone { sources["phone"] = .phone(phone, country: country) }
-        if let tags { sources["tags"] = .tags(tags, separator: ",") }
+        if let tags { sources["tags"] = .tags(tags, separator: UInt8(ascii: ",")) }
         if let consentSMS { sources["consent_sms"] = .consent(consentSMS, yes: yesNo.yes, no: yesNo.no) }
         return sources
     }

@@ -42,9 +42,18 @@ public enum PhoneNumber {
         "US": Numbering(name: "United States", code: "1", trunk: "1", trunkOnlyAtLength: 11, lengths: 10...10),
     ]
 
+    /// `countries` by their two-letter codes as two bytes: an export names the same few
+    /// countries on every row, and comparing two bytes with 14 codes costs less than hashing.
+    static let byCode: [(code: UInt16, numbering: Numbering)] = countries.map { (code($0.key.utf8)!, $0.value) }
+
+    static func code(_ bytes: some Collection<UInt8>) -> UInt16? {
+        guard bytes.count == 2, let first = bytes.first, let last = bytes.dropFirst().first else { return nil }
+        return UInt16(first) << 8 | UInt16(last)
+    }
+
     /// The numbering of a country given as a two-letter code (any case) or its English name.
     static func numbering(_ country: String) -> Numbering? {
-        if let found = countries[country] { return found }  // most exports write the code as is
+        if let code = code(country.utf8), let found = byCode.first(where: { $0.code == code }) { return found.numbering }  // most exports write the code as is
         let key = country.trimmingBlanks()
         if let found = countries[key.uppercased()] { return found }
         let folded = key.lowercased()
@@ -73,51 +82,62 @@ public enum PhoneNumber {
         var tooLong = false
         var bad = false
         var seenContent = false
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var bytes = raw.utf8.makeIterator()
-            var pending: [UInt8] = []
-            func next() -> UInt8? { pending.isEmpty ? bytes.next() : pending.removeFirst() }
-            while let byte = next() {
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    if count < buffer.count { buffer[count] = byte } else { tooLong = true }
-                    count += 1
-                    seenContent = true
-                case UInt8(ascii: "+") where !seenContent && !plus:
-                    plus = true
-                    seenContent = true
-                case UInt8(ascii: "'") where !seenContent:
-                    continue
-                case UInt8(ascii: "("):
-                    // "(0)" is dropped whole; any other bracket is a separator.
-                    if let a = bytes.next() {
-                        if a == UInt8(ascii: "0"), let b = bytes.next() {
-                            if b != UInt8(ascii: ")") { pending = [a, b] }
-                        } else {
-                            pending = [a]
-                        }
+        var raw = raw
+        raw.withUTF8 { bytes in
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var i = 0
+                while i < bytes.count {
+                    let byte = bytes[i]
+                    i += 1
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                        if count < buffer.count { buffer[count] = byte } else { tooLong = true }
+                        count += 1
+                        seenContent = true
+                    case UInt8(ascii: "+") where !seenContent && !plus:
+                        plus = true
+                        seenContent = true
+                    case UInt8(ascii: "'") where !seenContent:
+                        continue
+                    case UInt8(ascii: "("):
+                        // "(0)" is dropped whole; any other bracket is a separator.
+                        if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "0"), bytes[i + 1] == UInt8(ascii: ")") { i += 2 }
+                    case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: "/"), 0x09: continue
+                    case 0xC2:  // a no-break space (C2 A0) is a separator
+                        if i < bytes.count, bytes[i] == 0xA0 { i += 1 } else { bad = true }
+                    default: bad = true
                     }
-                case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: "/"), 0x09: continue
-                case 0xC2:  // a no-break space (C2 A0) is a separator
-                    if bytes.next() != 0xA0 { bad = true }
-                default: bad = true
+                    if bad { return }
                 }
-                if bad { break }
             }
         }
         guard !bad, !tooLong else { return .failure(.notE164) }
-        let text = withUnsafeBytes(of: &digits) { String(decoding: $0.prefix(count), as: UTF8.self) }
-        if plus || text.hasPrefix("00") {
-            let number = "+" + (plus ? text[...] : text.dropFirst(2))
-            return isE164(number) ? .success(number) : .failure(.notE164)
+        // The digits are ASCII, so counting bytes counts digits; no string is made until the
+        // answer is known.
+        let international = withUnsafeBytes(of: &digits) { raw -> Result<String, Problem>? in
+            let all = raw.prefix(count)
+            guard plus || (count >= 2 && all[0] == UInt8(ascii: "0") && all[1] == UInt8(ascii: "0")) else { return nil }
+            // E.164: 7 to 15 digits after the '+', the first not 0.
+            let significant = plus ? all : all.dropFirst(2)
+            guard (7...15).contains(significant.count), significant.first != UInt8(ascii: "0") else { return .failure(.notE164) }
+            return .success("+" + String(decoding: significant, as: UTF8.self))
         }
-        guard !country.isEmpty, !country.trimmingBlanks().isEmpty else { return .failure(.noCountry) }
-        guard let numbering = numbering(country) else { return .failure(.countryUnknown) }
-        var national = Substring(text)
-        if let trunk = numbering.trunk, national.hasPrefix(trunk), numbering.trunkOnlyAtLength.map({ national.count == $0 }) ?? true {
-            national = national.dropFirst(trunk.count)
+        if let international { return international }
+        let numbering: Numbering
+        if let code = code(country.utf8), let found = byCode.first(where: { $0.code == code }) {
+            numbering = found.numbering  // most exports write the code as is
+        } else {
+            guard !country.isEmpty, !country.trimmingBlanks().isEmpty else { return .failure(.noCountry) }
+            guard let found = Self.numbering(country) else { return .failure(.countryUnknown) }
+            numbering = found
         }
-        guard numbering.lengths.contains(national.count) else { return .failure(.notE164) }
-        return .success("+" + numbering.code + national)
+        return withUnsafeBytes(of: &digits) { raw in
+            var national = raw.prefix(count)
+            if let trunk = numbering.trunk, national.starts(with: trunk.utf8), numbering.trunkOnlyAtLength.map({ national.count == $0 }) ?? true {
+                national = national.dropFirst(trunk.utf8.count)
+            }
+            guard numbering.lengths.contains(national.count) else { return .failure(.notE164) }
+            return .success("+" + numbering.code + String(decoding: national, as: UTF8.self))
+        }
     }
 }

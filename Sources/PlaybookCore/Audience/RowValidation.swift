@@ -73,7 +73,7 @@ public struct RowValidation {
             guard let i = columns.position(of: field), i < record.count else { return "" }
             return Self.trimmed(record[i])
         }
-        var fields: [String: String] = [:]
+        var fields = [String: String](minimumCapacity: columns.extra.count)
         for (name, i) in columns.extra { fields[name] = i < record.count ? Self.trimmed(record[i]) : "" }
         var contact = Contact(
             id: column(.id), name: column(.name), email: column(.email), phone: column(.phone), tags: Self.tags(column(.tags)),

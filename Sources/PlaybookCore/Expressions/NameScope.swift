@@ -10,19 +10,28 @@ public struct NameScope: Sendable {
     public var allowsContact: Bool
     /// Extra CSV columns (`contact.fields.NAME`) when the contacts file could be read; nil when unknown.
     public var contactFields: Set<String>?
+    /// Whether `approval.*` is in scope (the text of an `approve` step's request only).
+    public var allowsApproval: Bool
 
-    public init(triggerFields: [String: ValueType], stepIDs: Set<String>?, vars: JSONValue, allowsContact: Bool, contactFields: Set<String>? = nil) {
+    public init(
+        triggerFields: [String: ValueType], stepIDs: Set<String>?, vars: JSONValue, allowsContact: Bool, contactFields: Set<String>? = nil,
+        allowsApproval: Bool = false
+    ) {
         self.triggerFields = triggerFields
         self.stepIDs = stepIDs
         self.vars = vars
         self.allowsContact = allowsContact
         self.contactFields = contactFields
+        self.allowsApproval = allowsApproval
     }
 
     public static let stepStatuses = ["pending", "succeeded", "failed", "skipped"]
     public static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
     static let incidentFields: [String: ValueType] = ["id": .text, "started_at": .text, "elapsed": .duration, "active": .bool]
+    /// `approval.url`: the signed link that decides the approval (empty when no listener serves
+    /// it); `approval.expires_at`: when it expires (ISO 8601, UTC).
+    public static let approvalFields: [String: ValueType] = ["url": .text, "expires_at": .text]
     static let nowFields: [String: ValueType] = ["hour": .number, "minute": .number, "weekday": .text, "date": .text]
     static let contactScalars: [String: ValueType] = [
         "id": .text, "name": .text, "email": .text, "phone": .text, "tags": .list(.text), "timezone": .text, "locale": .text,
@@ -43,6 +52,7 @@ public struct NameScope: Sendable {
     /// The type of a dotted name, or why it cannot be read here.
     public func type(of path: [String]) -> Result<ValueType, NameError> {
         let roots = ["trigger", "incident", "now", "vars"] + (stepIDs == nil ? [] : ["steps"]) + (allowsContact ? ["contact"] : [])
+            + (allowsApproval ? ["approval"] : [])
         guard let root = path.first else { return .failure(NameError("empty name")) }
         let rest = Array(path.dropFirst())
         func field(_ table: [String: ValueType], _ what: String) -> Result<ValueType, NameError> {
@@ -93,10 +103,15 @@ public struct NameScope: Sendable {
             return field(Self.contactScalars, "a contact")
         case "vars":
             return varType(rest)
+        case "approval" where allowsApproval:
+            return field(Self.approvalFields, "an approval")
         default:
             let hint = Suggestion.hint(for: root, in: roots)
             if root == "contact" {
                 return .failure(NameError("'contact.*' is known only in segment definitions and in the messages of 'notify' (a contact at a time)"))
+            }
+            if root == "approval" {
+                return .failure(NameError("'approval.*' is known only in the text of an 'approve' step's request (its link and when it expires)"))
             }
             return .failure(NameError("unknown name '\(path.joined(separator: "."))'\(hint)\(hint.isEmpty ? "; names start with \(roots.map { "'\($0).'" }.joined(separator: ", "))" : "")"))
         }

@@ -53,8 +53,9 @@ public enum Action: Sendable {
     case webhook(channel: Located<String>?, url: ConfigValue?, method: String, body: JSONValue?)
     case wait(Double)
     case log(Located<String>)
+    case approve(ApprovalRequest)
 
-    public static let names = ["notify", "post", "pause_ads", "resume_ads", "reschedule_posts", "restore_posts", "webhook", "wait", "log"]
+    public static let names = ["notify", "post", "pause_ads", "resume_ads", "reschedule_posts", "restore_posts", "webhook", "wait", "log", "approve"]
 
     public var name: String {
         switch self {
@@ -67,6 +68,7 @@ public enum Action: Sendable {
         case .webhook: return "webhook"
         case .wait: return "wait"
         case .log: return "log"
+        case .approve: return "approve"
         }
     }
 
@@ -78,10 +80,12 @@ public enum Action: Sendable {
         case .pauseAds(let c, _), .resumeAds(let c, _), .reschedulePosts(let c, _, _, _), .restorePosts(let c): return [c]
         case .webhook(let c, _, _, _): return c.map { [$0] } ?? []
         case .wait, .log: return []
+        case .approve(let request): return request.to + request.via
         }
     }
 
-    /// How long the action itself lasts in the timeline: zero for all but `wait`.
+    /// How long the action itself lasts in the timeline: zero for all but `wait` (an approval
+    /// lasts until a person decides, which a plan cannot know: it counts as zero there too).
     public var duration: Double {
         if case .wait(let seconds) = self { return seconds }
         return 0

@@ -24,6 +24,8 @@ public struct Facts: Sendable {
     /// Outcomes of steps (`steps.ID.status`: `'pending'` until a step has ended); a step missing
     /// here is unknown (the plan cannot tell how it ends).
     public var stepStatuses: [String: String]
+    /// `approval.url` and `approval.expires_at`, for the request of an `approve` step only.
+    public var approval: (url: String, expiresAt: Date)?
 
     public init(trigger: [String: Value], triggerID: String, triggerKind: String, triggerTypes: [String: ValueType], incidentID: String,
                 startedAt: Date, elapsed: Double?, now: Date?, active: Bool?, timezone: TimeZone, vars: JSONValue, stepStatuses: [String: String] = [:]) {

@@ -49,6 +49,11 @@ public struct PlannedStep: Sendable {
     public var deliveries: DeliveryCounts?
     /// Why delivery counts are not shown for a notify step.
     public var countsUnknownReason: String?
+    /// The approval whose decision this step waits on, while nobody can tell how it ends: the
+    /// step's own id for an `approve` step, else the approval its `after` names.
+    public var awaitsApproval: String? = nil
+    /// For an `approve` step: its timeout, what happens then, and the scenario's decision.
+    public var approval: PlannedApproval? = nil
 }
 
 /// Planned deliveries of one `notify` step.

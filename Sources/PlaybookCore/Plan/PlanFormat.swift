@@ -40,6 +40,11 @@ extension Plan {
         }
     }
 
+    /// "awaits approval" for a step that waits on a person's decision, else as `willRunText(_:)`.
+    static func willRunText(_ step: PlannedStep) -> String {
+        step.willRun == nil && step.awaitsApproval != nil ? "awaits approval" : willRunText(step.willRun)
+    }
+
     /// The JSON of the command line (README.md), with extra fields after the contract's.
     public var json: JSONValue {
         func step(_ s: PlannedStep) -> JSONValue {
@@ -56,6 +61,13 @@ extension Plan {
             if s.duration > 0 { members.append(("duration_s", .number(s.duration))) }
             if !s.after.isEmpty { members.append(("after", .array(s.after.map(JSONValue.string)))) }
             members.append(("conditional", .bool(s.isConditional)))
+            if let id = s.awaitsApproval { members.append(("awaits_approval", .string(id))) }
+            if let approval = s.approval {
+                var fields: [(String, JSONValue)] = [("timeout_s", .number(approval.timeout)), ("on_timeout", .string(approval.onTimeout.rawValue))]
+                if let start = s.start { fields.append(("expires", .string(Plan.iso(start.addingTimeInterval(approval.timeout))))) }
+                if let decision = approval.decision { fields.append(("decision", .string(decision.rawValue))) }
+                members.append(("approval", .object(fields)))
+            }
             if let d = s.deliveries {
                 members.append(("deliveries_by_channel", .object(d.byChannel.keys.sorted().map { ($0, .number(Double(d.byChannel[$0]!))) })))
                 if d.deferred > 0 {

@@ -80,14 +80,14 @@ struct PlanHTMLRenderer {
             out += "<text x=\"8\" y=\"\(mid + 4)\" fill=\"#1a202c\">\(e(step.id))</text>\n"
             let x = x0 + step.offset / span * width
             let fill = colour(step.willRun)
-            let title = "<title>\(e(step.id)): \(e(step.summary)) (\(Plan.offsetText(step.offset)), \(Plan.willRunText(step.willRun)))</title>"
+            let title = "<title>\(e(step.id)): \(e(step.summary)) (\(Plan.offsetText(step.offset)), \(Plan.willRunText(step)))</title>"
             if step.duration > 0 {
                 let w = max(4, step.duration / span * width)
                 out += "<rect x=\"\(x)\" y=\"\(y + 7)\" width=\"\(w)\" height=\"\(Self.laneHeight - 14)\" rx=\"3\" fill=\"\(fill)\">\(title)</rect>\n"
             } else {
                 out += "<path d=\"M \(x) \(mid - 8) L \(x + 8) \(mid) L \(x) \(mid + 8) L \(x - 8) \(mid) Z\" fill=\"\(fill)\"\(step.willRun == nil ? " stroke=\"#744210\" stroke-dasharray=\"2 2\"" : "")>\(title)</path>\n"
             }
-            let label = "\(step.action)\(step.deliveries.map { " · \($0.total) deliveries" } ?? "")\(step.willRun == false ? " · skipped" : step.willRun == nil ? " · depends" : "")"
+            let label = "\(step.action)\(step.deliveries.map { " · \($0.total) deliveries" } ?? "")\(step.willRun == true ? "" : " · " + Plan.willRunText(step))"
             out += "<text x=\"\(x + 12)\" y=\"\(mid + 4)\" fill=\"#4a5568\">\(e(label))</text>\n"
         }
         for (index, step) in plan.steps.enumerated() { lane(step, index: index, x0: mainX0, width: Self.mainWidth, span: mainSpan) }
@@ -105,10 +105,12 @@ struct PlanHTMLRenderer {
             rows += "<tr><th colspan=\"5\" class=\"section\">\(section == "steps" ? "Steps, from the incident's start" : "Recovery, from the resolution")</th></tr>\n"
             for step in steps {
                 var what = e(step.summary)
-                if let reason = step.reason, step.willRun != true { what += "<br><em>\(step.willRun == false ? "skipped" : "if"): \(e(reason))</em>" }
+                if let reason = step.reason, step.willRun != true {
+                    what += "<br><em>\(step.willRun == false ? "skipped: " : (step.awaitsApproval != nil ? "" : "if: "))\(e(reason))</em>"
+                }
                 if let d = step.deliveries { what += "<br>\(e(d.describe(in: plan)))" }
                 if let why = step.countsUnknownReason { what += "<br><em>deliveries unknown: \(e(why))</em>" }
-                rows += "<tr><td>\(Plan.offsetText(step.offset))</td><td>\(step.start.map { plan.clock($0) } ?? "–")</td><td><code>\(e(step.id))</code></td><td class=\"\(Plan.willRunText(step.willRun).replacingOccurrences(of: " ", with: "-"))\">\(Plan.willRunText(step.willRun))</td><td>\(what)</td></tr>\n"
+                rows += "<tr><td>\(Plan.offsetText(step.offset))</td><td>\(step.start.map { plan.clock($0) } ?? "–")</td><td><code>\(e(step.id))</code></td><td class=\"\(Plan.willRunText(step).replacingOccurrences(of: " ", with: "-"))\">\(Plan.willRunText(step))</td><td>\(what)</td></tr>\n"
             }
         }
         return """
@@ -126,14 +128,14 @@ struct PlanHTMLRenderer {
             table { border-collapse: collapse; margin-top: 16px; width: 100%; max-width: 1200px; }
             td, th { border-bottom: 1px solid #e2e8f0; padding: 6px 8px; text-align: left; vertical-align: top; }
             th.section { background: #edf2f7; }
-            td.will-run { color: #2f855a; } td.skipped { color: #718096; } td.depends { color: #b7791f; }
+            td.will-run { color: #2f855a; } td.skipped { color: #718096; } td.depends, td.awaits-approval { color: #b7791f; }
             .chart { overflow-x: auto; border: 1px solid #e2e8f0; padding: 8px; }
             </style>
             </head>
             <body>
             <h1>Plan for \(e(plan.playbook))</h1>
             <p class="meta">Trigger <strong>\(e(plan.trigger))</strong> (\(e(plan.triggerKind))) · incident starts \(e(plan.clock(plan.start, withDay: true))) \(e(plan.timezone)) (\(Plan.iso(plan.start)))\(plan.notes.map { " · " + e($0) }.joined())</p>
-            <p class="legend"><span><i style="background:#2f855a"></i>will run</span><span><i style="background:#d69e2e"></i>depends on run-time facts</span><span><i style="background:#a0aec0"></i>skipped</span></p>
+            <p class="legend"><span><i style="background:#2f855a"></i>will run</span><span><i style="background:#d69e2e"></i>depends on run-time facts or awaits approval</span><span><i style="background:#a0aec0"></i>skipped</span></p>
             <div class="chart">
             \(svg())
             </div>

@@ -28,10 +28,12 @@ struct PlanMarkdownRenderer {
         var out = "| offset | time | step | runs | what |\n| ---: | ---: | --- | --- | --- |\n"
         for step in steps.sorted(by: { $0.offset < $1.offset }) {
             var what = cell(step.summary)
-            if let reason = step.reason, step.willRun != true { what += "<br>_\(step.willRun == false ? "skipped" : "if"): \(cell(reason))_" }
+            if let reason = step.reason, step.willRun != true {
+                what += "<br>_\(step.willRun == false ? "skipped: " : (step.awaitsApproval != nil ? "" : "if: "))\(cell(reason))_"
+            }
             if let d = step.deliveries { what += "<br>\(cell(d.describe(in: plan)))" }
             if let why = step.countsUnknownReason { what += "<br>_deliveries unknown: \(cell(why))_" }
-            let runs = step.willRun == true ? "✅ yes" : (step.willRun == false ? "⏭️ no" : "❔ depends")
+            let runs = step.willRun == true ? "✅ yes" : (step.willRun == false ? "⏭️ no" : (step.awaitsApproval != nil ? "✋ awaits approval" : "❔ depends"))
             out += "| \(Plan.offsetText(step.offset)) | \(step.start.map { plan.clock($0) } ?? "–") | `\(step.id)` | \(runs) | \(what) |\n"
         }
         return out

@@ -30,15 +30,17 @@ struct PlanTextRenderer {
 
     private func lines(_ steps: [PlannedStep]) -> String {
         let width = max(8, steps.map(\.id.count).max() ?? 0)
+        let markWidth = max(9, (steps.map { Plan.willRunText($0).count }.max() ?? 0) + 1)
         var out = ""
         for step in steps.sorted(by: { $0.offset < $1.offset }) {
             let offset = Plan.offsetText(step.offset).padding(toLength: 9, withPad: " ", startingAt: 0)
             let clock = step.start.map { plan.clock($0) } ?? "  -  "
-            let mark = Plan.willRunText(step.willRun).padding(toLength: 9, withPad: " ", startingAt: 0)
+            let mark = Plan.willRunText(step).padding(toLength: markWidth, withPad: " ", startingAt: 0)
             out += "  \(offset)\(clock)  \(mark) \(step.id.padding(toLength: width, withPad: " ", startingAt: 0))  \(step.summary)\n"
-            let indent = String(repeating: " ", count: 2 + 9 + 5 + 2 + 10 + width + 2)
+            let indent = String(repeating: " ", count: 2 + 9 + 5 + 2 + markWidth + 1 + width + 2)
             if step.isConditional || step.willRun != true, let reason = step.reason {
-                out += "\(indent)\(step.willRun == false ? "skipped: " : "if: ")\(reason)\n"
+                let label = step.willRun == false ? "skipped: " : (step.willRun == nil && step.awaitsApproval != nil ? "" : "if: ")
+                out += "\(indent)\(label)\(reason)\n"
             }
             if !step.after.isEmpty { out += "\(indent)after \(step.after.joined(separator: ", "))\n" }
             if let deliveries = step.deliveries { out += "\(indent)\(deliveries.describe(in: plan))\n" }

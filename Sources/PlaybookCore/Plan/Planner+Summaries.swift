@@ -59,28 +59,39 @@ extension Planner {
             return "wait \(Duration.format(seconds: seconds))"
         case .log(let message):
             return "log \(quote(message.value))"
+        case .approve(let request):
+            var asked: [String] = []
+            if !request.to.isEmpty { asked.append("on \(list(request.to.map(\.value)))") }
+            if let segment = request.segment { asked.append("of segment '\(segment.value)' via \(list(request.via.map(\.value)))") }
+            let text: String
+            switch request.content {
+            case .template(let id): text = "template '\(id.value)'"
+            case .inline(let subject, let body): text = quote(body?.value ?? subject?.value ?? "")
+            }
+            let otherwise = request.onTimeout == .approve ? "approved" : "denied"
+            return "ask for approval \(asked.joined(separator: " and ")) with \(text); undecided after \(Duration.format(seconds: request.timeout)) it is \(otherwise)"
         }
     }
 
     static func countDeliveries(_ playbook: Playbook, _ plan: inout Plan, base: Facts, opener: ContactsOpener) {
         let notifySteps = playbook.steps + playbook.recovery
-        guard notifySteps.contains(where: { if case .notify = $0.action { return true } else { return false } }) else { return }
+        guard notifySteps.contains(where: { $0.action.contactDelivery != nil }) else { return }
         guard let contacts = playbook.audience?.contacts?.value else { return }
         let path = contacts.hasPrefix("/") ? contacts : (playbook.directory as NSString).appendingPathComponent(contacts)
         func markUnknown(_ reason: String) {
-            for index in plan.steps.indices where plan.steps[index].action == "notify" { plan.steps[index].countsUnknownReason = reason }
-            for index in plan.recovery.indices where plan.recovery[index].action == "notify" { plan.recovery[index].countsUnknownReason = reason }
+            for index in plan.steps.indices where playbook.steps[index].action.contactDelivery != nil { plan.steps[index].countsUnknownReason = reason }
+            for index in plan.recovery.indices where playbook.recovery[index].action.contactDelivery != nil { plan.recovery[index].countsUnknownReason = reason }
         }
         guard FileManager.default.fileExists(atPath: path) else {
             markUnknown("contacts file '\(contacts)' not found here; counts unknown")
             return
         }
         var jobs: [DeliveryCounter.Job] = []
-        for (index, step) in playbook.steps.enumerated() where step.action.name == "notify" {
+        for (index, step) in playbook.steps.enumerated() where step.action.contactDelivery != nil {
             let planned = plan.steps[index]
             jobs.append(.init(step: step, moment: planned.start ?? plan.start, facts: base.at(offset: planned.offset, active: planned.offset == 0 ? true : nil)))
         }
-        for (index, step) in playbook.recovery.enumerated() where step.action.name == "notify" {
+        for (index, step) in playbook.recovery.enumerated() where step.action.contactDelivery != nil {
             let planned = plan.recovery[index]
             jobs.append(.init(step: step, moment: planned.start ?? plan.start.addingTimeInterval(planned.offset), facts: base.at(offset: nil, active: false)))
         }

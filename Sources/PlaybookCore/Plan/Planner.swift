@@ -15,10 +15,14 @@ public enum Planner {
         public var resolvedAt: Date?
         /// How contacts are read (CSV here; the CLI adds SQLite).
         public var contactsOpener: ContactsOpener
+        /// Decisions of approve steps, by step id (scenario files); an approval not here is
+        /// undecided, and it and the steps it gates are `will_run: null`.
+        public var approvals: [String: ApprovalDecision]
 
         public init(triggerID: String? = nil, start: Date, assignments: [(path: [String], value: Value)] = [], includeContacts: Bool = true, resolvedAt: Date? = nil,
-                    contactsOpener: ContactsOpener = .csv) {
+                    contactsOpener: ContactsOpener = .csv, approvals: [String: ApprovalDecision] = [:]) {
             self.contactsOpener = contactsOpener
+            self.approvals = approvals
             self.triggerID = triggerID
             self.start = start
             self.assignments = assignments
@@ -83,12 +87,12 @@ public enum Planner {
         // while the incident's own steps start: for them every recovery step is still pending.
         var during = base
         for step in playbook.recovery { during.stepStatuses[step.id.value] = "pending" }
-        plan.steps = section(playbook.steps, base: during, plan: plan) { offset in
+        plan.steps = SectionPlanner.plan(playbook.steps, base: during, plan: plan, approvals: request.approvals) { offset in
             if offset == 0 { return (offset, true) }
             guard let resolutionOffset else { return (offset, nil) }
             return (offset, offset < resolutionOffset)
         }
-        plan.recovery = section(playbook.recovery, base: base, plan: plan) { offset in
+        plan.recovery = SectionPlanner.plan(playbook.recovery, base: base, plan: plan, approvals: request.approvals) { offset in
             (resolutionOffset.map { $0 + offset }, false)
         }
         let known = MessageValues(facts: base)
@@ -96,37 +100,6 @@ public enum Planner {
         for index in plan.recovery.indices { plan.recovery[index].summary = summary(of: playbook.recovery[index], in: playbook, values: known) }
         if request.includeContacts { countDeliveries(playbook, &plan, base: base, opener: request.contactsOpener) }
         return plan
-    }
-
-    /// Plans one section; `moment` maps a step's offset in the section to its offset from the
-    /// incident's start (nil when unknown) and whether the incident is still active then.
-    private static func section(_ steps: [Step], base: Facts, plan: Plan, moment: (Double) -> (Double?, Bool?)) -> [PlannedStep] {
-        let offsets = Timeline.offsets(of: steps)
-        return steps.map { step in
-            let offset = offsets[step.id.value] ?? 0
-            let (fromStart, active) = moment(offset)
-            var planned = PlannedStep(
-                id: step.id.value, action: step.action.name, offset: offset, start: fromStart.map { plan.start.addingTimeInterval($0) },
-                duration: step.action.duration, willRun: plan.playbookWillRun, reason: plan.playbookReason,
-                channels: step.action.channels.map(\.value), summary: "", after: step.after.map(\.value),
-                isConditional: step.condition != nil, deliveries: nil, countsUnknownReason: nil
-            )
-            if active == false, !step.isRecovery, plan.playbookWillRun != false {
-                // Due after the incident resolves: the engine skips it, whatever its `if`.
-                planned.willRun = false
-                planned.reason = "the incident has resolved by then"
-            } else if plan.playbookWillRun != false, let condition = step.condition?.expression {
-                let facts = base.at(offset: fromStart, active: active)
-                let (result, reason) = Evaluator(resolve: { facts.resolve($0) }).condition(condition)
-                switch (plan.playbookWillRun, result) {
-                case (_, false?): planned.willRun = false; planned.reason = "its 'if' is false: \(step.condition!.text)"
-                case (true?, true?): planned.willRun = true; planned.reason = nil
-                case (true?, nil): planned.willRun = nil; planned.reason = reason
-                default: planned.willRun = nil; planned.reason = plan.playbookReason ?? reason
-                }
-            }
-            return planned
-        }
     }
 }
 

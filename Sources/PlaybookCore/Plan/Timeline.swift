@@ -5,8 +5,9 @@
 /// `recovery`. The dry-run timeline is exactly this function, so it is testable.
 public enum Timeline {
     /// Offsets in seconds by step id, for one section. Unknown `after` names are ignored and a
-    /// cycle (rejected by validation) is broken rather than looped on.
-    public static func offsets(of steps: [Step]) -> [String: Double] {
+    /// cycle (rejected by validation) is broken rather than looped on. `durations` replaces the
+    /// actions' own durations by step id (a scenario's approval that times out lasts its timeout).
+    public static func offsets(of steps: [Step], durations: [String: Double] = [:]) -> [String: Double] {
         let byID = Dictionary(steps.map { ($0.id.value, $0) }, uniquingKeysWith: { first, _ in first })
         var offsets: [String: Double] = [:]
         var visiting = Set<String>()
@@ -18,7 +19,7 @@ public enum Timeline {
             var start = step.at
             for dependency in step.after {
                 guard let other = byID[dependency.value], !visiting.contains(dependency.value) else { continue }
-                start = max(start, offset(of: other.id.value) + other.action.duration + step.delay)
+                start = max(start, offset(of: other.id.value) + (durations[other.id.value] ?? other.action.duration) + step.delay)
             }
             offsets[id] = start
             return start

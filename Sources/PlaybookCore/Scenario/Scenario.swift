@@ -9,6 +9,8 @@ public struct Scenario: Sendable {
     public var trigger: Located<String>?
     public var set: [(name: Located<String>, value: JSONValue)] = []
     public var observations: [Observation] = []
+    /// How each approve step is decided (`approvals: {STEP: approve|deny|timeout}`).
+    public var approvals: [(step: Located<String>, decision: ApprovalDecision)] = []
     public var expect = Expectations()
 
     public struct Expectations: Sendable {

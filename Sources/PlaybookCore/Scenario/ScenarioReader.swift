@@ -7,7 +7,7 @@ struct ScenarioReader {
 
     func read(_ root: YAMLNode) -> Scenario? {
         guard let top = MappingReader.open(root, "the scenario", sink) else { return nil }
-        top.checkKeys(["test", "playbook", "at", "trigger", "set", "observations", "expect"], required: ["test", "playbook", "at"])
+        top.checkKeys(["test", "playbook", "at", "trigger", "set", "observations", "approvals", "expect"], required: ["test", "playbook", "at"])
         guard let name = top.text("test"), let playbook = top.text("playbook"), let atText = top.text("at") else { return nil }
         guard let at = Self.parseTimestamp(atText.value) else {
             sink.error("'at' must be an ISO 8601 time such as 2021-10-04T15:39:00Z, found '\(atText.value)'", at: atText.location)
@@ -22,6 +22,13 @@ struct ScenarioReader {
                 scenario.observations = items.compactMap { readObservation($0, day: at) }
             } else if !list.isNull {
                 sink.error("'observations' must be a list, found \(list.kindDescription)", at: list.location)
+            }
+        }
+        if let approvals = top.value("approvals"), let reader = MappingReader.open(approvals, "'approvals'", sink) {
+            let choices = ApprovalDecision.allCases.map(\.rawValue)
+            for entry in reader.entries {
+                guard let decision = reader.choice(entry.key.value, choices).flatMap({ ApprovalDecision(rawValue: $0.value) }) else { continue }
+                scenario.approvals.append((step: entry.key, decision: decision))
             }
         }
         if let expect = top.value("expect"), let reader = MappingReader.open(expect, "'expect'", sink) {

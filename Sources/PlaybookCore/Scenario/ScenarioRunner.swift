@@ -104,6 +104,7 @@ public enum ScenarioRunner {
                 errors.append(.error("observation of unknown source '\(name)'\(Suggestion.hint(for: name, in: playbook.sources.map(\.id.value)))", at: observation.location))
             }
         }
+        let approvals = approvalDecisions(scenario, playbook: playbook, errors: &errors)
         if !errors.isEmpty { return [] }
 
         var failures: [Diagnostic] = []
@@ -142,7 +143,7 @@ public enum ScenarioRunner {
 
         let plan: Plan
         do {
-            plan = try Planner.plan(playbook, Planner.Request(triggerID: firedBy, start: start, assignments: assignments, includeContacts: false, resolvedAt: resolvedAt))
+            plan = try Planner.plan(playbook, Planner.Request(triggerID: firedBy, start: start, assignments: assignments, includeContacts: false, resolvedAt: resolvedAt, approvals: approvals))
         } catch {
             errors.append(.error(error.description, at: scenario.playbookPath.location))
             return failures
@@ -158,7 +159,7 @@ public enum ScenarioRunner {
             }
             if let runs = expectation.runs, step.willRun != runs.value {
                 let actual = step.willRun.map { $0 ? "it runs" : "it is skipped" } ?? "it depends on run-time facts"
-                failures.append(.error("step '\(step.id)': expected runs: \(runs.value), but \(actual)\(step.reason.map { " (\($0))" } ?? "")", at: runs.location))
+                failures.append(.error("step '\(step.id)': expected runs: \(runs.value), but \(actual)\(step.reason.map { " (\($0))" } ?? "")\(Self.decideHint(step))", at: runs.location))
             }
             if let startsAt = expectation.startsAt, step.start != startsAt.value {
                 failures.append(.error("step '\(step.id)': expected to start at \(format.text(startsAt.value)), got \(step.start.map(format.text) ?? "an unknown time")", at: startsAt.location))
@@ -170,10 +171,37 @@ public enum ScenarioRunner {
                 continue
             }
             if step.willRun != false {
-                failures.append(.error("step '\(step.id)': expected not to run, but \(step.willRun == true ? "it runs" : "it depends on run-time facts (\(step.reason ?? ""))")", at: id.location))
+                failures.append(.error("step '\(step.id)': expected not to run, but \(step.willRun == true ? "it runs" : "it depends on run-time facts (\(step.reason ?? ""))")\(Self.decideHint(step))", at: id.location))
             }
         }
         return failures
+    }
+
+    /// How to settle a step that waits on an undecided approval.
+    static func decideHint(_ step: PlannedStep) -> String {
+        guard step.willRun == nil, let id = step.awaitsApproval else { return "" }
+        return "; decide the approval in the scenario with approvals: { \(id): approve } (or deny, timeout)"
+    }
+
+    /// The scenario's `approvals`, by step id; each must name an approve step of the playbook.
+    static func approvalDecisions(_ scenario: Scenario, playbook: Playbook, errors: inout [Diagnostic]) -> [String: ApprovalDecision] {
+        let steps = playbook.steps + playbook.recovery
+        let approveIDs = steps.filter { $0.action.approvalRequest != nil }.map(\.id.value)
+        var decisions: [String: ApprovalDecision] = [:]
+        for (id, decision) in scenario.approvals {
+            guard let step = steps.first(where: { $0.id.value == id.value }) else {
+                let hint = Suggestion.hint(for: id.value, in: approveIDs.isEmpty ? steps.map(\.id.value) : approveIDs)
+                errors.append(.error("'approvals' names unknown step '\(id.value)'\(hint)", at: id.location))
+                continue
+            }
+            guard step.action.approvalRequest != nil else {
+                let known = approveIDs.isEmpty ? "the playbook has none" : "this playbook's are \(approveIDs.map { "'\($0)'" }.joined(separator: ", "))"
+                errors.append(.error("'approvals' decides approve steps only, and step '\(id.value)' is a '\(step.action.name)' step; \(known)", at: id.location))
+                continue
+            }
+            decisions[id.value] = decision
+        }
+        return decisions
     }
 
     /// Shows times as HH:MM when on the scenario's day (UTC), else in full.

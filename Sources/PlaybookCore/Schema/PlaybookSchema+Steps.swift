@@ -158,9 +158,36 @@ extension PlaybookSchema {
                 required: ["for"])
         case "log":
             return mapping("Records a line in the incident log.", [("message", ref("text", "The line to record."))], required: ["message"])
+        case "approve":
+            return approveSchema
         default:
             return .object([])
         }
+    }
+
+    /// Who is asked: `to` channels, and/or a segment's contacts `via` channels, never `segment`
+    /// without `via` (said with draft-07 keywords, which editors understand).
+    private static var approveSchema: JSONValue {
+        let neither = JSONValue.object([("anyOf", exactlyOne(of: ["segment", "via"]))])
+        return mapping(
+            "Asks people to decide before the steps that name it in `after` run: they run only if it is approved. The request goes to `to` channels and/or a segment's contacts `via` channels.",
+            [
+                ("to", channelList("Channel ids to post the request on (\(typesServing("post"))).")),
+                ("segment", ref("slug", "A segment id from `audience.segments` whose contacts are asked, with `via`.")),
+                ("via", channelList("Channel ids reaching the segment's contacts (\(typesServing("notify"))), in order of preference.")),
+                ("text", ref("text", "The request (a Mustache template); {{ approval.url }} is the link that decides it, {{ approval.expires_at }} when it expires.")),
+                ("template", ref("slug", "A template id from `templates`; it may name approval.url and approval.expires_at.")),
+                ("timeout", ref("positive-duration", "How long people have to decide; the link expires then. Default 30m.").setting("default", .string("30m"))),
+                ("on_timeout", choice("What an undecided approval becomes at its timeout. Default deny.", ["approve", "deny"], default: "deny")),
+            ]
+        )
+        .setting("oneOf", exactlyOne(of: ["template", "text"]))
+        .setting(
+            "anyOf",
+            .array([
+                .object([("required", strings(["segment", "via"]))]),
+                .object([("required", strings(["to"])), ("not", neither)]),
+            ]))
     }
 
     private static var campaignsSchema: JSONValue {

@@ -123,6 +123,10 @@ struct PlaybookChecker {
     /// `contactColumns`: the contacts file's extra columns when it could be read, for `contact.fields.*` in messages.
     private func checkStep(_ step: Step, contactColumns: Set<String>?) {
         let what = describe(step)
+        if case .approve(let request) = step.action {
+            checkApproval(request, step, contactColumns: contactColumns)
+            return
+        }
         for reference in step.action.channels {
             guard let channel = playbook.channel(reference.value) else {
                 if playbook.unreadable.contains(.channel, reference.value) { continue }
@@ -172,7 +176,7 @@ struct PlaybookChecker {
 
     /// A post goes to the channel's own chat: a telegram channel without `chat_id` (enough for
     /// `notify`, which writes to each contact's chat) has nowhere to post.
-    private func checkPostTargets(_ targets: [Located<String>], _ what: String) {
+    func checkPostTargets(_ targets: [Located<String>], _ what: String) {
         for target in targets {
             guard let channel = playbook.channel(target.value), channel.type == .telegram, channel["chat_id"] == nil else { continue }
             sink.error(
@@ -192,14 +196,14 @@ struct PlaybookChecker {
         }
     }
 
-    private func checkDuplicateReferences(_ references: [Located<String>], _ what: String) {
+    func checkDuplicateReferences(_ references: [Located<String>], _ what: String) {
         var seen = Set<String>()
         for reference in references where !seen.insert(reference.value).inserted {
             sink.error("\(what) names channel '\(reference.value)' twice", at: reference.location)
         }
     }
 
-    private func checkSegmentReference(_ segment: Located<String>, _ what: String) {
+    func checkSegmentReference(_ segment: Located<String>, _ what: String) {
         guard let audience = playbook.audience else {
             if playbook.unreadable.containsSection(.segment) { return }
             sink.error("\(what) notifies segment '\(segment.value)', but the playbook has no 'audience'", at: segment.location)
@@ -211,8 +215,13 @@ struct PlaybookChecker {
         }
     }
 
-    private func checkContent(_ content: MessageContent, _ what: String, contact: Bool, contactColumns: Set<String>? = nil, postChannels: [Channel], link: Located<String>? = nil) {
-        let checker = TemplateChecker(scope: scope(steps: nil, contact: contact, contactFields: contactColumns), sink: sink)
+    func checkContent(
+        _ content: MessageContent, _ what: String, contact: Bool, contactColumns: Set<String>? = nil, postChannels: [Channel], link: Located<String>? = nil,
+        approval: Bool = false
+    ) {
+        var textScope = scope(steps: nil, contact: contact, contactFields: contactColumns)
+        textScope.allowsApproval = approval
+        let checker = TemplateChecker(scope: textScope, sink: sink)
         var postText: Located<String>?
         switch content {
         case .template(let id):
@@ -222,8 +231,13 @@ struct PlaybookChecker {
                 sink.error("\(what) uses unknown template '\(id.value)'\(Suggestion.hint(for: id.value, in: ids))\(ids.isEmpty ? "; define it under 'templates'" : "")", at: id.location)
                 return
             }
+            let parts = [template.subject, template.text, template.html].compactMap { $0 } + template.locales.flatMap { [$0.variant.subject, $0.variant.text, $0.variant.html].compactMap { $0 } }
+            if !approval, parts.contains(where: { Self.namesApproval($0.value) }) {
+                sink.error(
+                    "\(what) uses template '\(id.value)', which names 'approval': only the request of an 'approve' step has an approval link; use another template here",
+                    at: id.location)
+            }
             if !contact {
-                let parts = [template.subject, template.text, template.html].compactMap { $0 } + template.locales.flatMap { [$0.variant.subject, $0.variant.text, $0.variant.html].compactMap { $0 } }
                 for part in parts where TemplateChecker.tags(in: part.value).contains(where: { $0.name.hasPrefix("contact.") || $0.name == "contact" }) {
                     sink.error("\(what) posts template '\(id.value)', which names 'contact': a post has no contact; use a template without contact fields", at: id.location)
                     break
@@ -303,8 +317,18 @@ struct PlaybookChecker {
     }
 
     private func checkTemplates(contactColumns: Set<String>?) {
-        let checker = TemplateChecker(scope: scope(steps: nil, contact: true, contactFields: contactColumns), sink: sink)
+        // A template that an approve step sends may name `approval.*`; one used elsewhere is
+        // reported at the step that uses it (see `checkContent`).
+        let approvalTemplates = Set((playbook.steps + playbook.recovery).compactMap { step -> String? in
+            guard case .template(let id)? = step.action.approvalRequest?.content else { return nil }
+            return id.value
+        })
+        var approvalScope = scope(steps: nil, contact: true, contactFields: contactColumns)
+        approvalScope.allowsApproval = true
+        let plainChecker = TemplateChecker(scope: scope(steps: nil, contact: true, contactFields: contactColumns), sink: sink)
+        let approvalChecker = TemplateChecker(scope: approvalScope, sink: sink)
         for template in playbook.templates {
+            let checker = approvalTemplates.contains(template.id.value) ? approvalChecker : plainChecker
             for (part, text) in [("subject", template.subject), ("text", template.text), ("html", template.html)] {
                 if let text { checker.check(text, node: nil, "the \(part) of template '\(template.id.value)'") }
             }

@@ -8,6 +8,7 @@ extension PlaybookReader {
         "pause_ads": ["channel", "campaigns"], "resume_ads": ["channel", "campaigns"],
         "reschedule_posts": ["channel", "networks", "window", "shift"], "restore_posts": ["channel"],
         "webhook": ["channel", "url", "method", "body"], "wait": ["for"], "log": ["message"],
+        "approve": PlaybookReader.approveKeys,
     ]
 
     func readStep(_ node: YAMLNode, recovery: Bool) -> Step? {
@@ -52,6 +53,11 @@ extension PlaybookReader {
             if seconds <= 0 { sink.error("'timeout' in \(context) must be longer than 0s", at: timeout.location) }
             step.timeout = seconds
         }
+        if actionEntry.key.value == "approve", let timeout = scoped.entry("timeout") {
+            sink.warning(
+                "'timeout' of \(context) bounds each call that sends the request; the time people have to decide is 'timeout' under 'approve' (default 30m)",
+                at: timeout.key.location)
+        }
         if let retryNode = scoped.value("retry"), let retry = MappingReader.open(retryNode, "'retry' of \(context)", sink) {
             retry.checkKeys(["attempts", "backoff"])
             if let attempts = retry.integer("attempts", in: 1...100) { step.retry.attempts = attempts.value }
@@ -72,6 +78,10 @@ extension PlaybookReader {
         case "log":
             reader.checkKeys(Self.actionKeys["log"]!, required: ["message"])
             return reader.text("message").map(Action.log)
+        case "approve":
+            // `timeout` is the approval's own here (how long people have to decide).
+            reader.misplaced["timeout"] = nil
+            return readApproval(reader, context).map(Action.approve)
         default:
             return readChannelAction(entry.key.value, reader, context)
         }
@@ -138,7 +148,7 @@ extension PlaybookReader {
     }
 
     /// `template: ID` or the inline key (`message: {subject, text}` for notify, `text:` for post).
-    private func readContent(_ reader: MappingReader, _ context: String, inlineKey: String) -> MessageContent? {
+    func readContent(_ reader: MappingReader, _ context: String, inlineKey: String) -> MessageContent? {
         let template = reader.text("template")
         let inline = reader.value(inlineKey)
         if let template, inline != nil {

@@ -59,7 +59,7 @@ public struct MessageValues: @unchecked Sendable {
         if trigger["platform_names"] == nil, case .text(let names) = facts.resolve(["trigger", "platform_names"]) { trigger["platform_names"] = .text(names) }
         var now: [String: TemplateValue] = [:]
         for name in ["hour", "minute", "weekday", "date"] { now[name] = TemplateValue(facts.resolve(["now", name])) }
-        self.init([
+        var values: [String: TemplateValue] = [
             "trigger": .object(trigger),
             "incident": .object([
                 "id": .text(facts.incidentID), "started_at": .text(ISO8601DateFormatter().string(from: facts.startedAt)),
@@ -67,6 +67,10 @@ public struct MessageValues: @unchecked Sendable {
             ]),
             "vars": TemplateValue(Value(facts.vars)),
             "now": .object(now),
-        ])
+        ]
+        if let approval = facts.approval {
+            values["approval"] = MessageValues(values).withApproval(url: approval.url, expiresAt: approval.expiresAt).typed["approval"]
+        }
+        self.init(values)
     }
 }

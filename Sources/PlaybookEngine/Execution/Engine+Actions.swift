@@ -51,7 +51,7 @@ extension Engine {
                 sent += 1
                 if mode == .first { break }
             } catch {
-                let reason = redactor.redact("\(target.value): \(FanOut.describe(error))")
+                let reason = redactor.redact("\(target.value): \(Retrying.describe(error))")
                 try? await journal.markDelivery(key, .failed, detail: reason, at: clock.now())
                 failures.append(reason)
             }
@@ -120,7 +120,7 @@ extension Engine {
                 return .failed("not an ads action")
             }
         } catch {
-            return .failed(redactor.redact(FanOut.describe(error)))
+            return .failed(redactor.redact(Retrying.describe(error)))
         }
     }
 
@@ -179,7 +179,7 @@ extension Engine {
                 return .failed("not a calendar action")
             }
         } catch {
-            return .failed(redactor.redact(FanOut.describe(error)))
+            return .failed(redactor.redact(Retrying.describe(error)))
         }
     }
 
@@ -222,7 +222,7 @@ extension Engine {
             try await journal.markDelivery(key, .sent, at: clock.now())
             return .succeeded()
         } catch {
-            let reason = redactor.redact(FanOut.describe(error))
+            let reason = redactor.redact(Retrying.describe(error))
             try? await journal.markDelivery(key, .failed, detail: reason, at: clock.now())
             return .failed(reason)
         }

@@ -71,6 +71,10 @@ extension Engine {
                 return
             }
         }
+        if let approval = await unapprovedGate(of: step, in: recovery ? playbook.recovery : playbook.steps, board: board) {
+            try await finish(step, incident: incident, section: section, status: .skipped, detail: "approval '\(approval)' was not approved", board: board)
+            return
+        }
         try await journal.setStep(StepRecord(incident: incident.id, step: id, section: section, status: .running, attempts: (previous?.attempts ?? 0) + 1,
                                              startedAt: now, finishedAt: nil, detail: nil))
         progress.report(.stepStarted(step: id))
@@ -98,6 +102,19 @@ extension Engine {
             start = max(start, end.addingTimeInterval(step.delay))
         }
         return start
+    }
+
+    /// The first approval this step names in `after` that did not succeed, unless the step's
+    /// `if` reads that approval's status (then the `if` alone decides): an approval gates what
+    /// names it, the one exception to "a failure cancels nothing".
+    private func unapprovedGate(of step: Step, in section: [Step], board: StepBoard) async -> String? {
+        let read = Set((step.condition?.expression?.names ?? []).compactMap { $0.count == 3 && $0[0] == "steps" ? $0[1] : nil })
+        let statuses = await board.statuses
+        for dependency in step.after where !read.contains(dependency.value) {
+            guard section.contains(where: { $0.id.value == dependency.value && $0.action.approvalRequest != nil }) else { continue }
+            if statuses[dependency.value] != .succeeded { return dependency.value }
+        }
+        return nil
     }
 
     /// `steps.ID.status` for a step's `if`: every step of the playbook, both sections, is
@@ -165,6 +182,8 @@ extension Engine {
             return await calendar(step, playbook: playbook, incident: incident)
         case .webhook:
             return await webhook(step, playbook: playbook, incident: incident, facts: facts)
+        case .approve(let request):
+            return await approve(step, request, playbook: playbook, incident: incident, facts: facts)
         }
     }
 }

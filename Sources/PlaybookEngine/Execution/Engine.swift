@@ -23,6 +23,10 @@ public struct Engine: Sendable {
     public var claimLease: Double = 15 {
         didSet { claimLease = Self.clampedClaimLease(claimLease) }
     }
+    /// The public base URL of approval links (`PLAYBOOK_CONSOLE_URL`, or `http://` and the
+    /// listen address); links are `BASE/approve/TOKEN`. Nil when nothing serves them (no
+    /// `--listen`): then `approval.url` renders empty and `playbook approve` decides.
+    public var approvalLinkBase: String?
     /// The leases `--claim-lease` accepts, in seconds; the engine holds any other value within them.
     public static let claimLeaseRange = 1.0...86_400.0
 

@@ -18,6 +18,15 @@ struct Retrying {
         return min(base * (0.8 + 0.4 * jitter), cap)
     }
 
+    /// A failed channel call in one line: the channel's reason, and how many attempts were made.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let failed as AttemptsFailed: return "\(failed.error.message) (after \(failed.attempts) attempt\(failed.attempts == 1 ? "" : "s"))"
+        case let channel as ChannelFailure: return channel.message
+        default: return "\(error)"
+        }
+    }
+
     /// Returns the number of attempts made; throws the last error when all failed.
     func run<T: Sendable>(_ call: @escaping @Sendable () async throws(ChannelFailure) -> T) async throws -> (T, Int) {
         var attempt = 0

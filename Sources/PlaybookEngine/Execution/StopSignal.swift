@@ -1,22 +1,28 @@
 import Foundation
+import Synchronization
 
 /// A request to stop a run gracefully (SIGINT/SIGTERM): no new step or delivery starts, calls in
 /// flight finish and are journaled, and the run returns as interrupted. Not task cancellation,
 /// which would abort the calls in flight.
-public final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requested = false
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+///
+/// A class, not an actor: `isRequested` is read synchronously in the fan-outs' hot loops.
+public final class StopSignal: Sendable {
+    private struct State {
+        var requested = false
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var isRequested: Bool { lock.withLock { requested } }
+    public var isRequested: Bool { state.withLock { $0.requested } }
 
     public func request() {
-        let toResume: [CheckedContinuation<Void, Never>] = lock.withLock {
-            requested = true
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
+        let toResume: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            state.requested = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         for waiter in toResume { waiter.resume() }
     }
@@ -26,15 +32,15 @@ public final class StopSignal: @unchecked Sendable {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow: Bool = lock.withLock {
-                    if requested || Task.isCancelled { return true }
-                    waiters[id] = continuation
+                let resumeNow: Bool = state.withLock {
+                    if $0.requested || Task.isCancelled { return true }
+                    $0.waiters[id] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiter = lock.withLock { waiters.removeValue(forKey: id) }
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
     }

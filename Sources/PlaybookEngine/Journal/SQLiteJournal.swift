@@ -12,7 +12,8 @@ public actor SQLiteJournal: Journal {
     public nonisolated let path: String
 
     /// 1: incidents, steps, deliveries, effects, log. 2: trigger states and source samples (`playbook watch`).
-    public static let schemaVersion = 2
+    /// 3: approvals.
+    public static let schemaVersion = 3
     public nonisolated var location: String { path }
 
     public typealias Failure = JournalFailure
@@ -85,6 +86,12 @@ public actor SQLiteJournal: Journal {
         CREATE TABLE IF NOT EXISTS source_samples (
           series TEXT NOT NULL, at REAL NOT NULL, value REAL NOT NULL);
         CREATE INDEX IF NOT EXISTS source_samples_series ON source_samples(series, at);
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS approvals (
+          incident TEXT NOT NULL REFERENCES incidents(id), step TEXT NOT NULL, token_id TEXT NOT NULL,
+          requested_at REAL NOT NULL, expires_at REAL NOT NULL, status TEXT NOT NULL, decided_by TEXT, decided_at REAL,
+          PRIMARY KEY (incident, step));
         """,
     ]
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Waits for `operation` at most until `seconds` have passed on `clock`, then returns `fallback`
 /// without waiting for it any longer.
@@ -34,18 +35,21 @@ func firstAnswer<T: Sendable>(_ first: @escaping @Sendable () async -> T, _ seco
 }
 
 /// Resumes a continuation once, with whichever answer comes first.
-private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, Never>?
-    private var early: T?
-    private var answered = false
-    private var cleanup: (@Sendable () -> Void)?
-    private var cancelled = false
+private final class FirstAnswer<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, Never>?
+        var early: T?
+        var answered = false
+        var cleanup: (@Sendable () -> Void)?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
 
     func arm(_ continuation: CheckedContinuation<T, Never>) {
-        let resumeWith: T? = lock.withLock {
-            if answered { return early }
-            self.continuation = continuation
+        let resumeWith: T? = state.withLock { state in
+            if state.answered { return state.early }
+            state.continuation = continuation
             return nil
         }
         if let resumeWith { continuation.resume(returning: resumeWith) }
@@ -53,18 +57,18 @@ private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
 
     /// Registers what to do once answered (or at once, when already answered).
     func onAnswer(_ action: @escaping @Sendable () -> Void) {
-        let now: Bool = lock.withLock {
-            cleanup = action
-            return answered || cancelled
+        let now: Bool = state.withLock { state in
+            state.cleanup = action
+            return state.answered || state.cancelled
         }
         if now { action() }
     }
 
     /// Runs the clean-up (cancelling both sides) without answering: the first to end answers.
     func cancelAll() {
-        let action: (@Sendable () -> Void)? = lock.withLock {
-            cancelled = true
-            return cleanup
+        let action: (@Sendable () -> Void)? = state.withLock { state in
+            state.cancelled = true
+            return state.cleanup
         }
         action?()
     }
@@ -72,13 +76,13 @@ private final class FirstAnswer<T: Sendable>: @unchecked Sendable {
     /// Returns true when this was the first answer.
     @discardableResult
     func answer(_ value: T) -> Bool {
-        let (first, waiting, action): (Bool, CheckedContinuation<T, Never>?, (@Sendable () -> Void)?) = lock.withLock {
-            guard !answered else { return (false, nil, nil) }
-            answered = true
-            let waiting = continuation
-            continuation = nil
-            if waiting == nil { early = value }
-            return (true, waiting, cleanup)
+        let (first, waiting, action): (Bool, CheckedContinuation<T, Never>?, (@Sendable () -> Void)?) = state.withLock { state in
+            guard !state.answered else { return (false, nil, nil) }
+            state.answered = true
+            let waiting = state.continuation
+            state.continuation = nil
+            if waiting == nil { state.early = value }
+            return (true, waiting, state.cleanup)
         }
         waiting?.resume(returning: value)
         action?()

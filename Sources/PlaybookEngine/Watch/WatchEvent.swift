@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 
 /// One change the watcher logs: a platform going down or up, a trigger's condition, a fire, an
 /// incident opened or resolved, a source that cannot be read, a webhook request, a step of a run.
@@ -46,15 +47,14 @@ public protocol WatchReporter: Sendable {
 }
 
 /// Keeps events in memory, for tests.
-public final class RecordingWatchReporter: WatchReporter, @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [WatchEvent] = []
+public final class RecordingWatchReporter: WatchReporter, Sendable {
+    private let recorded = Mutex<[WatchEvent]>([])
 
     public init() {}
 
-    public func report(_ event: WatchEvent) { lock.withLock { recorded.append(event) } }
+    public func report(_ event: WatchEvent) { recorded.withLock { $0.append(event) } }
 
-    public var events: [WatchEvent] { lock.withLock { recorded } }
+    public var events: [WatchEvent] { recorded.withLock { $0 } }
 
     public func events(named name: String, playbook: String? = nil) -> [WatchEvent] {
         events.filter { $0.name == name && (playbook == nil || $0.playbook == playbook) }

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 
 /// What `/metrics` shows: probes, probe cycles and their lateness, trigger states, incidents,
 /// sources, webhook requests, deliveries.
@@ -11,9 +12,9 @@ import Prometheus
 /// totals come from the journal's in-memory tally (`DeliveryTally`), so a scrape costs the same
 /// with a million deliveries as with none.
 ///
-/// Updated from many tasks at once, so guarded by a lock rather than an actor: recording a
-/// probe must never wait behind a scrape.
-public final class WatchMetrics: @unchecked Sendable {
+/// Updated from many tasks at once, so behind a `Mutex` rather than in an actor: recording a
+/// probe must never wait behind a scrape, nor be `async`.
+public final class WatchMetrics: Sendable {
     struct TriggerKey: Hashable, Comparable {
         var playbook: String
         var trigger: String
@@ -31,23 +32,27 @@ public final class WatchMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     private let lateness: ValueHistogram
 
-    private let lock = NSLock()
-    private var checks: [String: CheckStat] = [:]
-    private var cycles: [TriggerKey: Int] = [:]
-    private var lastCycle: [TriggerKey: Date] = [:]
-    private var conditions: [TriggerKey: Bool] = [:]
-    private var fired: [TriggerKey: Bool] = [:]
-    private var platforms: [TriggerKey: [String: Bool]] = [:]
-    private var sourceValues: [TriggerKey: (value: Double, baseline: Double?)] = [:]
-    private var incidentActive: [String: Bool] = [:]
-    private var samples: [Double]?
+    /// The gauges' values, kept for the next scrape.
+    private struct State {
+        var checks: [String: CheckStat] = [:]
+        var cycles: [TriggerKey: Int] = [:]
+        var lastCycle: [TriggerKey: Date] = [:]
+        var conditions: [TriggerKey: Bool] = [:]
+        var fired: [TriggerKey: Bool] = [:]
+        var platforms: [TriggerKey: [String: Bool]] = [:]
+        var sourceValues: [TriggerKey: (value: Double, baseline: Double?)] = [:]
+        var incidentActive: [String: Bool] = [:]
+        var samples: [Double]?
+    }
+
+    private let state: Mutex<State>
 
     /// Upper bounds (seconds) of the lateness histogram.
     static let latenessBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
     /// `keepSamples`: also keep every lateness, for benchmarks (memory grows with cycles).
     public init(keepSamples: Bool = false) {
-        samples = keepSamples ? [] : nil
+        state = Mutex(State(samples: keepSamples ? [] : nil))
         lateness = registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "playbook", metricName: "probe_cycle_lateness", unitName: "seconds",
@@ -89,11 +94,11 @@ public final class WatchMetrics: @unchecked Sendable {
     // MARK: - Recording
 
     func check(key: String, kind: String, target: String, result: ProbeResult, seconds: Double) {
-        lock.withLock {
-            var stat = checks[key] ?? CheckStat(kind: kind, target: target)
+        state.withLock { state in
+            var stat = state.checks[key] ?? CheckStat(kind: kind, target: target)
             stat.up = result.ok
             stat.seconds = seconds
-            checks[key] = stat
+            state.checks[key] = stat
         }
         // Both results' counters exist from the first probe: a check that never failed shows `failed` 0.
         let ok = counter(.checks, [("kind", kind), ("target", target), ("result", "ok")])
@@ -104,10 +109,10 @@ public final class WatchMetrics: @unchecked Sendable {
     func cycle(playbook: String, trigger: String, lateness: Double, at time: Date) {
         let key = TriggerKey(playbook: playbook, trigger: trigger)
         let late = max(0, lateness)
-        lock.withLock {
-            cycles[key, default: 0] += 1
-            lastCycle[key] = time
-            samples?.append(late)
+        state.withLock { state in
+            state.cycles[key, default: 0] += 1
+            state.lastCycle[key] = time
+            state.samples?.append(late)
         }
         counter(.probeCycles, key.labels).increment()
         self.lateness.record(late)
@@ -118,21 +123,21 @@ public final class WatchMetrics: @unchecked Sendable {
     }
 
     func condition(playbook: String, trigger: String, holds: Bool) {
-        lock.withLock { conditions[TriggerKey(playbook: playbook, trigger: trigger)] = holds }
+        state.withLock { state in state.conditions[TriggerKey(playbook: playbook, trigger: trigger)] = holds }
     }
 
     func fired(playbook: String, trigger: String, inIncident: Bool, newFire: Bool) {
         let key = TriggerKey(playbook: playbook, trigger: trigger)
-        lock.withLock { fired[key] = inIncident }
+        state.withLock { state in state.fired[key] = inIncident }
         if newFire { counter(.triggerFires, key.labels).increment() }
     }
 
     func platforms(playbook: String, trigger: String, _ states: [String: Bool]) {
-        lock.withLock { platforms[TriggerKey(playbook: playbook, trigger: trigger)] = states }
+        state.withLock { state in state.platforms[TriggerKey(playbook: playbook, trigger: trigger)] = states }
     }
 
     func source(playbook: String, source: String, value: Double, baseline: Double?) {
-        lock.withLock { sourceValues[TriggerKey(playbook: playbook, trigger: source)] = (value, baseline) }
+        state.withLock { state in state.sourceValues[TriggerKey(playbook: playbook, trigger: source)] = (value, baseline) }
     }
 
     func sourceError(playbook: String, source: String) {
@@ -140,7 +145,7 @@ public final class WatchMetrics: @unchecked Sendable {
     }
 
     func incident(playbook: String, active: Bool, opened newlyOpened: Bool = false, resolved newlyResolved: Bool = false) {
-        lock.withLock { incidentActive[playbook] = active }
+        state.withLock { state in state.incidentActive[playbook] = active }
         if newlyOpened { counter(.incidentsOpened, [("playbook", playbook)]).increment() }
         if newlyResolved { counter(.incidentsResolved, [("playbook", playbook)]).increment() }
     }
@@ -152,44 +157,44 @@ public final class WatchMetrics: @unchecked Sendable {
     // MARK: - Reading
 
     /// Every cycle's lateness so far (with `keepSamples`).
-    public var latenessSamples: [Double] { lock.withLock { samples ?? [] } }
+    public var latenessSamples: [Double] { state.withLock { state in state.samples ?? [] } }
 
-    public var cycleCount: Int { lock.withLock { cycles.values.reduce(0, +) } }
+    public var cycleCount: Int { state.withLock { state in state.cycles.values.reduce(0, +) } }
 
     /// When each probing trigger last completed a cycle.
-    func lastCycles() -> [TriggerKey: Date] { lock.withLock { lastCycle } }
+    func lastCycles() -> [TriggerKey: Date] { state.withLock { state in state.lastCycle } }
 
     /// The Prometheus text exposition format (version 0.0.4): the gauges, then the registry's
     /// counters and histogram.
     public func render(deliveries: [(playbook: String, status: DeliveryStatus, count: Int)]) -> String {
-        let gauges = lock.withLock {
+        let gauges = state.withLock { state in
             var out = MetricsText()
             out.family("playbook_check_up", "gauge", "Whether the last probe of a check passed (1) or failed (0).")
-            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
+            for (_, stat) in state.checks.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_check_up", [("kind", stat.kind), ("target", stat.target)], stat.up ? 1 : 0)
             }
             out.family("playbook_check_duration_seconds", "gauge", "How long the last probe of a check took.")
-            for (_, stat) in checks.sorted(by: { $0.key < $1.key }) {
+            for (_, stat) in state.checks.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_check_duration_seconds", [("kind", stat.kind), ("target", stat.target)], stat.seconds)
             }
             out.family("playbook_platform_down", "gauge", "Whether a platform of a platform_down trigger is down by its checks and down_when.")
-            for (key, states) in platforms.sorted(by: { $0.key < $1.key }) {
+            for (key, states) in state.platforms.sorted(by: { $0.key < $1.key }) {
                 for (platform, down) in states.sorted(by: { $0.key < $1.key }) {
                     out.sample("playbook_platform_down", key.labels + [("platform", platform)], down ? 1 : 0)
                 }
             }
             out.family("playbook_trigger_condition", "gauge", "Whether a trigger's condition holds now.")
-            for (key, holds) in conditions.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_condition", key.labels, holds ? 1 : 0) }
+            for (key, holds) in state.conditions.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_condition", key.labels, holds ? 1 : 0) }
             out.family("playbook_trigger_fired", "gauge", "Whether a trigger has fired in the open incident (the incident waits for it to clear).")
-            for (key, value) in fired.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_fired", key.labels, value ? 1 : 0) }
+            for (key, value) in state.fired.sorted(by: { $0.key < $1.key }) { out.sample("playbook_trigger_fired", key.labels, value ? 1 : 0) }
             out.family("playbook_source_value", "gauge", "The last value read from a traffic source.")
-            for (key, value) in sourceValues.sorted(by: { $0.key < $1.key }) { out.sample("playbook_source_value", key.sourceLabels, value.value) }
+            for (key, value) in state.sourceValues.sorted(by: { $0.key < $1.key }) { out.sample("playbook_source_value", key.sourceLabels, value.value) }
             out.family("playbook_source_baseline", "gauge", "The baseline the last value was compared with.")
-            for (key, value) in sourceValues.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in state.sourceValues.sorted(by: { $0.key < $1.key }) {
                 if let baseline = value.baseline { out.sample("playbook_source_baseline", key.sourceLabels, baseline) }
             }
             out.family("playbook_incident_active", "gauge", "Whether the playbook has an open incident.")
-            for (playbook, active) in incidentActive.sorted(by: { $0.key < $1.key }) {
+            for (playbook, active) in state.incidentActive.sorted(by: { $0.key < $1.key }) {
                 out.sample("playbook_incident_active", [("playbook", playbook)], active ? 1 : 0)
             }
             return out.text

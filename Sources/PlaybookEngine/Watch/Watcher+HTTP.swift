@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 
 /// A request to the watcher's HTTP listener, as the listener read it.
 public struct WatchRequest: Sendable {
@@ -78,10 +79,9 @@ extension Watcher {
         let route = webhooks[request.path]
         let endpoints = route.map { [WebhookRequest.Endpoint(trigger: $0.trigger, path: request.path, secret: $0.secret)] } ?? []
         let now = Int64(configuration.clock.now().timeIntervalSince1970.rounded(.down))
-        let seen = seenSignatures
         let verdict = WebhookRequest.verify(
             method: request.method, target: request.path, headers: request.headers.map { (name: $0.0, value: $0.1) }, body: request.body,
-            endpoints: endpoints, now: now, firstUse: { seen.firstUse($0, until: $1, now: now) })
+            endpoints: endpoints, now: now, firstUse: { signature, expiry in self.seenSignatures.withLock { $0.firstUse(signature, until: expiry, now: now) } })
         guard let route, case .accepted(_, let payload) = verdict else {
             if case .rejected(let status, let reason) = verdict { return .refusal(status, reason, headers: status == 405 ? ["Allow": "POST"] : [:]) }
             return .refusal(404, "no webhook trigger listens on \(request.path)")
@@ -121,7 +121,7 @@ extension Watcher {
         let now = configuration.clock.now()
         if configuration.stop.isRequested { return .json(503, .object([("status", .string("stopping"))])) }
         let last = metrics.lastCycles()
-        let started = startedAt.get()
+        let started = startedAt.withLock { $0 }
         var late: [String] = []
         for item in probed {
             let allowance = 3 * item.every + item.timeout

@@ -1,19 +1,27 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 
 /// Which playbooks this watcher evaluates: all of them with a journal of its own; with a shared
 /// journal, those whose lease it holds (`Watcher.lead`).
-final class Leadership: @unchecked Sendable {
-    private let lock = NSLock()
-    private var led: Set<String>
+/// A class with a `Mutex`, not an actor: webhook requests ask `leads` synchronously.
+final class Leadership: Sendable {
+    private let led: Mutex<Set<String>>
 
-    init(leading: Set<String>) { led = leading }
+    init(leading: Set<String>) { led = Mutex(leading) }
 
-    func leads(_ playbook: String) -> Bool { lock.withLock { led.contains(playbook) } }
+    func leads(_ playbook: String) -> Bool { led.withLock { $0.contains(playbook) } }
     func set(_ playbook: String, leading: Bool) {
-        _ = lock.withLock { leading ? led.insert(playbook).inserted : led.remove(playbook) != nil }
+        led.withLock { led in
+            if leading {
+                led.insert(playbook)
+            } else {
+                led.remove(playbook)
+            }
+            return
+        }
     }
-    var playbooks: Set<String> { lock.withLock { led } }
+    var playbooks: Set<String> { led.withLock { $0 } }
 }
 
 extension Watcher {

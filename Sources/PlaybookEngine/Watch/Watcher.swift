@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 
 /// `playbook watch`: probes every trigger of every playbook on its `every`, feeds the trigger
 /// state machines (the ones `playbook test` replays), opens incidents through the engine when a
@@ -79,12 +80,15 @@ public final class Watcher: Sendable {
     let probed: [ProbedTrigger]
     let webhooks: [String: WebhookRoute]
     let observer: TriggerObserver
-    let startedAt: LockedDate
+    /// When the watcher started watching, for `/healthz` (set again when `run` begins).
+    let startedAt: Mutex<Date>
     /// Each playbook's engine, for helping with fan-outs other runners opened (shared journal).
     let engines: [String: (engine: Engine, playbook: Playbook)]
     let leadership: Leadership
-    /// Timestamped webhook signatures already accepted, refused if sent again.
-    let seenSignatures = LockedSeenSignatures()
+    /// Timestamped webhook signatures already accepted, refused if sent again. Webhook requests
+    /// arrive concurrently: checking and recording a signature is one step under the lock, or two
+    /// copies of a request could both pass.
+    let seenSignatures = Mutex(SeenSignatures())
     /// The delivery totals `/metrics` shows, kept without a scan of the journal per scrape.
     let deliveryTotals = DeliveryTotals()
 
@@ -161,7 +165,7 @@ public final class Watcher: Sendable {
         let checks = CheckCoalescer(prober: configuration.prober, clock: configuration.clock, metrics: configuration.metrics)
         let sources = SourceCoalescer(reader: configuration.sources, journal: configuration.journal, clock: configuration.clock, metrics: configuration.metrics)
         observer = TriggerObserver(checks: checks, sources: sources, clock: configuration.clock)
-        startedAt = LockedDate(configuration.clock.now())
+        startedAt = Mutex(configuration.clock.now())
     }
 
     public var metrics: WatchMetrics { configuration.metrics }
@@ -175,7 +179,7 @@ public final class Watcher: Sendable {
     public func run() async throws {
         let clock = configuration.clock
         let stop = configuration.stop
-        startedAt.set(clock.now())
+        startedAt.withLock { $0 = clock.now() }
         let shared = configuration.journal.shared
         let journal = configuration.journal
         let refreshesTotals = await deliveryTotals.start(journal)
@@ -215,7 +219,7 @@ public final class Watcher: Sendable {
             }
             if let shared {
                 for monitor in monitors { group.addTask { await self.lead(monitor, shared: shared) } }
-                let helper = FanOutHelper(engines: engines, shared: shared, stop: stop, clock: clock)
+                let helper = SharedFanOutJoiner(engines: engines, shared: shared, stop: stop, clock: clock)
                 group.addTask { await helper.run() }
             }
             await stop.wait()
@@ -282,21 +286,3 @@ extension Watcher {
     }
 }
 
-/// The accepted timestamped signatures, behind a lock: webhook requests arrive concurrently, and
-/// checking and recording a signature must be one step or two copies of a request could both pass.
-final class LockedSeenSignatures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen = SeenSignatures()
-    func firstUse(_ signature: String, until expiry: Int64, now: Int64) -> Bool {
-        lock.withLock { seen.firstUse(signature, until: expiry, now: now) }
-    }
-}
-
-/// A date behind a lock (set once the watcher runs).
-final class LockedDate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Date
-    init(_ value: Date) { self.value = value }
-    func get() -> Date { lock.withLock { value } }
-    func set(_ date: Date) { lock.withLock { value = date } }
-}

@@ -2,8 +2,10 @@ import Foundation
 import PlaybookCore
 import PlaybookEngine
 
-/// Encodings and error handling that the provider adapters share.
-enum ProviderSupport {
+/// What every provider adapter does the same way when it calls a provider's HTTP API: request
+/// encodings and auth headers, rate-limit hints, and failures that name the channel and never
+/// quote its secrets.
+enum ProviderAPI {
     /// Characters left as they are in a form or query value (RFC 3986 unreserved).
     private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 

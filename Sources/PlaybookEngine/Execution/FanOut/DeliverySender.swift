@@ -1,0 +1,59 @@
+import Foundation
+import PlaybookCore
+import Synchronization
+
+/// Sends one delivery of a `notify` step, the same way whichever fan-out started it: wraps the
+/// rendered message in its envelope (idempotency key included), calls the channel with the
+/// step's retries and timeout, and marks the result in the journal. The caller holds the
+/// channel's gate around the call (it decides when a delivery may start) and renders the message
+/// (a single runner at send time, a shared fan-out when it journals the delivery).
+struct DeliverySender: Sendable {
+    let engine: Engine
+    let step: Step
+    let playbook: String
+    let incident: String
+    /// The step's channels, each looked up once: `engine.channels` is an actor, and a hop per
+    /// delivery cost more than the lookup.
+    let channels = ResolvedChannels()
+
+    /// The channels a sender has looked up, shared by its delivery tasks.
+    final class ResolvedChannels: Sendable {
+        private let known = Mutex<[String: any MessageChannel]>([:])
+
+        func channel(_ id: String, from engine: Engine) async throws -> any MessageChannel {
+            if let channel = known.withLock({ $0[id] }) { return channel }
+            let channel = try await engine.channels.messageChannel(id)
+            known.withLock { $0[id] = channel }
+            return channel
+        }
+    }
+
+    /// How a delivery ended, as the journal marked it.
+    struct Outcome: Sendable {
+        var status: DeliveryStatus
+        /// Why it failed (redacted), for a failure.
+        var detail: String? = nil
+    }
+
+    func send(key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?) async -> Outcome {
+        let journal = engine.journal
+        let clock = engine.clock
+        var attempts = 0
+        do {
+            let message = OutboundMessage(
+                playbook: playbook, incident: incident, step: step.id.value, action: "notify", idempotencyKey: key, contact: contact, address: address,
+                subject: subject, text: text, html: html)
+            let channel = try await channels.channel(id, from: engine)
+            let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
+            let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
+            attempts = made
+            try await journal.markDelivery(key, .sent, attempts: attempts, at: clock.now())
+            return Outcome(status: .sent)
+        } catch {
+            let reason = engine.redactor.redact(Retrying.describe(error))
+            if let failed = error as? AttemptsFailed { attempts = failed.attempts }
+            try? await journal.markDelivery(key, .failed, attempts: attempts, detail: reason, at: clock.now())
+            return Outcome(status: .failed, detail: reason)
+        }
+    }
+}

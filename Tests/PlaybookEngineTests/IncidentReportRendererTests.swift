@@ -1,0 +1,97 @@
+import Foundation
+import PlaybookCore
+import PlaybookEngine
+import Testing
+
+/// What `status` and `history` print, rendered from reports without a journal, and read from one.
+@Suite struct IncidentReportRendererTests {
+    static let start = Date(timeIntervalSince1970: 1_633_362_000)  // 2021-10-04T15:40:00Z
+
+    static let report = IncidentReport(
+        incident: IncidentRecord(id: "inc-1", playbook: "meta-outage", trigger: "meta-down", startedAt: start, resolvedAt: start + 600, status: .recovering),
+        steps: [
+            StepRecord(
+                incident: "inc-1", step: "warn", section: "steps", status: .failed, attempts: 2, startedAt: start, finishedAt: start + 60,
+                detail: "1 delivery failed"),
+            StepRecord(incident: "inc-1", step: "resume-ads", section: "recovery", status: .pending, attempts: 0, startedAt: nil, finishedAt: nil, detail: nil),
+        ],
+        deliveryCounts: ["warn": [.failed: 1, .sent: 2]],
+        failures: [
+            DeliveryRecord(
+                key: "k2", incident: "inc-1", step: "warn", channel: "sms", contact: "c2", address: "+39", status: .failed, detail: "400 bad number"),
+            DeliveryRecord(key: "k3", incident: "inc-1", step: "warn", channel: "ops", contact: "", address: "", status: .failed, detail: nil),
+        ])
+
+    @Test func textShowsTheIncidentItsStepsWithDeliveryCountsAndItsFailures() {
+        #expect(
+            IncidentReportRenderer(format: .text).render([Self.report], empty: "no active incidents") == """
+                inc-1  recovering  playbook meta-outage, trigger meta-down, started 2021-10-04T15:40:00Z, resolved 2021-10-04T15:50:00Z
+                  warn: failed (2 sent, 1 failed) — 1 delivery failed
+                  recovery resume-ads: pending
+                  failed: warn via sms to c2: 400 bad number
+                  failed: warn via ops to -: \n
+                """)
+    }
+
+    @Test func textWithoutIncidentsSaysSo() {
+        #expect(IncidentReportRenderer(format: .text).render([], empty: "no incidents yet") == "no incidents yet\n")
+    }
+
+    @Test func jsonIsOneArrayWithTheIncidentsStepsDeliveriesAndFailures() throws {
+        let output = IncidentReportRenderer(format: .json).render([Self.report], empty: "ignored")
+        #expect(output.hasSuffix("]\n"))
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]])
+        let incident = try #require(items.first)
+        #expect(items.count == 1)
+        #expect(incident["id"] as? String == "inc-1")
+        #expect(incident["status"] as? String == "recovering")
+        #expect(incident["started_at"] as? String == "2021-10-04T15:40:00Z")
+        #expect(incident["resolved_at"] as? String == "2021-10-04T15:50:00Z")
+        let steps = try #require(incident["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["id"] as? String } == ["warn", "resume-ads"])
+        #expect(steps[0]["deliveries"] as? [String: Int] == ["sent": 2, "failed": 1])
+        #expect(steps[0]["detail"] as? String == "1 delivery failed")
+        #expect(steps[1]["deliveries"] == nil && steps[1]["detail"] == nil)
+        #expect(steps[1]["started_at"] is NSNull)
+        let failures = try #require(incident["failures"] as? [[String: String]])
+        #expect(
+            failures == [
+                ["step": "warn", "channel": "sms", "contact": "c2", "reason": "400 bad number"],
+                ["step": "warn", "channel": "ops", "contact": "", "reason": ""],
+            ])
+    }
+
+    @Test func jsonWithoutIncidentsIsAnEmptyArray() throws {
+        let output = IncidentReportRenderer(format: .json).render([], empty: "no active incidents")
+        #expect(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [Any] != nil)
+        #expect(!output.contains("no active incidents"))
+    }
+
+    /// Read from a journal: text lists ten failures, JSON twenty, so a mass bounce does not bury the steps.
+    @Test func readFromTheJournalTextListsTenFailuresAndJSONTwenty() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = try SQLiteJournal(directory: directory.path)
+        let incident = IncidentRecord(id: "inc-9", playbook: "p", trigger: "t", startedAt: Self.start)
+        try await journal.createIncident(incident)
+        try await journal.setStep(
+            StepRecord(
+                incident: "inc-9", step: "tell", section: "steps", status: .failed, attempts: 1, startedAt: Self.start, finishedAt: Self.start, detail: nil))
+        let records = (0..<25).map {
+            DeliveryRecord(key: "k\($0)", incident: "inc-9", step: "tell", channel: "sms", contact: "c\($0)", address: "a\($0)", status: .pending)
+        }
+        try await journal.planDeliveries(records, at: Self.start)
+        // Marked together, as a fan-out does: the journal commits them as one group.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for record in records { group.addTask { try await journal.markDelivery(record.key, .failed, attempts: 1, detail: "bounced", at: Self.start) } }
+            try await group.waitForAll()
+        }
+
+        let text = try await IncidentReportRenderer(format: .text).render([incident], from: journal, empty: "none")
+        #expect(text.components(separatedBy: "  failed: ").count - 1 == 10)
+        #expect(text.contains("  tell: failed (25 failed)\n"))
+        let json = try await IncidentReportRenderer(format: .json).render([incident], from: journal, empty: "none")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect((items.first?["failures"] as? [Any])?.count == 20)
+    }
+}

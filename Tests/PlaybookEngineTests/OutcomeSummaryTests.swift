@@ -1,0 +1,23 @@
+import Testing
+
+@testable import PlaybookEngine
+
+/// The closing line of `run` and `recover`.
+@Suite struct OutcomeSummaryTests {
+    static func outcome(incident: String?, _ statuses: [String: StepStatus]) -> Engine.Outcome {
+        Engine.Outcome(incident: incident, resumed: false, statuses: statuses, interrupted: false, note: nil, failsRun: false)
+    }
+
+    @Test func countsAreInTheOrderStepsMoveThroughTheirStatuses() {
+        let outcome = Self.outcome(incident: "inc-1", ["a": .failed, "b": .succeeded, "c": .skipped, "d": .succeeded])
+        #expect(outcome.summary == "incident inc-1: 2 succeeded, 1 failed, 1 skipped")
+    }
+
+    @Test func anIncidentWithNothingToDoSaysSo() {
+        #expect(Self.outcome(incident: "inc-2", [:]).summary == "incident inc-2: nothing to do")
+    }
+
+    @Test func withoutAnIncidentThereIsNoLine() {
+        #expect(Self.outcome(incident: nil, ["a": .succeeded]).summary == nil)
+    }
+}
