@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "PlaybookCLITests",
             dependencies: ["PlaybookCore", .product(name: "PostgresNIO", package: "postgres-nio")],
-            exclude: ["Support/sink.py"],
+            exclude: ["Support/sink.py", "Support/console_browser.py"],
             swiftSettings: strict
         ),
     ],
