@@ -21,6 +21,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The --listen server (routing, cookies, forms, idle timeouts) and its graceful shutdown.
+        // Its default traits pull in swift-configuration, which nothing here reads.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         /// The language: loading, diagnostics, expressions, validation, planning. No network, no database.
@@ -67,6 +73,23 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        /// The web console and approval links of `--listen`: pages, sessions, CSRF, over the
+        /// journal and the serving process's backend.
+        .target(
+            name: "PlaybookConsole",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -77,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "playbook",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres", "PlaybookBuildInfo",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookPostgres", "PlaybookConsole", "PlaybookBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -170,6 +193,15 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             exclude: ["Support/smtp_server.py"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PlaybookConsoleTests",
+            dependencies: [
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookConsole",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import PlaybookCore
 import PlaybookEngine
 
@@ -21,6 +22,13 @@ public enum LiveWatch {
         public var environment: [String: String]
         /// With a shared journal: how long claims on deliveries last unless renewed.
         public var claimLease: Double
+        /// What the listener answers, made from the watcher (the console's routes beside the
+        /// watcher's); nil: the watcher's own paths only.
+        public var routes: (@Sendable (Watcher) -> any HTTPResponder<BasicRequestContext>)?
+        /// The base URL of approval links; nil: `approval.url` renders empty.
+        public var approvalLinkBase: String?
+        /// Said after the listener's address (the console's state).
+        public var listenerNote: String?
 
         public init(
             journal: any Journal, listener: WatchListener?, reporter: any WatchReporter, stop: StopSignal, environment: [String: String],
@@ -80,6 +88,7 @@ public enum LiveWatch {
             redactor: { SecretRedactor(secrets: LiveChannels.secrets(of: $0, environment: environment)) },
             reporter: setup.reporter, stop: setup.stop, environment: environment)
         configuration.claimLease = setup.claimLease
+        configuration.approvalLinkBase = setup.approvalLinkBase
         let watcher: Watcher
         do {
             watcher = try Watcher(configuration)
@@ -90,9 +99,10 @@ public enum LiveWatch {
             do { try await watcher.run() } catch { throw Failure.stopped("\(error)") }
             return
         }
-        setup.reporter.report(listening(on: listener, webhookPaths: watcher.webhookPaths))
+        setup.reporter.report(listening(on: listener, webhookPaths: watcher.webhookPaths, note: setup.listenerNote))
         if let warning = watcher.unsignedExposureWarning(address: listener.address, loopback: listener.isLoopback) { setup.reporter.report(warning) }
-        async let serving: Void = listener.serve { await watcher.handle($0) }
+        let responder = setup.routes?(watcher) ?? WatchRequestResponder(handler: { await watcher.handle($0) }, maximumBody: Watcher.maximumBody)
+        async let serving: Void = listener.serve(responder)
         var failure: (any Error)?
         do {
             try await watcher.run()
@@ -106,9 +116,9 @@ public enum LiveWatch {
     }
 
     /// The event that says where the listener answers, and what.
-    static func listening(on listener: WatchListener, webhookPaths: [String]) -> WatchEvent {
+    static func listening(on listener: WatchListener, webhookPaths: [String], note: String? = nil) -> WatchEvent {
         WatchEvent(
             time: Date(), name: "listening", playbook: nil, fields: [("address", .string(listener.address))],
-            message: "listening on http://\(listener.address) (/healthz, /metrics\(webhookPaths.isEmpty ? "" : ", " + webhookPaths.joined(separator: ", ")))")
+            message: "listening on http://\(listener.address) (/healthz, /metrics\(webhookPaths.isEmpty ? "" : ", " + webhookPaths.joined(separator: ", ")))\(note.map { "; " + $0 } ?? "")")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlaybookChannels
+import PlaybookConsole
 import PlaybookCore
 import PlaybookEngine
 
@@ -36,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Run even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
     var allowMissingEnv = false
+
+    @Option(help: ArgumentHelp("Serve approval links and (with PLAYBOOK_CONSOLE_TOKEN) the console of this run on this address until the run ends (e.g. 127.0.0.1:9464).", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("The public base URL of approval links and the console, behind a proxy (default: PLAYBOOK_CONSOLE_URL, else http:// and the --listen address).", valueName: "URL"))
+    var consoleURL: String?
 
     func run() async throws {
         let (playbook, bytes) = try LoadedPlaybook.load(file)
@@ -97,8 +104,24 @@ struct RunCommand: AsyncParsableCommand {
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
-        if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
-        try RunSummary.finish(try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.run(playbook, runRequest) })
+        let served = try await bindListener()
+        if let served { Output.writeError(served.announcement() + "\n") } else if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
+        let file = self.file
+        try RunSummary.finish(
+            try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { engine in
+                guard let served else { return try await engine.run(playbook, runRequest) }
+                return try await served.serving(engine, playbook: playbook, file: file, report: ConsoleRecoveryReport.print) { try await $0.run(playbook, runRequest) }
+            })
+    }
+
+    /// `--listen`, bound before anything is sent so that a taken port is a usage error (exit 2).
+    private func bindListener() async throws -> ConsoleListener? {
+        guard let listen else { return nil }
+        do {
+            return try await ConsoleListener.bind(listen, consoleURL: consoleURL, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw UsageError(error.description)
+        }
     }
 
     /// Refuses (exit 2) before anything is opened or sent when a `${env.X}` the run will use is
@@ -181,5 +204,18 @@ enum RunSummary {
             throw ExitCode(130)
         }
         if outcome.failsRun { throw ExitCode(3) }
+    }
+}
+
+/// How a recovery started from the console of `run --listen` ended, on stderr.
+enum ConsoleRecoveryReport {
+    @Sendable static func print(_ result: Result<Engine.Outcome, any Error>) {
+        switch result {
+        case .success(let outcome):
+            let failed = outcome.statuses.values.filter { $0 == .failed }.count
+            Output.writeError("recovery started from the console ended: \(outcome.statuses.count) steps, \(failed) failed\n")
+        case .failure(let error):
+            Output.writeError("recovery started from the console failed: \(error)\n")
+        }
     }
 }

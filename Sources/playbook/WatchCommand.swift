@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlaybookChannels
+import PlaybookConsole
 import PlaybookCore
 import PlaybookEngine
 
@@ -25,8 +26,11 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup var stateOptions: StateOptions
 
-    @Option(help: ArgumentHelp("Serve /healthz, /metrics and webhook triggers on this address (e.g. 127.0.0.1:9464).", valueName: "HOST:PORT"))
+    @Option(help: ArgumentHelp("Serve /healthz, /metrics, webhook triggers, approval links and (with PLAYBOOK_CONSOLE_TOKEN) the console on this address (e.g. 127.0.0.1:9464).", valueName: "HOST:PORT"))
     var listen: String?
+
+    @Option(help: ArgumentHelp("The public base URL of approval links and the console, behind a proxy (default: PLAYBOOK_CONSOLE_URL, else http:// and the --listen address).", valueName: "URL"))
+    var consoleURL: String?
 
     @Option(help: "Log format: auto (human on a terminal, json otherwise), human or json.")
     var logFormat: WatchLogFormat = .auto
@@ -42,8 +46,20 @@ struct WatchCommand: AsyncParsableCommand {
             let stop = StopSignal()
             let signals = SignalHandling.install(stop)
             defer { signals.cancel() }
-            let setup = LiveWatch.Setup(
-                journal: journal, listener: listener, reporter: log, stop: stop, environment: environment, claimLease: stateOptions.claimLease)
+            var setup = LiveWatch.Setup(
+                journal: journal, listener: listener?.listener, reporter: log, stop: stop, environment: environment, claimLease: stateOptions.claimLease)
+            if let listener {
+                let settings = listener.settings
+                setup.approvalLinkBase = settings.baseURL
+                setup.listenerNote = listener.consoleNote
+                setup.routes = { watcher in
+                    ListenerRoutes(
+                        ownPaths: watcher.webhookPaths, handler: { await watcher.handle($0) },
+                        console: Console(settings: settings, backend: WatchConsoleBackend(watcher: watcher)))
+                }
+            } else {
+                for playbook in playbooks { if let warning = ApprovalLinks.warning(playbook, file: playbook.file, verb: "watch") { Output.writeError(warning) } }
+            }
             do {
                 try await LiveWatch.run(playbooks, setup)
             } catch LiveWatch.Failure.cannotStart(let problem) {
@@ -56,14 +72,12 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     /// The `--listen` listener, bound before anything is probed so that a taken port is a usage error (exit 2).
-    private func bindListener() async throws -> WatchListener? {
+    private func bindListener() async throws -> ConsoleListener? {
         guard let listen else { return nil }
-        let endpoint: (host: String, port: Int)
-        do { endpoint = try WatchListener.parse(listen) } catch { throw UsageError(error.description) }
         do {
-            return try await WatchListener.bind(host: endpoint.host, port: endpoint.port)
+            return try await ConsoleListener.bind(listen, consoleURL: consoleURL, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw UsageError("cannot listen on \(listen): \(error)")
+            throw UsageError(error.description)
         }
     }
 

@@ -1,25 +1,21 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Hummingbird
+import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import PlaybookEngine
+import ServiceLifecycle
 
-/// The HTTP listener of `playbook watch --listen HOST:PORT`: reads each request and answers what
-/// the handler says. HTTP/1.1 with keep-alive; no TLS (put it behind a proxy to expose it).
+/// The HTTP server of `--listen HOST:PORT` (`watch` and `run`): `/healthz`, `/metrics`, webhook
+/// triggers, approval links and the console, on Hummingbird 2 with swift-service-lifecycle for
+/// its graceful shutdown. HTTP/1.1 with keep-alive; no TLS (put it behind a proxy to expose it,
+/// docs/console.md).
 ///
-/// A stranger who reaches it cannot exhaust it (`Limits`): connections beyond the limit are
-/// answered 503 at once, a connection that does not send its request head in time or sits idle
-/// between requests is closed, and a body declared too large is refused (413) before it is read.
+/// Hummingbird routes, reads cookies and forms and times out idle connections; what a stranger
+/// could still do to hold the server is refused in front of it (`GuardedHTTP1Channel`):
+/// connections beyond the limit are answered 503 at once, a connection that does not send its
+/// request head in time is closed, and a body declared too large is refused (413) before it is read.
 public final class WatchListener: Sendable {
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-
-    /// What the accept loop gets: a connection to serve, or one already being refused.
-    enum Accepted: Sendable {
-        case serve(Connection)
-        case refused
-    }
-
     /// What keeps the listener answering whatever its peers do (docs/watch.md, "The HTTP listener").
     public struct Limits: Sendable, Equatable {
         /// Connections served at once; more are answered 503 and closed.
@@ -38,22 +34,27 @@ public final class WatchListener: Sendable {
 
         public init() {}
 
-        /// The limits `playbook watch --listen` serves with.
+        /// The limits `--listen` serves with.
         public static let standard = Limits()
     }
 
-    private let server: NIOAsyncChannel<Accepted, Never>
     /// `HOST:PORT` actually bound (the port chosen when 0 was asked).
     public let address: String
     public let port: Int
     /// Whether only this machine can reach the listener (bound to a loopback address).
     public let isLoopback: Bool
 
-    private init(server: NIOAsyncChannel<Accepted, Never>, host: String) {
-        self.server = server
-        port = server.channel.localAddress?.port ?? 0
+    private let slot: ResponderSlot
+    private let services: ServiceGroup
+    private let running: Task<Void, Never>
+
+    private init(local: SocketAddress?, host: String, slot: ResponderSlot, services: ServiceGroup, running: Task<Void, Never>) {
+        port = local?.port ?? 0
         address = (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-        isLoopback = Self.isLoopback(server.channel.localAddress?.ipAddress)
+        isLoopback = Self.isLoopback(local?.ipAddress)
+        self.slot = slot
+        self.services = services
+        self.running = running
     }
 
     public struct Problem: Error, CustomStringConvertible {
@@ -76,89 +77,49 @@ public final class WatchListener: Sendable {
         return ip.hasPrefix("127.") || ip == "::1" || ip == "0:0:0:0:0:0:0:1" || ip.hasPrefix("::ffff:127.")
     }
 
+    /// Binds and starts accepting; requests are answered 503 until `serve` says by what.
     public static func bind(host: String, port: Int, limits: Limits = .standard) async throws -> WatchListener {
-        let connections = ConnectionCount(limit: limits.connections)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let admission = connections.admit()
-                    channel.closeFuture.whenComplete { _ in connections.release(admission) }
-                    switch admission {
-                    case .serve:
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(RequestGuard(limits: limits))
-                        return Accepted.serve(try Connection(wrappingChannelSynchronously: channel))
-                    case .refuse, .drop:
-                        try channel.pipeline.syncOperations.addHandler(
-                            OverloadRefusal(answer: admission == .refuse, limit: limits.connections, linger: limits.linger))
-                        return Accepted.refused
-                    }
-                }
-            }
-        return WatchListener(server: server, host: host)
-    }
-
-    /// Serves until `close()`; then ends the connections still open.
-    public func serve(_ handler: @escaping @Sendable (WatchRequest) async -> WatchResponse) async {
-        await withTaskGroup(of: Void.self) { group in
+        let slot = ResponderSlot(maximumBody: limits.maximumBody)
+        let started = StartSignal()
+        let quiet = Logger(label: "playbook.listener", factory: { _ in SwiftLogNoOpLogHandler() })
+        let application = Application(
+            responder: slot, server: GuardedHTTP1Channel.builder(limits: limits, connections: ConnectionCount(limit: limits.connections)),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 256, reuseAddress: true),
+            onServerRunning: { started.bound($0.localAddress) }, eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            logger: quiet)
+        let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: quiet))
+        let running = Task {
             do {
-                try await server.executeThenClose { inbound in
-                    for try await accepted in inbound {
-                        guard case .serve(let connection) = accepted else { continue }
-                        group.addTask { await Self.serve(connection, handler) }
-                    }
-                }
+                try await services.run()
+                started.failed(Problem(description: "the listener stopped before it was bound"))
             } catch {
-                // The server socket closed under us: stop serving.
+                started.failed(error)
             }
-            group.cancelAll()
+        }
+        do {
+            let local = try await started.address()
+            return WatchListener(local: local, host: host, slot: slot, services: services, running: running)
+        } catch {
+            await running.value
+            throw error
         }
     }
 
+    /// Serves `handler` for every request until `close()`.
+    public func serve(_ handler: @escaping @Sendable (WatchRequest) async -> WatchResponse) async {
+        await serve(WatchRequestResponder(handler: handler, maximumBody: slot.maximumBody))
+    }
+
+    /// Serves `responder` (a Hummingbird router, say) until `close()`.
+    public func serve(_ responder: any HTTPResponder<BasicRequestContext>) async {
+        slot.set(responder)
+        await running.value
+    }
+
+    /// Stops accepting, lets the requests being answered finish (graceful shutdown), closes the
+    /// idle connections, and returns once the server has stopped.
     public func close() async {
-        try? await server.channel.close()
-    }
-
-    /// One connection's requests, in turn. `RequestGuard` has already refused what is too large
-    /// or too slow, so what arrives here is a bounded request.
-    private static func serve(_ connection: Connection, _ handler: @escaping @Sendable (WatchRequest) async -> WatchResponse) async {
-        try? await connection.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            var body: [UInt8] = []
-            for try await part in inbound {
-                switch part {
-                case .head(let requestHead):
-                    head = requestHead
-                    body = []
-                case .body(let buffer):
-                    body += buffer.readableBytesView
-                case .end:
-                    guard let requestHead = head else { continue }
-                    head = nil
-                    let path = String(requestHead.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
-                    let response = await handler(
-                        WatchRequest(method: requestHead.method.rawValue, path: path, headers: requestHead.headers.map { ($0.name, $0.value) }, body: body))
-                    let keepAlive = requestHead.isKeepAlive
-                    var responseHead = HTTPResponseHead(version: requestHead.version, status: HTTPResponseStatus(statusCode: response.status))
-                    responseHead.headers.add(name: "Content-Type", value: response.contentType)
-                    responseHead.headers.add(name: "Content-Length", value: String(response.body.utf8.count))
-                    responseHead.headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-                    for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { responseHead.headers.add(name: name, value: value) }
-                    try await outbound.write(.head(responseHead))
-                    if requestHead.method != .HEAD, !response.body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body)))) }
-                    try await outbound.write(.end(nil))
-                    if !keepAlive { return }
-                }
-            }
-        }
-    }
-}
-
-/// `{"error": reason}` for refusals written by the listener itself.
-enum JSONValueText {
-    static func error(_ reason: String) -> String {
-        "{\"error\":\"" + reason.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"}\n"
+        await services.triggerGracefulShutdown()
+        await running.value
     }
 }

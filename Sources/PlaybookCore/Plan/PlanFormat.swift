@@ -30,7 +30,7 @@ extension Plan {
         return formatter.string(from: date)
     }
 
-    static func offsetText(_ seconds: Double) -> String { "+" + Duration.format(seconds: seconds) }
+    public static func offsetText(_ seconds: Double) -> String { "+" + Duration.format(seconds: seconds) }
 
     static func willRunText(_ value: Bool?) -> String {
         switch value {
@@ -41,7 +41,7 @@ extension Plan {
     }
 
     /// "awaits approval" for a step that waits on a person's decision, else as `willRunText(_:)`.
-    static func willRunText(_ step: PlannedStep) -> String {
+    public static func willRunText(_ step: PlannedStep) -> String {
         step.willRun == nil && step.awaitsApproval != nil ? "awaits approval" : willRunText(step.willRun)
     }
 
@@ -113,7 +113,7 @@ extension Plan {
 
 extension DeliveryCounts {
     /// "412 deliveries (newsletter 300, sms 112); 37 deferred by quiet hours until 08:00–09:00 local".
-    func describe(in plan: Plan) -> String {
+    public func describe(in plan: Plan) -> String {
         var text = "\(total) deliver\(total == 1 ? "y" : "ies")"
         if byChannel.count > 0 {
             text += " (" + byChannel.keys.sorted().map { "\($0) \(byChannel[$0]!)" }.joined(separator: ", ") + ")"

@@ -5,6 +5,10 @@ import Foundation
 /// resources, so it can be attached to a CI run or opened offline.
 struct PlanHTMLRenderer {
     let plan: Plan
+    /// What actually happened, by step id (the console's live timeline); empty for `plan`.
+    var actual: [String: StepActual] = [:]
+    /// The end of a step still running, in the live timeline.
+    var now: Date? = nil
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
@@ -24,9 +28,17 @@ struct PlanHTMLRenderer {
         }
     }
 
-    private func axisEnd(_ steps: [PlannedStep]) -> Double {
-        let end = steps.map { $0.offset + $0.duration }.max() ?? 0
+    private func axisEnd(_ steps: [PlannedStep], origin: Date?) -> Double {
+        var end = steps.map { $0.offset + $0.duration }.max() ?? 0
+        for step in steps { if let ran = actualSpan(step, origin: origin) { end = max(end, ran.end) } }
         return max(60, end * 1.15)
+    }
+
+    /// The seconds from `origin` at which a step actually started and ended (or `now`).
+    private func actualSpan(_ step: PlannedStep, origin: Date?) -> (start: Double, end: Double)? {
+        guard let origin, let record = actual[step.id], let started = record.startedAt else { return nil }
+        let end = record.finishedAt ?? now ?? started
+        return (max(0, started.timeIntervalSince(origin)), max(0, end.timeIntervalSince(origin)))
     }
 
     private func tickStep(for span: Double) -> Double {
@@ -37,8 +49,8 @@ struct PlanHTMLRenderer {
 
     func svg() -> String {
         let e = Self.escape
-        let mainSpan = axisEnd(plan.steps)
-        let recoverySpan = axisEnd(plan.recovery)
+        let mainSpan = axisEnd(plan.steps, origin: plan.start)
+        let recoverySpan = axisEnd(plan.recovery, origin: plan.resolvedAt)
         let hasRecovery = !plan.recovery.isEmpty
         let lanes = plan.steps.count + plan.recovery.count
         let top = 40.0
@@ -71,7 +83,7 @@ struct PlanHTMLRenderer {
             out += "<text x=\"\(recoveryX0 + 4)\" y=\"\(height - 10)\" fill=\"#2b6cb0\">\(e(when))</text>\n"
         }
 
-        func lane(_ step: PlannedStep, index: Int, x0: Double, width: Double, span: Double) {
+        func lane(_ step: PlannedStep, index: Int, x0: Double, width: Double, span: Double, origin: Date?) {
             let y = top + Double(index) * Self.laneHeight
             let mid = y + Self.laneHeight / 2
             if index % 2 == 0 {
@@ -89,10 +101,17 @@ struct PlanHTMLRenderer {
             }
             let label = "\(step.action)\(step.deliveries.map { " · \($0.total) deliveries" } ?? "")\(step.willRun == true ? "" : " · " + Plan.willRunText(step))"
             out += "<text x=\"\(x + 12)\" y=\"\(mid + 4)\" fill=\"#4a5568\">\(e(label))</text>\n"
+            if let ran = actualSpan(step, origin: origin) {
+                let ax = x0 + ran.start / span * width
+                let aw = max(3, (ran.end - ran.start) / span * width)
+                let state = actual[step.id]?.finishedAt == nil ? "running" : "ran"
+                out += "<rect class=\"actual\" x=\"\(ax)\" y=\"\(y + Self.laneHeight - 6)\" width=\"\(aw)\" height=\"4\" fill=\"#1a202c\">"
+                    + "<title>\(e(step.id)) \(state) +\(Duration.format(seconds: ran.start))–+\(Duration.format(seconds: ran.end))</title></rect>\n"
+            }
         }
-        for (index, step) in plan.steps.enumerated() { lane(step, index: index, x0: mainX0, width: Self.mainWidth, span: mainSpan) }
+        for (index, step) in plan.steps.enumerated() { lane(step, index: index, x0: mainX0, width: Self.mainWidth, span: mainSpan, origin: plan.start) }
         for (index, step) in plan.recovery.enumerated() {
-            lane(step, index: plan.steps.count + index, x0: recoveryX0, width: Self.recoveryWidth, span: recoverySpan)
+            lane(step, index: plan.steps.count + index, x0: recoveryX0, width: Self.recoveryWidth, span: recoverySpan, origin: plan.resolvedAt)
         }
         out += "</svg>"
         return out

@@ -30,7 +30,7 @@ actor PlaybookMonitor {
     /// The journal's incident for the machine's open incident.
     private(set) var incidentID: String?
     /// False once another runner took the playbook over (`standDown`); `start` makes it true again.
-    private var leading = true
+    private(set) var leading = true
 
     /// How often an incident declined by the playbook's `if` is tried again while its trigger holds.
     static let declinedRetry = 60.0
@@ -277,7 +277,7 @@ actor PlaybookMonitor {
 
     // MARK: - The engine
 
-    private func enqueue(_ operation: @escaping @Sendable () async -> Void) {
+    func enqueue(_ operation: @escaping @Sendable () async -> Void) {
         let previous = queue
         queue = Task {
             await previous?.value
@@ -285,7 +285,7 @@ actor PlaybookMonitor {
         }
     }
 
-    private func openIncident(trigger: String, facts: [String: Value]) async {
+    func openIncident(trigger: String, facts: [String: Value]) async {
         let assignments: [(path: [String], value: Value)] = facts.sorted { $0.key < $1.key }.map { (["trigger", $0.key], $0.value) }
         let now = clock.now()
         do {
@@ -340,7 +340,7 @@ actor PlaybookMonitor {
 
     private func ended(_ run: UUID) { runs[run] = nil }
 
-    private func recover(declined: Bool) async {
+    func recover(declined: Bool) async {
         do {
             let outcome = try await engine.recover(playbook)
             metrics.incident(playbook: name, active: false, resolved: true)

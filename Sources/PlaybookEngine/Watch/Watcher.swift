@@ -30,6 +30,8 @@ public final class Watcher: Sendable {
         public var leaseSeconds: Double?
         /// With a shared journal: how long claims on deliveries last unless renewed (`Engine.claimLease`).
         public var claimLease: Double = 15
+        /// The base URL of approval links (`--listen`'s console URL); nil: links render empty.
+        public var approvalLinkBase: String?
 
         public init(
             playbooks: [Playbook], journal: any Journal, prober: any Prober, sources: any SourceReader,
@@ -112,6 +114,7 @@ public final class Watcher: Sendable {
                 progress: EngineProgressEvents(playbook: name, reporter: configuration.reporter, clock: configuration.clock),
                 redactor: configuration.redactor(playbook), stop: configuration.stop)
             engine.claimLease = configuration.claimLease
+            engine.approvalLinkBase = configuration.approvalLinkBase
             engines[name] = (engine, playbook)
             let monitor = PlaybookMonitor(
                 playbook: playbook, engine: engine, clock: configuration.clock, reporter: configuration.reporter,

@@ -1,0 +1,71 @@
+import Foundation
+import PlaybookChannels
+import PlaybookCore
+import PlaybookEngine
+
+/// `--listen` with what it serves besides the watcher's paths: approval links always, the
+/// console when `PLAYBOOK_CONSOLE_TOKEN` is set. Bound before anything runs, so that a taken
+/// port or a bad console URL is a usage error before an incident opens.
+public struct ConsoleListener: Sendable {
+    public let listener: WatchListener
+    public let settings: ConsoleSettings
+
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Binds `listen` (`HOST:PORT`); `consoleURL` is `--console-url`.
+    public static func bind(_ listen: String, consoleURL: String?, environment: [String: String]) async throws(Problem) -> ConsoleListener {
+        let endpoint: (host: String, port: Int)
+        do { endpoint = try WatchListener.parse(listen) } catch { throw Problem(description: error.description) }
+        let listener: WatchListener
+        do {
+            listener = try await WatchListener.bind(host: endpoint.host, port: endpoint.port)
+        } catch {
+            throw Problem(description: "cannot listen on \(listen): \(error)")
+        }
+        let settings = ConsoleSettings.from(environment: environment, consoleURL: consoleURL, address: listener.address)
+        if let problem = ConsoleSettings.problem(withURL: settings.baseURL) {
+            await listener.close()
+            throw Problem(description: problem)
+        }
+        return ConsoleListener(listener: listener, settings: settings)
+    }
+
+    /// What the watch's "listening" line adds: the console's state and where links point.
+    public var consoleNote: String {
+        (settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)") + "; approval links at \(settings.baseURL)/approve/"
+    }
+
+    /// The line that says where it answers, and what.
+    public func announcement(extraPaths: [String] = []) -> String {
+        let console = settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)"
+        let paths = (["/healthz"] + extraPaths + ["/approve/…"]).joined(separator: ", ")
+        return "listening on http://\(listener.address) (\(paths)); \(console); approval links start \(settings.baseURL)/approve/"
+    }
+
+    /// `run --listen`: serves the console of this run while `body` runs with an engine whose
+    /// approval links point here, then stops serving (after a recovery started from the console).
+    public func serving<T: Sendable>(
+        _ engine: Engine, playbook: Playbook, file: String, report: @escaping @Sendable (Result<Engine.Outcome, any Error>) -> Void,
+        _ body: (Engine) async throws -> T
+    ) async throws -> T {
+        var engine = engine
+        engine.approvalLinkBase = settings.baseURL
+        let backend = RunConsoleBackend(engine: engine, playbook: playbook, file: file, report: report)
+        let routes = ListenerRoutes(ownPaths: [], handler: ListenerRoutes.runHealth, console: Console(settings: settings, backend: backend))
+        let listener = self.listener
+        let serving = Task { await listener.serve(routes) }
+        do {
+            let result = try await body(engine)
+            await backend.finish()
+            await listener.close()
+            await serving.value
+            return result
+        } catch {
+            await listener.close()
+            await serving.value
+            throw error
+        }
+    }
+}
