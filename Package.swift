@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "PlaybookCLITests",
             dependencies: ["PlaybookCore", .product(name: "PostgresNIO", package: "postgres-nio")],
-            exclude: ["Support/sink.py", "Support/console_browser.py"],
+            exclude: ["Support/sink.py", "Support/console_browser.py", "Support/inbox.py"],
             swiftSettings: strict
         ),
     ],

@@ -10,6 +10,10 @@ public struct ConsoleListener: Sendable {
     public let listener: WatchListener
     public let settings: ConsoleSettings
 
+    /// How long `run --listen` keeps answering after the run ends, so that a page left open
+    /// shows the final state rather than the one before it.
+    public static let finalStateLinger: Double = 3
+
     public struct Problem: Error, CustomStringConvertible {
         public var description: String
     }
@@ -59,6 +63,8 @@ public struct ConsoleListener: Sendable {
         do {
             let result = try await body(engine)
             await backend.finish()
+            // Open incident pages refresh every second: let them show how the run ended.
+            try? await Task.sleep(nanoseconds: UInt64(Self.finalStateLinger * 1_000_000_000))
             await listener.close()
             await serving.value
             return result

@@ -19,7 +19,7 @@ struct IncidentPage {
 
     /// A step's state as the page and the browser tests name it.
     static func status(of step: String, report: IncidentReport) -> String {
-        if let approval = report.approvals.first(where: { $0.step == step }), approval.status == .pending { return "waiting" }
+        if report.incident.status == .active, let approval = report.approvals.first(where: { $0.step == step }), approval.status == .pending { return "waiting" }
         return report.steps.last(where: { $0.step == step })?.status.rawValue ?? "pending"
     }
 
@@ -30,7 +30,8 @@ struct IncidentPage {
             setInterval(function(){if(busy)return;busy=true;fetch(location.pathname.replace(/\\/$/,'')+'/live',{credentials:'same-origin',cache:'no-store'})
             .then(function(r){return r.ok?r.text():null}).then(function(t){busy=false;if(!t)return;var a=document.activeElement;
             if(a&&a.tagName==='BUTTON')return;var d=document.createElement('div');d.innerHTML=t;var n=d.querySelector('#live');var o=document.getElementById('live');
-            if(n&&o)o.replaceWith(n);}).catch(function(){busy=false});},1000);})();
+            if(!n||!o)return;if(n.dataset.version!==o.dataset.version){o.replaceWith(n);return;}
+            var ns=n.querySelector('#timeline'),os=o.querySelector('#timeline');if(ns&&os)os.replaceWith(ns);}).catch(function(){busy=false});},1000);})();
             """
         let body = "<nav><a href=\"/\">← console</a><span class=\"muted\">incident \(id)</span></nav>\n" + live()
         return HTML.page(title: "\(report.incident.id) · playbook", body: body, script: script, nonce: nonce, refreshWithoutScript: 5)
@@ -40,12 +41,12 @@ struct IncidentPage {
     func live() -> String {
         let e = HTML.escape
         let incident = report.incident
-        var out = "<main id=\"live\" data-incident-status=\"\(incident.status.rawValue)\">\n"
+        var out = "<main id=\"live\" data-incident-status=\"\(incident.status.rawValue)\" data-version=\"\(version)\">\n"
         out += "<h1>\(e(incident.playbook)) <span class=\"status \(incident.status.rawValue)\">\(incident.status.rawValue)</span></h1>\n"
         out += "<p class=\"muted\">incident \(e(incident.id)) · trigger \(e(incident.trigger)) · started \(HTML.time(incident.startedAt))"
-            + (incident.resolvedAt.map { " · resolved \(HTML.time($0))" } ?? "") + " · updated \(HTML.time(now))</p>\n"
+            + (incident.resolvedAt.map { " · resolved \(HTML.time($0))" } ?? "") + "</p>\n"
         if let notice { out += "<p role=\"status\">\(e(notice))</p>\n" }
-        for approval in report.approvals where approval.status == .pending {
+        for approval in report.approvals where approval.status == .pending && incident.status == .active {
             out += "<div class=\"decision\" id=\"approval-\(e(approval.step))\"><strong>\(e(approval.step))</strong> waits for a decision until \(HTML.time(approval.expiresAt))"
             let gated = plan?.steps.filter { $0.awaitsApproval == approval.step && $0.id != approval.step }.map(\.id) ?? []
             if !gated.isEmpty { out += "<br><span class=\"muted\">if approved: \(gated.map(e).joined(separator: ", "))</span>" }
@@ -78,6 +79,23 @@ struct IncidentPage {
             out += "</ul>\n"
         }
         return out + "</main>\n"
+    }
+
+    /// Changes whenever what the page says changes (not with the clock): the script swaps the
+    /// whole live part only then, so a button is not replaced under a finger every second; the
+    /// timeline alone is swapped every second, its running bars growing.
+    var version: String {
+        var state = "\(report.incident.status.rawValue)|\(report.incident.resolvedAt?.timeIntervalSince1970 ?? 0)|\(notice ?? "")"
+        for step in report.steps { state += "|\(step.section)/\(step.step)=\(step.status.rawValue)/\(step.detail ?? "")" }
+        for approval in report.approvals { state += "|\(approval.step)=\(approval.status.rawValue)" }
+        for (step, counts) in report.deliveryCounts.sorted(by: { $0.key < $1.key }) {
+            state += "|\(step):" + DeliveryStatus.allCases.map { "\(counts[$0] ?? 0)" }.joined(separator: ",")
+        }
+        state += "|failures=\(report.failures.count)"
+        // FNV-1a: the same text gives the same version in every process.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in state.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     private func steps() -> String {

@@ -303,7 +303,7 @@ class Session:
         """Clicks the button `find_button()` returns and waits for the next document to load.
         The live part of an incident page is replaced every second, so a button found just
         before it was replaced is looked up again rather than failing the scenario."""
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.common.by import By
 
         old = self.driver.find_element(By.TAG_NAME, "html")
@@ -314,7 +314,11 @@ class Session:
             try:
                 buttons[0].click()
                 break
-            except StaleElementReferenceException:
+            except WebDriverException as error:
+                # Chromium reports a node swapped out between lookup and click either way.
+                stale = isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+                if not stale:
+                    raise
                 if self.remaining() <= 0:
                     raise CheckFailed(f"the button {what} kept being replaced; it was never clicked")
 
@@ -324,6 +328,11 @@ class Session:
                 return False
             except StaleElementReferenceException:
                 return True
+            except WebDriverException as error:
+                # Chromium's way of saying the old document is gone.
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
 
         self.wait_until(f"a new page loads after clicking {what}", navigated,
                         observe=lambda: f"still on {self.driver.current_url}")
@@ -523,7 +532,7 @@ def recover(s):
         return s.js("""
             const live = document.querySelector('main#live'); if (!live) return null;
             const status = live.getAttribute('data-incident-status');
-            if (status !== null) return /^(recovering|recovered|resolved)$/.test(status) ? 'data-incident-status=' + status : null;
+            if (status !== null) return /^(recovering|recovered|resolved|finished)$/.test(status) ? 'data-incident-status=' + status : null;
             const copy = live.cloneNode(true);
             copy.querySelectorAll('form,button,script').forEach(e => e.remove());
             const m = (copy.textContent || '').match(/\\b(recovering|recovered|recovery|resolved)\\b/i);
