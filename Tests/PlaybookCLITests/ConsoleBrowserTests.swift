@@ -126,4 +126,36 @@ import Testing
         #expect(run.stderr.text.contains("all-clear: succeeded"), "\(run.stderr.text)")
         #expect(run.received.contains { $0.contains("We are back.") })
     }
+
+    @Test func fromTheWatchConsoleAPlaybookRunsByHandAndRecovers() async throws {
+        let watch = try await ConsoleRun(
+            """
+            version: 1
+            playbook: meta-outage
+            triggers: [{ id: manual, manual: {} }]
+            channels:
+              phone: { type: webhook, url: "INBOX/owner" }
+            steps:
+              - { id: first-note, log: { message: "telling the team" } }
+              - id: ask-owner
+                approve: { to: [phone], text: "Pause all ads? {{ approval.url }}", timeout: 10m }
+            recovery:
+              - { id: all-clear, post: { to: [phone], text: "We are back." } }
+            """, command: ["watch", "meta.yaml", "--log-format", "human"])
+        let ran = try await BrowserDriver.run(
+            "run-by-hand", url: watch.base + "/",
+            ["--token", ConsoleRun.token, "--playbook", "meta-outage", "--trigger", "manual", "--width", "360", "--height", "780",
+             "--screenshot", watch.screenshot("run-by-hand-phone.png")], timeout: 30)
+        #expect(ran.ok, "\(ran.detail ?? "") — \(ran.text)")
+        let incident = try await watch.incidentID()
+        #expect(ran.detail?.contains(incident) == true, "\(ran.detail ?? "")")
+        _ = try await watch.link(containing: "Pause all ads?")
+
+        let recovered = try await BrowserDriver.run("recover", url: watch.base + "/", ["--token", ConsoleRun.token, "--incident", incident], timeout: 30)
+        #expect(recovered.ok, "\(recovered.detail ?? "") — \(recovered.text)")
+        #expect(await eventually(within: 30) { watch.received.contains { $0.contains("We are back.") } }, "\(watch.stderr.text)")
+        #expect(await eventually(within: 30) { watch.stderr.text.contains("ask-owner: skipped — the incident resolved") }, "\(watch.stderr.text)")
+        watch.run.signal(SIGTERM)
+        #expect(try await watch.exit() == 0, "\(watch.stderr.text)")
+    }
 }

@@ -49,7 +49,7 @@ import Testing
             #expect(!result.ok)
             #expect(
                 result.detail == "no answer from \(server.address) in 0.4s" || result.detail.hasPrefix("no answer from \(server.address)"), "\(result.detail)")
-            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(Date().timeIntervalSince(started) < 30, "a 0.4 s timeout never hangs the probe (the bound allows a loaded machine)")
             #expect(server.record.names == ["facebook.com", "facebook.com"], "asked once more halfway")
         }
     }
@@ -131,7 +131,7 @@ import Testing
                 let hung = await HTTPProbe(client: client).probe(url: server.baseURL + "/", expect: 200...399, timeout: 0.3)
                 #expect(!hung.ok)
                 #expect(hung.detail.hasPrefix("no answer from \(server.baseURL)"), "\(hung.detail)")
-                #expect(Date().timeIntervalSince(started) < 10)
+                #expect(Date().timeIntervalSince(started) < 30, "a 0.4 s timeout never hangs the probe (the bound allows a loaded machine)")
                 let refused = await HTTPProbe(client: client).probe(url: "http://127.0.0.1:1/", expect: 200...399, timeout: 10)
                 #expect(!refused.ok)
                 #expect(refused.detail.hasPrefix("cannot reach http://127.0.0.1:1"), "\(refused.detail)")

@@ -78,6 +78,11 @@ public final class WatchListener: Sendable {
     }
 
     /// Binds and starts accepting; requests are answered 503 until `serve` says by what.
+    ///
+    /// The server and its connections share one event loop, so that connections are admitted
+    /// (or refused, beyond the limit) in the order they were accepted: with a loop per core, a
+    /// later connection's set-up could run before an earlier one's and take its place. The
+    /// work behind a request runs on Swift's concurrency pool, not on this loop.
     public static func bind(host: String, port: Int, limits: Limits = .standard) async throws -> WatchListener {
         let slot = ResponderSlot(maximumBody: limits.maximumBody)
         let started = StartSignal()
@@ -85,7 +90,7 @@ public final class WatchListener: Sendable {
         let application = Application(
             responder: slot, server: GuardedHTTP1Channel.builder(limits: limits, connections: ConnectionCount(limit: limits.connections)),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 256, reuseAddress: true),
-            onServerRunning: { started.bound($0.localAddress) }, eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            onServerRunning: { started.bound($0.localAddress) }, eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton.next()),
             logger: quiet)
         let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: quiet))
         let running = Task {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// `playbook run --listen` with the console on, beside Support/inbox.py: the loopback phone the
-/// approval link is received on, and a Meta Marketing API with one campaign to pause.
+/// `playbook run --listen` (or `watch --listen`) with the console on, beside Support/inbox.py:
+/// the loopback phone the approval link is received on, and a Meta Marketing API with one
+/// campaign to pause.
 final class ConsoleRun: Sendable {
     static let token = "console-test-token-1234"
     /// Screenshots land in docs/console/, which docs/console.md shows.
@@ -18,7 +19,7 @@ final class ConsoleRun: Sendable {
     let base: String
 
     /// Writes `playbook` (with `INBOX` replaced by the inbox's base URL) and starts the run.
-    init(_ playbook: String, arguments: [String] = []) async throws {
+    init(_ playbook: String, command: [String] = ["run", "meta.yaml", "--yes"], arguments: [String] = []) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("console-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("inbox.py").path
@@ -33,13 +34,12 @@ final class ConsoleRun: Sendable {
         environment["PLAYBOOK_CONSOLE_TOKEN"] = Self.token
         environment["META_TOKEN"] = "meta-test-token-5678"
         run = try ChildProcess(
-            try PlaybookBinary.path.get(), ["run", "meta.yaml", "--yes", "--listen", "127.0.0.1:0"] + arguments, in: directory, environment: environment,
+            try PlaybookBinary.path.get(), command + ["--listen", "127.0.0.1:0"] + arguments, in: directory, environment: environment,
             standardError: stderr.handle)
         let errors = stderr
         var found: String?
         _ = await eventually(within: 30) {
-            found = errors.text.split(separator: "\n").first { $0.hasPrefix("listening on http://") }
-                .flatMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) }
+            found = errors.text.firstMatch(of: /listening on (http:\/\/[0-9.:]+)/).map { String($0.1) }
             return found != nil
         }
         base = try #require(found, "the run never said where it listens: \(stderr.text)")
@@ -77,8 +77,7 @@ final class ConsoleRun: Sendable {
     func incidentID() async throws -> String {
         var id: String?
         _ = await eventually(within: 30) {
-            id = stderr.text.split(separator: "\n").first { $0.contains(" incident ") && $0.hasSuffix(" opened") }
-                .flatMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) }
+            id = stderr.text.firstMatch(of: /incident ([a-z0-9-]+-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?) opened/).map { String($0.1) }
             return id != nil
         }
         return try #require(id, "no incident opened: \(stderr.text)")

@@ -52,9 +52,9 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 STATUSES = ("pending", "running", "waiting", "succeeded", "failed", "skipped")
 SCENARIOS = (
     "signin", "watch-incident", "approve-link", "deny-link", "expired-link", "used-link",
-    "recover", "approve-console", "csrf-less-post",
+    "recover", "approve-console", "csrf-less-post", "run-by-hand",
 )
-NEEDS_TOKEN = ("signin", "watch-incident", "recover", "approve-console", "csrf-less-post")
+NEEDS_TOKEN = ("signin", "watch-incident", "recover", "approve-console", "csrf-less-post", "run-by-hand")
 TEXT_LIMIT = 4000
 # watch-incident watches the page at least this long: the console refreshes once a second.
 OBSERVE_AT_LEAST = 2.5
@@ -104,6 +104,8 @@ def parse(argv):
     parser.add_argument("--expect-status", action="append", default=[], metavar="STEP=STATUS")
     parser.add_argument("--incident", help="incident ID (watch-incident: else the first incident link on /)")
     parser.add_argument("--step", help="approve-console: the step whose approval is clicked")
+    parser.add_argument("--playbook", help="run-by-hand: the playbook to run (default: the first on /)")
+    parser.add_argument("--trigger", help="run-by-hand: the trigger to pick (default: the one preselected)")
     parser.add_argument("--post-path", help="csrf-less-post: the path POSTed to without a csrf field")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds for the whole scenario")
     args = parser.parse_args(argv)
@@ -587,10 +589,35 @@ def csrf_less_post(s):
     return summary
 
 
+def run_by_hand(s):
+    """From `/`: "Run…" on the playbook's row, pick the trigger, see its plan, confirm with
+    "Run"; ends on the new incident's page, whose id the detail gives."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    s.sign_in()
+    row = 'tr[data-playbook="%s"]' % s.args.playbook if s.args.playbook else "tr[data-playbook]"
+    s.find(row, "playbook row on /")
+    s.click_and_follow(lambda: s.buttons_named("Run…", "document.querySelector('%s')" % row.replace("'", "\\'")), '"Run…"')
+    if not s.path().startswith("/run/"):
+        raise CheckFailed(f"after Run… the browser is on {s.driver.current_url}")
+    if s.args.trigger:
+        select = s.require_now("select#trigger", "trigger choice")
+        Select(select).select_by_value(s.args.trigger)
+        s.click_and_follow(lambda: s.buttons_named("Show its plan"), '"Show its plan"')
+    s.require_now("table#plan", "the plan of the chosen trigger")
+    s.screenshot()
+    s.click_and_follow(lambda: s.buttons_named("Run"), '"Run"')
+    if not s.path().startswith("/incidents/"):
+        raise CheckFailed(f"after Run the browser is on {s.driver.current_url}: {s.visible_text()[:300]!r}")
+    s.require_now("main#live", "live part of the new incident's page")
+    return "incident " + s.path().split("/incidents/", 1)[1]
+
+
 RUN = {
     "signin": signin, "watch-incident": watch_incident, "approve-link": approve_link, "deny-link": deny_link,
     "expired-link": expired_link, "used-link": used_link, "recover": recover,
-    "approve-console": approve_console, "csrf-less-post": csrf_less_post,
+    "approve-console": approve_console, "csrf-less-post": csrf_less_post, "run-by-hand": run_by_hand,
 }
 
 
