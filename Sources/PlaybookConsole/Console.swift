@@ -19,6 +19,8 @@ public final class Console: Sendable {
     private let plans = Mutex<[String: Plan]>([:])
 
     static let cookieName = "playbook_session"
+    /// How long the answer to a wrong sign-in token waits.
+    static let wrongTokenDelay: UInt64 = 500_000_000
     /// Incidents listed on `/` and in `/api/incidents`.
     static let incidentLimit = 50
 
@@ -80,6 +82,8 @@ public final class Console: Sendable {
         guard let token = settings.token else { return ConsoleAnswer.off(api: false).response() }
         let form = try await ConsoleForm.read(request, context)
         guard let session = sessions.signIn(offered: form.token ?? "", token: token, now: clock()) else {
+            // A wrong token costs its sender half a second (without holding a thread): guessing slowly.
+            try? await Task.sleep(nanoseconds: Self.wrongTokenDelay)
             return ConsoleAnswer.html(.forbidden, SignInPage.render(problem: "wrong token")).response()
         }
         var response = ConsoleAnswer.redirect("/").response()
@@ -228,15 +232,7 @@ public final class Console: Sendable {
     // MARK: Reading
 
     func report(_ id: String) async throws -> IncidentReport? {
-        guard try await backend.journal.incidentStatus(id) != nil else { return nil }
-        // The incident's record: among the recent ones, else by its playbook's unfinished one.
-        var record = try await backend.journal.incidents(unfinishedOnly: false, limit: 1_000).first { $0.id == id }
-        if record == nil {
-            for playbook in backend.playbooks {
-                if let unfinished = try await backend.journal.unfinishedIncident(playbook: playbook.name), unfinished.id == id { record = unfinished }
-            }
-        }
-        guard let record else { return nil }
+        guard let record = try await backend.journal.incident(id) else { return nil }
         return try await IncidentReport.read(record, from: backend.journal, failureLimit: IncidentReportRenderer.textFailureLimit)
     }
 

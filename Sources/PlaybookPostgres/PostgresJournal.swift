@@ -220,6 +220,12 @@ public final class PostgresJournal: Journal, Sendable {
         ).map(Self.incident)
     }
 
+    public func incident(_ id: String) async throws -> IncidentRecord? {
+        try await rows(
+            "SELECT id, playbook, trigger, started_at, resolved_at, status, facts FROM incidents WHERE id = \(id)", as: IncidentRow.self
+        ).first.map(Self.incident)
+    }
+
     public func incidentStatus(_ id: String) async throws -> IncidentRecord.Status? {
         try await rows("SELECT status FROM incidents WHERE id = \(id)", as: String.self).first.flatMap { IncidentRecord.Status(rawValue: $0) }
     }

@@ -38,11 +38,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
     var allowMissingEnv = false
 
-    @Option(help: ArgumentHelp("Serve approval links and (with PLAYBOOK_CONSOLE_TOKEN) the console of this run on this address until the run ends (e.g. 127.0.0.1:9464).", valueName: "HOST:PORT"))
-    var listen: String?
-
-    @Option(help: ArgumentHelp("The public base URL of approval links and the console, behind a proxy (default: PLAYBOOK_CONSOLE_URL, else http:// and the --listen address).", valueName: "URL"))
-    var consoleURL: String?
+    /// Served until the run ends.
+    @OptionGroup var listenOptions: ListenOptions
 
     func run() async throws {
         let (playbook, bytes) = try LoadedPlaybook.load(file)
@@ -104,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
-        let served = try await bindListener()
+        let served = try await listenOptions.bind()
         if let served { Output.writeError(served.announcement() + "\n") } else if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
         let file = self.file
         try RunSummary.finish(
@@ -112,16 +109,6 @@ struct RunCommand: AsyncParsableCommand {
                 guard let served else { return try await engine.run(playbook, runRequest) }
                 return try await served.serving(engine, playbook: playbook, file: file, report: ConsoleRecoveryReport.print) { try await $0.run(playbook, runRequest) }
             })
-    }
-
-    /// `--listen`, bound before anything is sent so that a taken port is a usage error (exit 2).
-    private func bindListener() async throws -> ConsoleListener? {
-        guard let listen else { return nil }
-        do {
-            return try await ConsoleListener.bind(listen, consoleURL: consoleURL, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw UsageError(error.description)
-        }
     }
 
     /// Refuses (exit 2) before anything is opened or sent when a `${env.X}` the run will use is

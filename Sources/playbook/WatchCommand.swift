@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import PlaybookChannels
 import PlaybookConsole
 import PlaybookCore
@@ -17,7 +18,8 @@ struct WatchCommand: AsyncParsableCommand {
             Every platform_down and traffic_drop trigger is observed on its 'every'; the trigger \
             state machines are those of 'playbook test' ('for', 'clear_for', 'down_when', drop \
             against baseline). With --listen, an HTTP listener answers /healthz, /metrics \
-            (Prometheus) and the paths of webhook triggers. See docs/watch.md.
+            (Prometheus), the paths of webhook triggers, approval links and, with \
+            PLAYBOOK_CONSOLE_TOKEN set, the web console. See docs/watch.md and docs/console.md.
             """
     )
 
@@ -26,11 +28,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     @OptionGroup var stateOptions: StateOptions
 
-    @Option(help: ArgumentHelp("Serve /healthz, /metrics, webhook triggers, approval links and (with PLAYBOOK_CONSOLE_TOKEN) the console on this address (e.g. 127.0.0.1:9464).", valueName: "HOST:PORT"))
-    var listen: String?
-
-    @Option(help: ArgumentHelp("The public base URL of approval links and the console, behind a proxy (default: PLAYBOOK_CONSOLE_URL, else http:// and the --listen address).", valueName: "URL"))
-    var consoleURL: String?
+    @OptionGroup var listenOptions: ListenOptions
 
     @Option(help: "Log format: auto (human on a terminal, json otherwise), human or json.")
     var logFormat: WatchLogFormat = .auto
@@ -39,7 +37,7 @@ struct WatchCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let playbooks = try Self.load(paths, environment: environment)
         try await stateOptions.withJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first) { journal in
-            let listener = try await bindListener()
+            let listener = try await listenOptions.bind()
             let secrets = playbooks.flatMap { LiveChannels.secrets(of: $0, environment: environment) }
             let human = logFormat == .human || (logFormat == .auto && Output.stderrIsTerminal)
             let log = WatchLogPrinter(style: human ? (Output.stderrIsTerminal ? .terminal : .plain) : .json, redactor: SecretRedactor(secrets: secrets))
@@ -71,16 +69,6 @@ struct WatchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The `--listen` listener, bound before anything is probed so that a taken port is a usage error (exit 2).
-    private func bindListener() async throws -> ConsoleListener? {
-        guard let listen else { return nil }
-        do {
-            return try await ConsoleListener.bind(listen, consoleURL: consoleURL, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw UsageError(error.description)
-        }
-    }
-
     /// Loads and checks every playbook; refuses to start (exit 1, with the diagnostics) when one
     /// is invalid or a value the watcher needs up front names an unset environment variable.
     static func load(_ paths: [String], environment: [String: String]) throws -> [Playbook] {
@@ -104,12 +92,13 @@ enum WatchLogFormat: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// Prints the watcher's events to stderr, redacted, one line each (`WatchEvent.line`).
-final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
+final class WatchLogPrinter: WatchReporter, Sendable {
     typealias Style = WatchEvent.LineStyle
 
     private let style: Style
     private let redactor: SecretRedactor
-    private let lock = NSLock()
+    /// One line at a time: events come from many tasks, and two writes must not interleave.
+    private let lock = Mutex(())
 
     init(style: Style, redactor: SecretRedactor) {
         self.style = style
@@ -118,6 +107,6 @@ final class WatchLogPrinter: WatchReporter, @unchecked Sendable {
 
     func report(_ event: WatchEvent) {
         let line = event.redacted(by: redactor).line(style)
-        lock.withLock { Output.writeError(line + "\n") }
+        lock.withLock { _ in Output.writeError(line + "\n") }
     }
 }

@@ -29,12 +29,20 @@ import Testing
         let result = try await BrowserDriver.run(
             "approve-link", url: link, ["--width", "360", "--height", "780", "--screenshot", run.screenshot("approval-link-phone.png")])
         #expect(result.ok, "\(result.detail ?? "") — \(result.text)")
+        #expect(!(result.detail ?? "").contains("wider than"), "the link's page fits a 360-px phone: \(result.detail ?? "")")
         #expect(try await run.exit() == 0, "\(run.stderr.text)")
         #expect(run.stderr.text.contains("ask-owner: succeeded — approved by link at "), "\(run.stderr.text)")
         #expect(run.paused.count == 1, "\(run.paused)")
         #expect(run.paused.first?.hasPrefix("120210000000001 ") == true)
         #expect(run.paused.first?.contains("status=PAUSED") == true, "\(run.paused)")
-        #expect(!run.stderr.text.contains(String(link.suffix(20))), "the link's token is never printed")
+        let token = String(link.split(separator: "/").last ?? "")
+        #expect(!run.stderr.text.contains(token), "the link's token is never printed")
+        // Nor kept: not in the journal's database, its WAL, or anything else in the state.
+        let state = run.directory.appendingPathComponent(".playbook")
+        for name in try FileManager.default.contentsOfDirectory(atPath: state.path) {
+            let bytes = try Data(contentsOf: state.appendingPathComponent(name))
+            #expect(bytes.range(of: Data(token.utf8)) == nil, "the token is in .playbook/\(name)")
+        }
     }
 
     @Test func theOwnerDeniesFromTheLinkAndTheAdsStayOn() async throws {
@@ -109,6 +117,7 @@ import Testing
             ["--token", ConsoleRun.token, "--incident", incident, "--expect-status", "second-note=succeeded", "--expect-status", "ask-owner=waiting",
              "--width", "360", "--height", "780", "--screenshot", run.screenshot("incident-phone.png")], timeout: 30)
         #expect(watched.ok, "\(watched.detail ?? "") — \(watched.text)")
+        #expect(!(watched.detail ?? "").contains("wider than"), "the incident page fits a 360-px phone: \(watched.detail ?? "")")
         _ = try await BrowserDriver.run(
             "watch-incident", url: run.base + "/",
             ["--token", ConsoleRun.token, "--incident", incident, "--expect-status", "ask-owner=waiting", "--width", "1280", "--height", "900",
@@ -147,6 +156,7 @@ import Testing
             ["--token", ConsoleRun.token, "--playbook", "meta-outage", "--trigger", "manual", "--width", "360", "--height", "780",
              "--screenshot", watch.screenshot("run-by-hand-phone.png")], timeout: 30)
         #expect(ran.ok, "\(ran.detail ?? "") — \(ran.text)")
+        #expect(!(ran.detail ?? "").contains("wider than"), "the run page fits a 360-px phone: \(ran.detail ?? "")")
         let incident = try await watch.incidentID()
         #expect(ran.detail?.contains(incident) == true, "\(ran.detail ?? "")")
         _ = try await watch.link(containing: "Pause all ads?")

@@ -19,6 +19,8 @@ import Testing
         #expect(try await journal.unfinishedIncident(playbook: "p") == first)
         #expect(try await journal.incidentStatus("p-1") == .active)
         #expect(try await journal.incidentStatus("nope") == nil)
+        #expect(try await journal.incident("p-1") == first)
+        #expect(try await journal.incident("nope") == nil)
 
         try await journal.setIncident("p-1", status: .recovering, resolvedAt: Self.t0.addingTimeInterval(60))
         let recovering = try #require(try await journal.unfinishedIncident(playbook: "p"))

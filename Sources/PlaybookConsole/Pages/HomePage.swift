@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookCore
 import PlaybookEngine
 
 /// `/`: every playbook the process serves with its triggers' last known states, and the active
@@ -36,7 +37,7 @@ struct HomePage {
             var triggers: [String] = []
             for trigger in playbook.triggers {
                 let saved = row.states.first { $0.trigger == trigger.id.value }
-                let state = saved.map { "\($0.state)" } ?? "not watched"
+                let state = saved.map { Self.describe($0.state) } ?? "not watched"
                 let seen = saved?.observedAt.map { " · seen \(HTML.time($0))" } ?? ""
                 triggers.append("<code>\(e(trigger.id.value))</code> \(e(trigger.kindName)): <span class=\"status\">\(e(state))</span><span class=\"muted\">\(e(seen))</span>")
             }
@@ -46,5 +47,14 @@ struct HomePage {
         }
         body += "</table></div></section>\n"
         return HTML.page(title: "playbook console", body: body)
+    }
+
+    /// A trigger's state in words: whether its condition holds, since when, and whether it fired.
+    static func describe(_ state: TriggerStateMachine.TriggerState) -> String {
+        switch state.holds {
+        case nil: return "not observed yet"
+        case false?: return "clear since \(HTML.time(state.since))"
+        case true?: return (state.firedThisRun ? "fired, holding since " : "holding since ") + HTML.time(state.since)
+        }
     }
 }

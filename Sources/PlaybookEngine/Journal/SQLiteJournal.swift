@@ -188,6 +188,10 @@ public actor SQLiteJournal: Journal {
             .first.map(incident(from:))
     }
 
+    public func incident(_ id: String) throws -> IncidentRecord? {
+        try database.query("SELECT \(Self.incidentColumns) FROM incidents WHERE id = ?", [.text(id)]).first.map(incident(from:))
+    }
+
     public func incidents(unfinishedOnly: Bool, limit: Int) throws -> [IncidentRecord] {
         try database.query("SELECT \(Self.incidentColumns) FROM incidents \(unfinishedOnly ? "WHERE status != 'finished'" : "") ORDER BY started_at DESC LIMIT ?", [.integer(Int64(limit))])
             .map(incident(from:))

@@ -18,6 +18,8 @@ public protocol Journal: Sendable {
     func unfinishedIncident(playbook: String) async throws -> IncidentRecord?
     func incidents(unfinishedOnly: Bool, limit: Int) async throws -> [IncidentRecord]
     func incidentStatus(_ id: String) async throws -> IncidentRecord.Status?
+    /// One incident by its id (the console's incident page).
+    func incident(_ id: String) async throws -> IncidentRecord?
 
     // MARK: Steps
     func setStep(_ record: StepRecord) async throws
@@ -106,5 +108,12 @@ public struct JournalFailure: Error, CustomStringConvertible {
 
     public init(description: String) {
         self.description = description
+    }
+}
+
+extension Journal {
+    /// Among the 1,000 most recent incidents: for journals without a lookup by id (test doubles).
+    public func incident(_ id: String) async throws -> IncidentRecord? {
+        try await incidents(unfinishedOnly: false, limit: 1_000).first { $0.id == id }
     }
 }

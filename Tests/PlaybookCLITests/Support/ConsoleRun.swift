@@ -6,9 +6,14 @@ import Testing
 /// campaign to pause.
 final class ConsoleRun: Sendable {
     static let token = "console-test-token-1234"
-    /// Screenshots land in docs/console/, which docs/console.md shows.
-    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/console")
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    /// Where screenshots land: docs/console/ (which docs/console.md shows) when
+    /// `PLAYBOOK_UPDATE_SCREENSHOTS=1`, as golden files are rewritten; otherwise .build/, so that a
+    /// test run leaves the checkout as it was (a release built after it is not "-dirty").
+    static let screenshots =
+        ProcessInfo.processInfo.environment["PLAYBOOK_UPDATE_SCREENSHOTS"] == "1"
+        ? repository.appendingPathComponent("docs/console") : repository.appendingPathComponent(".build/console-screenshots")
 
     let directory: URL
     let inbox: ChildProcess
