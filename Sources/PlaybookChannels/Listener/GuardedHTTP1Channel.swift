@@ -34,7 +34,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     static func builder(limits: WatchListener.Limits, connections: ConnectionCount) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
-                http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: limits.idle)), limits: limits,
+                // No idle timeout of Hummingbird's: its timer starts when the connection opens, and
+                // would cut a new connection's time for its first request head (`Limits.head`)
+                // short; `RequestGuard` times the head, the body and the idle time between requests.
+                http1: HTTP1Channel(responder: responder, configuration: .init()), limits: limits,
                 connections: connections)
         }
     }
