@@ -5,6 +5,7 @@ import PlaybookCore
 
 /// An answer of the console before it becomes a Hummingbird `Response`: pages carry the
 /// console's security headers, JSON is the journal's shape, redirects are 303 (after a POST).
+/// An `Error` so that a check can return it as the failure of a `Result` (the answer to give instead).
 enum ConsoleAnswer: Error {
     case html(HTTPResponse.Status, String, nonce: String? = nil)
     case json(HTTPResponse.Status, JSONValue)
