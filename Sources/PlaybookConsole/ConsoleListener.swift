@@ -36,6 +36,15 @@ public struct ConsoleListener: Sendable {
         return ConsoleListener(listener: listener, settings: settings)
     }
 
+    /// A warning when links would point at an address no phone can open: the listener is bound
+    /// to every interface (`:PORT`, `0.0.0.0`, `::`) and no console URL says where it is reached.
+    public var unreachableLinkWarning: String? {
+        let base = settings.baseURL.lowercased()
+        guard base.hasPrefix("http://0.0.0.0") || base.hasPrefix("http://[::]") else { return nil }
+        return "warning: approval links would point at \(settings.baseURL), which no phone can open; "
+            + "set PLAYBOOK_CONSOLE_URL (or --console-url) to the address people reach this machine at"
+    }
+
     /// What the watch's "listening" line adds: the console's state and where links point.
     public var consoleNote: String {
         (settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)") + "; approval links at \(settings.baseURL)/approve/"

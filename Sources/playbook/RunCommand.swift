@@ -102,7 +102,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
         let served = try await listenOptions.bind()
-        if let served { Output.writeError(served.announcement() + "\n") } else if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
+        if let served {
+            Output.writeError(served.announcement() + "\n")
+            if let warning = served.unreachableLinkWarning { Output.writeError(warning + "\n") }
+        } else if let warning = ApprovalLinks.warning(playbook, file: file) { Output.writeError(warning) }
         let file = self.file
         try RunSummary.finish(
             try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { engine in

@@ -50,6 +50,7 @@ struct WatchCommand: AsyncParsableCommand {
                 let settings = listener.settings
                 setup.approvalLinkBase = settings.baseURL
                 setup.listenerNote = listener.consoleNote
+                if let warning = listener.unreachableLinkWarning { Output.writeError(warning + "\n") }
                 setup.routes = { watcher in
                     ListenerRoutes(
                         ownPaths: watcher.webhookPaths, handler: { await watcher.handle($0) },

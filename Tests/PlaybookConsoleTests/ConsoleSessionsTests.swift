@@ -44,3 +44,16 @@ import Testing
         #expect(!sessions.checkCSRF(sessions.csrf(session: "aa"), link: "aa"))
     }
 }
+
+/// Where links point: the console URL given, else the listen address — unless that address is
+/// every interface, which no phone can open.
+@Suite struct ConsoleSettingsTests {
+    @Test func linksPointAtTheConsoleURLOrTheListenAddress() {
+        #expect(ConsoleSettings.from(environment: [:], consoleURL: nil, address: "127.0.0.1:9464").baseURL == "http://127.0.0.1:9464")
+        #expect(ConsoleSettings.from(environment: ["PLAYBOOK_CONSOLE_URL": "https://ops.example.com/"], consoleURL: nil, address: "0.0.0.0:9464").baseURL == "https://ops.example.com")
+        #expect(ConsoleSettings.from(environment: ["PLAYBOOK_CONSOLE_URL": "https://a.example"], consoleURL: "https://b.example", address: "x:1").baseURL == "https://b.example")
+        #expect(ConsoleSettings.from(environment: ["PLAYBOOK_CONSOLE_TOKEN": ""], consoleURL: nil, address: "x:1").isOn == false)
+        #expect(ConsoleSettings.problem(withURL: "ops.example.com") != nil)
+        #expect(ConsoleSettings.problem(withURL: "https://ops.example.com") == nil)
+    }
+}
