@@ -14,11 +14,11 @@ extension Console {
         let text = try context.parameters.require("token")
         switch try await Approvals.link(text, journal: backend.journal, now: clock()) {
         case .pending(let record):
-            let incident = try await report(record.incident)?.incident
-            let served = incident.flatMap { self.playbook(named: $0.playbook) }
-            let page = ApprovalLinkPage(
-                record: record, playbook: served?.playbook, plan: incident.flatMap { record in served.flatMap { plan($0.playbook, for: record) } },
-                csrf: sessions.csrf(link: record.tokenID))
+            let incident = try await backend.journal.incident(record.incident)
+            let served = incident.flatMap { playbook(named: $0.playbook) }
+            var plan: Plan?
+            if let incident, let served { plan = self.plan(served.playbook, for: incident) }
+            let page = ApprovalLinkPage(record: record, playbook: served?.playbook, plan: plan, csrf: sessions.csrf(link: record.tokenID))
             return ConsoleAnswer.html(.ok, page.render()).response()
         case let state:
             return Self.answer(for: state)
@@ -34,8 +34,8 @@ extension Console {
         guard let decision = form.decision.flatMap(Approvals.Decision.init(rawValue:)) else {
             return ConsoleAnswer.html(.badRequest, MessagePage.render(title: "Nothing decided", message: "the form has no decision (approve or deny)")).response()
         }
-        let (after, first) = try await Approvals.decide(decision, link: text, journal: backend.journal, by: Approvals.linkDecider, now: clock())
-        guard first, case .decided(let decided) = after else { return Self.answer(for: after) }
+        let (decided, first) = try await Approvals.decide(decision, pending: record, journal: backend.journal, by: Approvals.linkDecider, now: clock())
+        guard first else { return Self.answer(for: .decided(decided)) }
         let title = decided.status == .approved ? "Approved" : "Denied"
         return ConsoleAnswer.html(.ok, MessagePage.render(title: title, message: "\(title) by \(decided.decidedBy ?? Approvals.linkDecider) at \(HTML.time(decided.decidedAt)). You can close this page.")).response()
     }

@@ -47,14 +47,16 @@ public struct ConsoleListener: Sendable {
 
     /// What the watch's "listening" line adds: the console's state and where links point.
     public var consoleNote: String {
-        (settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)") + "; approval links at \(settings.baseURL)/approve/"
+        consoleState + "; approval links at \(settings.baseURL)/approve/"
+    }
+
+    private var consoleState: String {
+        settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)"
     }
 
     /// The line that says where it answers, and what.
-    public func announcement(extraPaths: [String] = []) -> String {
-        let console = settings.isOn ? "console at \(settings.baseURL)/" : "console off (set PLAYBOOK_CONSOLE_TOKEN to turn it on)"
-        let paths = (["/healthz"] + extraPaths + ["/approve/…"]).joined(separator: ", ")
-        return "listening on http://\(listener.address) (\(paths)); \(console); approval links start \(settings.baseURL)/approve/"
+    public func announcement() -> String {
+        "listening on http://\(listener.address) (/healthz, /approve/…); \(consoleState); approval links start \(settings.baseURL)/approve/"
     }
 
     /// `run --listen`: serves the console of this run while `body` runs with an engine whose

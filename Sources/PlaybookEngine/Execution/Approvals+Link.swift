@@ -42,15 +42,16 @@ extension Approvals {
         return .pending(record)
     }
 
-    /// Decides the approval `text` links to, as `by`; the first decision wins. Returns the link's
-    /// state afterwards: `.decided` with this decision when it was the first, else what it was.
-    public static func decide(_ decision: Decision, link text: String, journal: any Journal, by: String, now: Date) async throws -> (Link, decidedNow: Bool) {
-        let state = try await link(text, journal: journal, now: now)
-        guard case .pending(let record) = state, let approvals = journal as? any ApprovalJournal else { return (state, false) }
+    /// Decides `record`, the pending approval a link was just found to decide (`link`), as `by`;
+    /// the first decision wins (the journal's conditional update). Returns the approval afterwards
+    /// and whether this decision was the first.
+    public static func decide(_ decision: Decision, pending record: ApprovalRecord, journal: any Journal, by: String, now: Date) async throws
+        -> (record: ApprovalRecord, decidedNow: Bool)
+    {
+        guard let approvals = journal as? any ApprovalJournal else { return (record, false) }
         let status: ApprovalRecord.Status = decision == .approve ? .approved : .denied
         let first = try await approvals.decideApproval(incident: record.incident, step: record.step, status: status, by: by, at: now)
-        let after = try await approvals.approval(incident: record.incident, step: record.step) ?? record
-        return (.decided(after), first)
+        return (try await approvals.approval(incident: record.incident, step: record.step) ?? record, first)
     }
 
     /// Who decided through a link, as journaled.
