@@ -6,7 +6,7 @@ import PlaybookConsole
 struct ListenOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Serve approval links and (with PLAYBOOK_CONSOLE_TOKEN) the web console on this address, e.g. 127.0.0.1:9464; watch adds /healthz, /metrics and webhook triggers.",
+            "Serve /healthz, approval links and (with PLAYBOOK_CONSOLE_TOKEN) the web console on this address, e.g. 127.0.0.1:9464; watch adds /metrics and webhook triggers.",
             valueName: "HOST:PORT"))
     var listen: String?
 
