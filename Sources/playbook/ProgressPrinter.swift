@@ -22,10 +22,8 @@ final class ProgressPrinter: ProgressReporter, Sendable {
         self.redactor = redactor
     }
 
-    private func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date())
-    }
+    /// Now, to the second in UTC (no formatter per line: see `Date.utcTimestamp`).
+    private func timestamp() -> String { Date().utcTimestamp }
 
     func report(_ event: ProgressEvent) {
         let event = event.redacted(by: redactor)

@@ -1,18 +1,33 @@
 import Foundation
 import PlaybookCore
+import Synchronization
 
 /// Per-channel limits on calls: at most `concurrency` in flight, at most `rate` per sliding period
 /// (paced evenly, no burst at start), and at most `window` deliveries attempted but not yet
 /// durably marked done (the journal's in-flight bound).
-public actor ChannelGate {
+///
+/// A call's two slots are given back apart: the call slot when the provider has answered
+/// (`endCall()`), the window slot once the journal has durably marked the delivery (`confirm()`).
+/// The next call then does not wait for the previous one's commit, and marks of up to `window`
+/// deliveries gather into one commit; what was attempted but not yet durably marked stays within
+/// `window` at every instant. `release()` gives back both at once.
+///
+/// Not an actor: a delivery takes and gives back slots several times, and a hop to an actor each
+/// time cost more than the bookkeeping. The counts live under a lock; only a caller that must
+/// wait for a slot (or for its rate slot) suspends.
+public final class ChannelGate: Sendable {
+    private struct State {
+        var inFlight = 0
+        var unconfirmed = 0
+        var nextSlot: Date?
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
     private let concurrency: Int
     private let window: Int
     private let interval: Double?
     private let clock: any EngineClock
-    private var inFlight = 0
-    private var unconfirmed = 0
-    private var nextSlot: Date?
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex(State())
 
     public init(concurrency: Int, rate: (count: Int, period: Double)?, window: Int = 64, clock: any EngineClock) {
         self.concurrency = max(1, min(concurrency, window))
@@ -21,32 +36,77 @@ public actor ChannelGate {
         self.clock = clock
     }
 
-    /// Waits for a slot; pair with `release()` once the delivery is durably marked.
+    /// Waits for a slot; pair with `endCall()` and `confirm()` (or `release()`, both at once).
     public func acquire() async throws {
-        while inFlight >= concurrency || unconfirmed >= window {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-        inFlight += 1
-        unconfirmed += 1
-        if let interval {
-            let now = clock.now()
-            let slot = max(now, nextSlot ?? now)
-            nextSlot = slot.addingTimeInterval(interval)
-            if slot > now {
-                do {
-                    try await clock.sleep(until: slot)
-                } catch {
-                    release()
-                    throw error
+        while !takeSlot() {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                // Looked at again under the lock: a slot freed since `takeSlot` wakes this waiter at once.
+                let free = state.withLock { state in
+                    if state.inFlight < concurrency && state.unconfirmed < window { return true }
+                    state.waiters.append(waiter)
+                    return false
                 }
+                if free { waiter.resume() }
+            }
+        }
+        guard let interval else { return }
+        let now = clock.now()
+        let slot = state.withLock { state in
+            let slot = max(now, state.nextSlot ?? now)
+            state.nextSlot = slot.addingTimeInterval(interval)
+            return slot
+        }
+        if slot > now {
+            do {
+                try await clock.sleep(until: slot)
+            } catch {
+                release()
+                throw error
             }
         }
     }
 
+    /// Calls in flight, deliveries not yet confirmed, and callers waiting for a slot (for tests).
+    var counts: (inFlight: Int, unconfirmed: Int, waiting: Int) {
+        state.withLock { ($0.inFlight, $0.unconfirmed, $0.waiters.count) }
+    }
+
+    /// Takes a call slot and a window slot when both are free.
+    private func takeSlot() -> Bool {
+        state.withLock { state in
+            guard state.inFlight < concurrency && state.unconfirmed < window else { return false }
+            state.inFlight += 1
+            state.unconfirmed += 1
+            return true
+        }
+    }
+
+    /// The call has ended (answered, failed or given up): its call slot is free, its delivery
+    /// still counts in the window until `confirm()`.
+    public func endCall() {
+        give(calls: 1, window: 0)
+    }
+
+    /// The delivery is durably marked: it leaves the in-flight window.
+    public func confirm() {
+        give(calls: 0, window: 1)
+    }
+
+    /// Both at once: the call ended and its outcome is durable (or it was never made).
     public func release() {
-        inFlight -= 1
-        unconfirmed -= 1
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        give(calls: 1, window: 1)
+    }
+
+    /// Gives slots back and wakes every waiter to look again: which of the two limits freed a
+    /// slot decides who may go.
+    private func give(calls: Int, window: Int) {
+        let woken = state.withLock { state in
+            state.inFlight -= calls
+            state.unconfirmed -= window
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in woken { waiter.resume() }
     }
 }
 
@@ -71,13 +131,7 @@ extension Engine {
     func limited<T: Sendable>(_ id: String, in playbook: Playbook, _ call: () async throws -> T) async throws -> T {
         let gate = await gates.gate(for: id, in: playbook, clock: clock)
         try await gate.acquire()
-        do {
-            let result = try await call()
-            await gate.release()
-            return result
-        } catch {
-            await gate.release()
-            throw error
-        }
+        defer { gate.release() }
+        return try await call()
     }
 }

@@ -6,7 +6,9 @@ import Synchronization
 /// rendered message in its envelope (idempotency key included), calls the channel with the
 /// step's retries and timeout, and marks the result in the journal. The caller holds the
 /// channel's gate around the call (it decides when a delivery may start) and renders the message
-/// (a single runner at send time, a shared fan-out when it journals the delivery).
+/// (a single runner at send time, a shared fan-out when it journals the delivery); `callEnded`
+/// runs once the channel has answered (or failed for good), before the journal's mark, so the
+/// caller can give back the gate's call slot while the mark waits for its commit.
 struct DeliverySender: Sendable {
     let engine: Engine
     let step: Step
@@ -35,10 +37,14 @@ struct DeliverySender: Sendable {
         var detail: String? = nil
     }
 
-    func send(key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?) async -> Outcome {
+    func send(
+        key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?,
+        callEnded: @Sendable () async -> Void = {}
+    ) async -> Outcome {
         let journal = engine.journal
         let clock = engine.clock
         var attempts = 0
+        var called = false
         do {
             let message = OutboundMessage(
                 playbook: playbook, incident: incident, step: step.id.value, action: "notify", idempotencyKey: key, contact: contact, address: address,
@@ -46,10 +52,13 @@ struct DeliverySender: Sendable {
             let channel = try await channels.channel(id, from: engine)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
+            called = true
+            await callEnded()
             attempts = made
             try await journal.markDelivery(key, .sent, attempts: attempts, at: clock.now())
             return Outcome(status: .sent)
         } catch {
+            if !called { await callEnded() }
             let reason = engine.redactor.redact(Retrying.describe(error))
             if let failed = error as? AttemptsFailed { attempts = failed.attempts }
             try? await journal.markDelivery(key, .failed, attempts: attempts, detail: reason, at: clock.now())

@@ -55,8 +55,7 @@ struct SharedFanOutWorker: Sendable {
                         let gate = await engine.gates.gate(for: delivery.record.channel, in: playbook, clock: clock)
                         try await gate.acquire()
                         group.addTask {
-                            await self.deliver(delivery, through: sender)
-                            await gate.release()
+                            await self.deliver(delivery, through: sender, gate: gate)
                         }
                         started += 1
                         outstanding += 1
@@ -80,16 +79,20 @@ struct SharedFanOutWorker: Sendable {
     /// Sends one claimed delivery — unless quiet hours held it back and the incident resolved
     /// meanwhile: as in a single runner's fan-out, such a message is about the incident and is
     /// journaled `cancelled` (a recovery step's messages always go out).
-    func deliver(_ delivery: SharedDelivery, through sender: DeliverySender) async {
+    /// The gate's slots are given back here: the call slot when the channel has answered, the
+    /// window slot once the outcome is journaled.
+    func deliver(_ delivery: SharedDelivery, through sender: DeliverySender, gate: ChannelGate) async {
         let record = delivery.record
         if record.deferredUntil != nil, !playbook.recovery.contains(where: { $0.id == step.id }),
             await !engine.isStillActive(incident: incident, playbook: playbook.name.value)
         {
             try? await engine.journal.markDelivery(record.key, .cancelled, detail: Engine.cancelledAfterResolution, at: engine.clock.now())
+            gate.release()
             return
         }
         _ = await sender.send(
             key: record.key, channel: record.channel, contact: delivery.contact, address: record.address, subject: delivery.subject, text: delivery.text,
-            html: delivery.html)
+            html: delivery.html, callEnded: { gate.endCall() })
+        gate.confirm()
     }
 }

@@ -159,7 +159,7 @@ struct SingleRunnerFanOut {
         }
         try await gate.acquire()
         if recheckQuietHours, let later = quietHoursEnd(delivery) {
-            await gate.release()
+            gate.release()
             try await engine.journal.markDelivery(delivery.key, .deferred, at: engine.clock.now())
             var moved = delivery
             moved.deferredUntil = later
@@ -171,11 +171,11 @@ struct SingleRunnerFanOut {
             let message = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
             let outcome = await sender.send(
                 key: delivery.key, channel: delivery.channel, contact: delivery.contact, address: delivery.address, subject: message.subject,
-                text: message.text, html: message.html)
+                text: message.text, html: message.html, callEnded: { gate.endCall() })
+            gate.confirm()
             let counts = counter.record(outcome.status, detail: outcome.detail)
             let finished = counts.sent + counts.failed
             if finished % Self.progressEvery == 0 { progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total)) }
-            await gate.release()
         }
         outstanding += 1
         while outstanding >= FanOutLimits.tasksInFlight {
