@@ -126,8 +126,8 @@ actor GateRegistry {
 
 extension Engine {
     /// Makes one call to channel `id` (with its retries) once the channel's gate admits it, and
-    /// frees the slot when the call ends, however it ends. Every action but `notify` (which holds
-    /// its slot until the delivery is journaled) calls channels through here.
+    /// frees both its slots when the call ends, however it ends. Every action but `notify` (whose
+    /// deliveries keep their window slot until their mark is journaled) calls channels through here.
     func limited<T: Sendable>(_ id: String, in playbook: Playbook, _ call: () async throws -> T) async throws -> T {
         let gate = await gates.gate(for: id, in: playbook, clock: clock)
         try await gate.acquire()
