@@ -104,6 +104,24 @@ public struct DeliveryRecord: Sendable, Equatable {
 
 /// A trigger's state as `playbook watch` keeps it, so that a restarted watcher carries on where
 /// it stopped instead of firing again.
+/// A delivery's new state, for `Journal.markDeliveries`: `attempts` (made by this run) is added
+/// to the journaled count.
+public struct DeliveryMark: Sendable, Equatable {
+    public var key: String
+    public var status: DeliveryStatus
+    public var attempts: Int
+    public var detail: String?
+    public var at: Date
+
+    public init(key: String, status: DeliveryStatus, attempts: Int = 0, detail: String? = nil, at: Date) {
+        self.key = key
+        self.status = status
+        self.attempts = attempts
+        self.detail = detail
+        self.at = at
+    }
+}
+
 public struct SavedTriggerState: Sendable, Equatable {
     public var trigger: String
     public var state: TriggerStateMachine.TriggerState

@@ -242,6 +242,15 @@ public actor SQLiteJournal: Journal {
                          deliveries: [.marked(key: key, status: status)])
     }
 
+    /// The marks in one commit (grouped, like every write, with concurrent callers').
+    public func markDeliveries(_ marks: [DeliveryMark]) async throws {
+        try await commit(
+            marks.map { mark in
+                ("UPDATE deliveries SET status = ?, attempts = attempts + ?, detail = ?, updated_at = ? WHERE key = ?",
+                 [.text(mark.status.rawValue), .integer(Int64(mark.attempts)), Self.text(mark.detail), Self.time(mark.at), .text(mark.key)])
+            }, deliveries: marks.map { .marked(key: $0.key, status: $0.status) })
+    }
+
     public func deliveries(incident: String, step: String) throws -> [DeliveryRecord] {
         try database.query("SELECT key, incident, step, channel, contact, address, status, attempts, deferred_until, detail FROM deliveries WHERE incident = ? AND step = ?",
                            [.text(incident), .text(step)]).map { row in

@@ -30,6 +30,8 @@ public protocol Journal: Sendable {
     func planDeliveries(_ records: [DeliveryRecord], at now: Date) async throws
     /// Marks a delivery's state durably; `attempts` (the attempts this run made) is added to the count.
     func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int, detail: String?, at now: Date) async throws
+    /// Marks several deliveries, durably once it returns (one commit where the journal can).
+    func markDeliveries(_ marks: [DeliveryMark]) async throws
     func deliveries(incident: String, step: String) async throws -> [DeliveryRecord]
     /// Delivery counts by step and status for an incident.
     func deliveryCounts(incident: String) async throws -> [String: [DeliveryStatus: Int]]
@@ -77,6 +79,16 @@ extension Journal {
 
     public func incidents(limit: Int) async throws -> [IncidentRecord] {
         try await incidents(unfinishedOnly: false, limit: limit)
+    }
+
+    /// Each mark on its own, all at once (a journal that groups concurrent writes groups these).
+    public func markDeliveries(_ marks: [DeliveryMark]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for mark in marks {
+                group.addTask { try await self.markDelivery(mark.key, mark.status, attempts: mark.attempts, detail: mark.detail, at: mark.at) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     public func markDelivery(_ key: String, _ status: DeliveryStatus, at now: Date) async throws {

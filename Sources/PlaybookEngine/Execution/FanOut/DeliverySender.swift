@@ -8,7 +8,8 @@ import Synchronization
 /// channel's gate around the call (it decides when a delivery may start) and renders the message
 /// (a single runner at send time, a shared fan-out when it journals the delivery); `callEnded`
 /// runs once the channel has answered (or failed for good), before the journal's mark, so the
-/// caller can give back the gate's call slot while the mark waits for its commit.
+/// caller can give back the gate's call slot while the mark waits for its commit, gathered with
+/// the fan-out's other marks (`DeliveryMarks`).
 struct DeliverySender: Sendable {
     let engine: Engine
     let step: Step
@@ -17,6 +18,16 @@ struct DeliverySender: Sendable {
     /// The step's channels, each looked up once: `engine.channels` is an actor, and a hop per
     /// delivery cost more than the lookup.
     let channels = ResolvedChannels()
+    /// Where the deliveries' marks gather into commits.
+    let marks: DeliveryMarks
+
+    init(engine: Engine, step: Step, playbook: String, incident: String) {
+        self.engine = engine
+        self.step = step
+        self.playbook = playbook
+        self.incident = incident
+        self.marks = DeliveryMarks(journal: engine.journal)
+    }
 
     /// The channels a sender has looked up, shared by its delivery tasks.
     final class ResolvedChannels: Sendable {
@@ -41,10 +52,10 @@ struct DeliverySender: Sendable {
         key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?,
         callEnded: @Sendable () async -> Void = {}
     ) async -> Outcome {
-        let journal = engine.journal
         let clock = engine.clock
         var attempts = 0
-        var called = false
+        var outcome: Outcome
+        marks.callStarting()
         do {
             let message = OutboundMessage(
                 playbook: playbook, incident: incident, step: step.id.value, action: "notify", idempotencyKey: key, contact: contact, address: address,
@@ -52,17 +63,20 @@ struct DeliverySender: Sendable {
             let channel = try await channels.channel(id, from: engine)
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
-            called = true
-            await callEnded()
             attempts = made
-            try await journal.markDelivery(key, .sent, attempts: attempts, at: clock.now())
-            return Outcome(status: .sent)
+            outcome = Outcome(status: .sent)
         } catch {
-            if !called { await callEnded() }
-            let reason = engine.redactor.redact(Retrying.describe(error))
             if let failed = error as? AttemptsFailed { attempts = failed.attempts }
-            try? await journal.markDelivery(key, .failed, attempts: attempts, detail: reason, at: clock.now())
-            return Outcome(status: .failed, detail: reason)
+            outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
         }
+        marks.callEnded()
+        await callEnded()
+        do {
+            try await marks.mark(DeliveryMark(key: key, status: outcome.status, attempts: attempts, detail: outcome.detail, at: clock.now()))
+        } catch where outcome.status == .sent {
+            // Sent, but the journal could not say so: counted as failed, with the journal's reason.
+            outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
+        } catch {}
+        return outcome
     }
 }
