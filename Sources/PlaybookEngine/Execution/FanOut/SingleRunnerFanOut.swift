@@ -36,6 +36,11 @@ struct SingleRunnerFanOut {
     private var gates: [String: ChannelGate] = [:]
     /// Delivery tasks started and not reaped yet.
     private var outstanding = 0
+    /// The batch being journaled while the one before it is sent, and the batches whose
+    /// journaling has finished (by number).
+    private var journaling: (number: Int, deliveries: [PendingDelivery])?
+    private var batchesStarted = 0
+    private var batchesJournaled: Set<Int> = []
     /// Whether a stop came before every contact was read.
     private(set) var stoppedReading = false
 
@@ -58,12 +63,22 @@ struct SingleRunnerFanOut {
         self.journaled = Dictionary(journaled.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// What a task of the fan-out's group did: sent one delivery, or journaled batch `n`.
+    enum Finished: Sendable {
+        case delivery
+        case journaled(Int)
+    }
+
     /// Walks every contact and sends; returns when every delivery started has finished (or a
     /// stop came). Throws when the journal cannot be written.
     mutating func run(_ contacts: inout any ContactReader) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Finished.self) { group in
             try await readContacts(&contacts, group: &group)
-            try await dispatch(batch, group: &group)
+            if !batch.isEmpty { try await journalAndSendPrevious(batch, group: &group) }
+            if let last = journaling {
+                journaling = nil
+                try await sendJournaled(last, group: &group)
+            }
             try await group.waitForAll()
             outstanding = 0
             try await sendDeferred(group: &group)
@@ -71,7 +86,7 @@ struct SingleRunnerFanOut {
         }
     }
 
-    private mutating func readContacts(_ contacts: inout any ContactReader, group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+    private mutating func readContacts(_ contacts: inout any ContactReader, group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
         while let contact = contacts.next() {
             if engine.stop.isRequested {
                 stoppedReading = true
@@ -90,24 +105,42 @@ struct SingleRunnerFanOut {
                         key: key, channel: route.channel, type: route.type, contact: contact, address: route.address, deferredUntil: route.deferredUntil))
                 counter.expect(1)
                 if batch.count >= FanOutLimits.journalBatch {
-                    try await dispatch(batch, group: &group)
+                    try await journalAndSendPrevious(batch, group: &group)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
         }
     }
 
-    /// Journals the batch's new deliveries, then starts each one that is due.
-    private mutating func dispatch(_ deliveries: [PendingDelivery], group: inout ThrowingTaskGroup<Void, any Error>) async throws {
-        let journal = engine.journal
-        let fresh = deliveries.filter { journaled[$0.key] == nil }
-        try await journal.planDeliveries(
-            fresh.map { d in
-                DeliveryRecord(
-                    key: d.key, incident: incident.id, step: step.id.value, channel: d.channel, contact: d.contact.id, address: d.address,
-                    status: d.deferredUntil == nil ? .pending : .deferred, deferredUntil: d.deferredUntil)
-            }, at: engine.clock.now())
-        for delivery in deliveries {
+    /// Starts journaling `deliveries` as a task of the group, then sends the batch journaled
+    /// before them: a batch is journaled while the one before it is sent, so the fan-out does not
+    /// stand still for each batch's commit. No delivery is attempted before its batch is journaled.
+    private mutating func journalAndSendPrevious(_ deliveries: [PendingDelivery], group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
+        let number = batchesStarted
+        batchesStarted += 1
+        let records = deliveries.filter { journaled[$0.key] == nil }.map { d in
+            DeliveryRecord(
+                key: d.key, incident: incident.id, step: step.id.value, channel: d.channel, contact: d.contact.id, address: d.address,
+                status: d.deferredUntil == nil ? .pending : .deferred, deferredUntil: d.deferredUntil)
+        }
+        let (journal, now) = (engine.journal, engine.clock.now())
+        group.addTask {
+            try await journal.planDeliveries(records, at: now)
+            return .journaled(number)
+        }
+        let previous = journaling
+        journaling = (number, deliveries)
+        if let previous { try await sendJournaled(previous, group: &group) }
+    }
+
+    /// Once `batch` is journaled, starts each of its deliveries that is due.
+    private mutating func sendJournaled(_ batch: (number: Int, deliveries: [PendingDelivery]), group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
+        while !batchesJournaled.contains(batch.number) {
+            guard let finished = try await group.next() else { break }
+            reap(finished)
+        }
+        batchesJournaled.remove(batch.number)
+        for delivery in batch.deliveries {
             let previous = journaled[delivery.key]
             if let until = delivery.deferredUntil ?? previous?.deferredUntil, until > engine.clock.now(), previous?.status != .sent {
                 var later = delivery
@@ -124,8 +157,16 @@ struct SingleRunnerFanOut {
         }
     }
 
+    /// Counts a finished task of the group.
+    private mutating func reap(_ finished: Finished) {
+        switch finished {
+        case .delivery: outstanding -= 1
+        case .journaled(let number): batchesJournaled.insert(number)
+        }
+    }
+
     /// Quiet hours: waits for the end of each window, then sends (a restart finds them in the journal).
-    private mutating func sendDeferred(group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+    private mutating func sendDeferred(group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
         let start = walk.moment
         deferred.sort { ($0.deferredUntil ?? start) < ($1.deferredUntil ?? start) }
         var checkedAt: Date?
@@ -148,7 +189,7 @@ struct SingleRunnerFanOut {
     /// holds at most `FanOutLimits.tasksInFlight`. With `recheckQuietHours`, quiet hours are
     /// decided again once the gate lets the delivery through: a rate-limited fan-out that started
     /// before a contact's window can reach it, and then the delivery waits for the window's end.
-    private mutating func send(_ delivery: PendingDelivery, recheckQuietHours: Bool, group: inout ThrowingTaskGroup<Void, any Error>) async throws {
+    private mutating func send(_ delivery: PendingDelivery, recheckQuietHours: Bool, group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
         // The registry is an actor shared by the engine's steps: asked once per channel per step.
         let gate: ChannelGate
         if let known = gates[delivery.channel] {
@@ -176,11 +217,15 @@ struct SingleRunnerFanOut {
             let counts = counter.record(outcome.status, detail: outcome.detail)
             let finished = counts.sent + counts.failed
             if finished % Self.progressEvery == 0 { progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total)) }
+            return .delivery
         }
         outstanding += 1
         while outstanding >= FanOutLimits.tasksInFlight {
-            try await group.next()
-            outstanding -= 1
+            guard let finished = try await group.next() else {
+                outstanding = 0
+                break
+            }
+            reap(finished)
         }
     }
 
