@@ -40,25 +40,31 @@ enum JSONBytes {
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// Quotes and escapes as `serialized()` does: `"`, `\`, `\n`, `\r`, `\t` by name, other
-    /// controls as `\u00xx`, everything else (non-ASCII included) as its UTF-8 bytes.
+    /// controls as `\u00xx`, everything else (non-ASCII included) as its UTF-8 bytes. Runs of bytes
+    /// that need no escape are copied whole.
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
-            for byte in bytes {
+            var plain = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if plain < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain..<index])) }
+                plain = index + 1
                 switch byte {
                 case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
                 case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
                 case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
                 case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
                 case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0..<0x20:
+                default:
                     out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
                     out.append(hex[Int(byte >> 4)])
                     out.append(hex[Int(byte & 0xF)])
-                default: out.append(byte)
                 }
             }
+            if plain < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plain...])) }
         }
         out.append(UInt8(ascii: "\""))
     }
