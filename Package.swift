@@ -132,6 +132,7 @@ let package = Package(
             name: "bench-fanout",
             dependencies: ["PlaybookEngine"],
             path: "bench/fanout",
+            exclude: ["perf-parts.py"],
             swiftSettings: strict
         ),
         /// Watches 500 generated playbooks (3 triggers each) against loopback fakes, beside a plain
