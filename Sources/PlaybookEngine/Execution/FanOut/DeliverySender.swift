@@ -76,7 +76,10 @@ struct DeliverySender: Sendable {
         } catch where outcome.status == .sent {
             // Sent, but the journal could not say so: counted as failed, with the journal's reason.
             outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
-        } catch {}
+        } catch {
+            // A failure the journal could not record either: it stays a failure, with its own
+            // reason (a resume finds it pending and tries it again, with the same key).
+        }
         return outcome
     }
 }
