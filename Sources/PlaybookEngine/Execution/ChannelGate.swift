@@ -38,11 +38,12 @@ public final class ChannelGate: Sendable {
 
     /// Waits for a slot; pair with `endCall()` and `confirm()` (or `release()`, both at once).
     public func acquire() async throws {
-        while !takeSlot() {
+        while !state.withLock({ takeSlot(&$0) }) {
             await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                // Looked at again under the lock: a slot freed since `takeSlot` wakes this waiter at once.
+                // Looked at again under the lock: a slot freed since the last look wakes this waiter
+                // at once (it takes the slot on its next turn of the loop).
                 let free = state.withLock { state in
-                    if state.inFlight < concurrency && state.unconfirmed < window { return true }
+                    if hasSlot(state) { return true }
                     state.waiters.append(waiter)
                     return false
                 }
@@ -71,14 +72,17 @@ public final class ChannelGate: Sendable {
         state.withLock { ($0.inFlight, $0.unconfirmed, $0.waiters.count) }
     }
 
+    /// Whether a call slot and a window slot are both free.
+    private func hasSlot(_ state: State) -> Bool {
+        state.inFlight < concurrency && state.unconfirmed < window
+    }
+
     /// Takes a call slot and a window slot when both are free.
-    private func takeSlot() -> Bool {
-        state.withLock { state in
-            guard state.inFlight < concurrency && state.unconfirmed < window else { return false }
-            state.inFlight += 1
-            state.unconfirmed += 1
-            return true
-        }
+    private func takeSlot(_ state: inout State) -> Bool {
+        guard hasSlot(state) else { return false }
+        state.inFlight += 1
+        state.unconfirmed += 1
+        return true
     }
 
     /// The call has ended (answered, failed or given up): its call slot is free, its delivery

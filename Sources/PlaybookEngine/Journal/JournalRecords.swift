@@ -102,8 +102,6 @@ public struct DeliveryRecord: Sendable, Equatable {
     }
 }
 
-/// A trigger's state as `playbook watch` keeps it, so that a restarted watcher carries on where
-/// it stopped instead of firing again.
 /// A delivery's new state, for `Journal.markDeliveries`: `attempts` (made by this run) is added
 /// to the journaled count.
 public struct DeliveryMark: Sendable, Equatable {
@@ -122,6 +120,8 @@ public struct DeliveryMark: Sendable, Equatable {
     }
 }
 
+/// A trigger's state as `playbook watch` keeps it, so that a restarted watcher carries on where
+/// it stopped instead of firing again.
 public struct SavedTriggerState: Sendable, Equatable {
     public var trigger: String
     public var state: TriggerStateMachine.TriggerState

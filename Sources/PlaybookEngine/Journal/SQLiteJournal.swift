@@ -237,9 +237,7 @@ public actor SQLiteJournal: Journal {
     /// attempt, and on resume pending deliveries are sent again with the same key — the
     /// in-flight window is what is pending but already attempted, bounded by the channel gate.
     public func markDelivery(_ key: String, _ status: DeliveryStatus, attempts: Int, detail: String?, at now: Date) async throws {
-        try await commit([("UPDATE deliveries SET status = ?, attempts = attempts + ?, detail = ?, updated_at = ? WHERE key = ?",
-                           [.text(status.rawValue), .integer(Int64(attempts)), Self.text(detail), Self.time(now), .text(key)])],
-                         deliveries: [.marked(key: key, status: status)])
+        try await markDeliveries([DeliveryMark(key: key, status: status, attempts: attempts, detail: detail, at: now)])
     }
 
     /// The marks in one commit (grouped, like every write, with concurrent callers').

@@ -4,12 +4,12 @@ import Synchronization
 
 /// Sends one delivery of a `notify` step, the same way whichever fan-out started it: wraps the
 /// rendered message in its envelope (idempotency key included), calls the channel with the
-/// step's retries and timeout, and marks the result in the journal. The caller holds the
-/// channel's gate around the call (it decides when a delivery may start) and renders the message
-/// (a single runner at send time, a shared fan-out when it journals the delivery); `callEnded`
-/// runs once the channel has answered (or failed for good), before the journal's mark, so the
-/// caller can give back the gate's call slot while the mark waits for its commit, gathered with
-/// the fan-out's other marks (`DeliveryMarks`).
+/// step's retries and timeout, and marks the result in the journal. The caller takes a slot of
+/// the channel's gate (it decides when a delivery may start) and renders the message (a single
+/// runner at send time, a shared fan-out when it journals the delivery); the sender gives the
+/// slot back in its two halves: the call slot once the channel has answered (or failed for good),
+/// the window slot once the mark, gathered with the fan-out's other marks (`DeliveryMarks`), is
+/// committed.
 struct DeliverySender: Sendable {
     let engine: Engine
     let step: Step
@@ -49,8 +49,7 @@ struct DeliverySender: Sendable {
     }
 
     func send(
-        key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?,
-        callEnded: @Sendable () async -> Void = {}
+        key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?, gate: ChannelGate
     ) async -> Outcome {
         let clock = engine.clock
         var attempts = 0
@@ -70,7 +69,8 @@ struct DeliverySender: Sendable {
             outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
         }
         marks.callEnded()
-        await callEnded()
+        gate.endCall()
+        defer { gate.confirm() }
         do {
             try await marks.mark(DeliveryMark(key: key, status: outcome.status, attempts: attempts, detail: outcome.detail, at: clock.now()))
         } catch where outcome.status == .sent {

@@ -79,8 +79,7 @@ struct SharedFanOutWorker: Sendable {
     /// Sends one claimed delivery — unless quiet hours held it back and the incident resolved
     /// meanwhile: as in a single runner's fan-out, such a message is about the incident and is
     /// journaled `cancelled` (a recovery step's messages always go out).
-    /// The gate's slots are given back here: the call slot when the channel has answered, the
-    /// window slot once the outcome is journaled.
+    /// The gate's slot is given back here (a cancelled delivery) or by the sender.
     func deliver(_ delivery: SharedDelivery, through sender: DeliverySender, gate: ChannelGate) async {
         let record = delivery.record
         if record.deferredUntil != nil, !playbook.recovery.contains(where: { $0.id == step.id }),
@@ -92,7 +91,6 @@ struct SharedFanOutWorker: Sendable {
         }
         _ = await sender.send(
             key: record.key, channel: record.channel, contact: delivery.contact, address: record.address, subject: delivery.subject, text: delivery.text,
-            html: delivery.html, callEnded: { gate.endCall() })
-        gate.confirm()
+            html: delivery.html, gate: gate)
     }
 }

@@ -212,8 +212,7 @@ struct SingleRunnerFanOut {
             let message = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
             let outcome = await sender.send(
                 key: delivery.key, channel: delivery.channel, contact: delivery.contact, address: delivery.address, subject: message.subject,
-                text: message.text, html: message.html, callEnded: { gate.endCall() })
-            gate.confirm()
+                text: message.text, html: message.html, gate: gate)
             let counts = counter.record(outcome.status, detail: outcome.detail)
             let finished = counts.sent + counts.failed
             if finished % Self.progressEvery == 0 { progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total)) }
