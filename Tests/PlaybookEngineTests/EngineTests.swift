@@ -97,6 +97,27 @@ import Testing
         #expect(outcome.failsRun)
     }
 
+    /// A person watching a run reads each count once: every hundredth delivery, and the last one
+    /// only in the step's closing report (it used to come twice when the total was a multiple of 100).
+    @Test func theLastDeliveryCountIsReportedOnce() async throws {
+        let fixture = try EngineFixture(
+            """
+            version: 1
+            playbook: counts
+            triggers: [{ id: t, manual: {} }]
+            channels: { sms: { type: twilio, account_sid: AC1, auth_token: x, from: "+390000000000" } }
+            audience: { contacts: contacts.csv, segments: { all: "true" } }
+            steps: [{ id: tell, notify: { segment: all, via: [sms], message: { text: "Hi {{ contact.name }}" } } }]
+            """, contacts: 300)
+        let progress = ProgressLog()
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
+        let playbook = fixture.playbook
+        let outcome = try await world.run { try await $0.run(playbook, .init()) }
+        #expect(outcome.statuses["tell"] == .succeeded)
+        #expect(progress.deliveries.filter { $0 == "300/300" }.count == 1, "\(progress.deliveries)")
+        #expect(progress.deliveries.last == "300/300")
+    }
+
     @Test func fanOutRespectsConsentAndResumesWithoutSendingTwice() async throws {
         let fixture = try EngineFixture("""
             version: 1
@@ -234,16 +255,23 @@ import Testing
     }
 }
 
-/// Records the moments the engine decided to wait until, by step.
+/// Records the moments the engine decided to wait until, by step, and the delivery counts it
+/// reported (`done/total`).
 final class ProgressLog: ProgressReporter, @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [String: Date] = [:]
+    private var counted: [String] = []
 
     func report(_ event: ProgressEvent) {
-        if case .stepWaiting(let step, let until) = event { lock.withLock { recorded[step] = until } }
+        switch event {
+        case .stepWaiting(let step, let until): lock.withLock { recorded[step] = until }
+        case .deliveries(_, let done, _, let total): lock.withLock { counted.append("\(done)/\(total)") }
+        default: break
+        }
     }
 
     var waits: [String: Date] { lock.withLock { recorded } }
+    var deliveries: [String] { lock.withLock { counted } }
 }
 
 

@@ -215,7 +215,10 @@ struct SingleRunnerFanOut {
                 text: message.text, html: message.html, gate: gate)
             let counts = counter.record(outcome.status, detail: outcome.detail)
             let finished = counts.sent + counts.failed
-            if finished % Self.progressEvery == 0 { progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total)) }
+            // Every hundredth, but not the last: the step's closing report says that one.
+            if finished % Self.progressEvery == 0, finished < counts.total {
+                progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total))
+            }
             return .delivery
         }
         outstanding += 1
