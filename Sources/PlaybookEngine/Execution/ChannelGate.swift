@@ -23,7 +23,8 @@ public final class ChannelGate: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let concurrency: Int
+    /// Calls in flight at most (a single runner starts as many workers per channel).
+    let concurrency: Int
     private let window: Int
     private let interval: Double?
     private let clock: any EngineClock

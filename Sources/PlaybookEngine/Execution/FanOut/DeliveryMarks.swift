@@ -1,40 +1,52 @@
 import Foundation
 import Synchronization
 
-/// Gathers the marks of a fan-out's deliveries into fewer journal commits. A delivery's mark waits
-/// until `gatherUpTo` marks are waiting or none of the fan-out's calls is still in flight (the last
-/// call to end then commits what gathered), and returns once its commit is durable.
+/// Gathers the marks of a fan-out's deliveries into fewer journal commits. A mark waits until
+/// `gatherUpTo` marks are waiting or none of the fan-out's calls is still in flight; the delivery
+/// whose mark completes a batch commits it, in its own task. Only then does each delivery of the
+/// batch leave its channel's in-flight window (`ChannelGate.confirm`) and count as done
+/// (`whenDurable`): a delivery is reported sent once the journal durably says so, never before.
 ///
 /// Why: a commit costs far more than a mark in it (the transaction's WAL frames, file locks and
 /// checkpoints: about 150 µs), and marks that each start a commit as they come gather only as
-/// many as arrive during the commit before. Waiting costs no throughput: a delivery gives its call
-/// slot back when the provider answers (`ChannelGate.endCall`) and only its window slot waits for
-/// the mark, so calls go on while marks gather. What is attempted but not durably marked stays
+/// many as arrive during the commit before. A delivery whose mark merely joins a batch does not
+/// wait for the commit: its task ends there, so no task is suspended and woken again per
+/// delivery (bench/README.md). Waiting costs no throughput either: a delivery gives its call slot
+/// back when the provider answers (`ChannelGate.endCall`) and only its window slot waits for the
+/// commit, so calls go on while marks gather. What is attempted but not durably marked stays
 /// within the gate's window (64) at every instant, whatever `gatherUpTo` is; 24 leaves room in it
 /// for one batch gathering, one committing and the 16 calls of a channel's default concurrency.
 ///
 /// Nothing waits forever: every call that starts ends (its timeout bounds it) and is marked, and
-/// the mark that finds no call in flight commits everything gathered.
+/// the mark that finds no call in flight commits everything gathered — the fan-out's task group,
+/// which awaits every delivery task, therefore awaits every commit too.
 final class DeliveryMarks: Sendable {
-    /// Marks taken together for one commit, and the callers waiting for it.
-    private struct Batch {
-        var marks: [DeliveryMark]
-        var waiting: [CheckedContinuation<Batch?, any Error>]
+    /// One delivery's mark, the gate whose window slot it holds, and how it ended.
+    struct Entry: Sendable {
+        var mark: DeliveryMark
+        var gate: ChannelGate
     }
+
+    /// Told, once a delivery's mark is durable (or could not be written), how the delivery ended.
+    typealias Durable = @Sendable (_ status: DeliveryStatus, _ detail: String?) -> Void
 
     private struct State {
         /// Calls started (`callStarting`) and not ended (`callEnded`).
         var calling = 0
-        var gathered = Batch(marks: [], waiting: [])
+        var gathered: [Entry] = []
     }
 
     private let journal: any Journal
     private let gatherUpTo: Int
+    private let redact: @Sendable (String) -> String
+    private let whenDurable: Durable
     private let state = Mutex(State())
 
-    init(journal: any Journal, gatherUpTo: Int = 24) {
+    init(journal: any Journal, gatherUpTo: Int = 24, redact: @escaping @Sendable (String) -> String = { $0 }, whenDurable: @escaping Durable) {
         self.journal = journal
         self.gatherUpTo = max(1, gatherUpTo)
+        self.redact = redact
+        self.whenDurable = whenDurable
     }
 
     func callStarting() {
@@ -45,30 +57,31 @@ final class DeliveryMarks: Sendable {
         state.withLock { $0.calling -= 1 }
     }
 
-    /// Journals `mark` with the others gathered; returns once it is durable, throws when the
-    /// commit failed. The caller whose mark completes a batch commits it, in its own task (no
-    /// task of its own for the commit: the engine's work stays where its caller runs it).
-    func mark(_ mark: DeliveryMark) async throws {
-        let batch = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Batch?, any Error>) in
-            let complete = state.withLock { state -> Batch? in
-                state.gathered.marks.append(mark)
-                guard state.gathered.marks.count >= gatherUpTo || state.calling <= 0 else {
-                    state.gathered.waiting.append(continuation)
-                    return nil
-                }
-                defer { state.gathered = Batch(marks: [], waiting: []) }
-                return state.gathered
-            }
-            // This caller commits the batch (resumed at once with it); the others wait for it.
-            if let complete { continuation.resume(returning: complete) }
+    /// Adds `mark` (its delivery holding a window slot of `gate`) to the gathered ones; the call
+    /// that completes a batch commits it before returning, then confirms each delivery's slot and
+    /// tells `whenDurable`. A sent delivery whose mark could not be written counts as failed,
+    /// with the journal's reason (a resume finds it pending and sends it again, with its key).
+    func mark(_ mark: DeliveryMark, gate: ChannelGate) async {
+        let batch = state.withLock { state -> [Entry]? in
+            state.gathered.append(Entry(mark: mark, gate: gate))
+            guard state.gathered.count >= gatherUpTo || state.calling <= 0 else { return nil }
+            defer { state.gathered = [] }
+            return state.gathered
         }
         guard let batch else { return }
+        var failure: String?
         do {
-            try await journal.markDeliveries(batch.marks)
+            try await journal.markDeliveries(batch.map(\.mark))
         } catch {
-            for waiter in batch.waiting { waiter.resume(throwing: error) }
-            throw error
+            failure = redact(Retrying.describe(error))
         }
-        for waiter in batch.waiting { waiter.resume(returning: nil) }
+        for entry in batch {
+            entry.gate.confirm()
+            if let failure, entry.mark.status == .sent {
+                whenDurable(.failed, failure)
+            } else {
+                whenDurable(entry.mark.status, entry.mark.detail)
+            }
+        }
     }
 }

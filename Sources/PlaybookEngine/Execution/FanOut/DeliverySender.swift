@@ -9,7 +9,7 @@ import Synchronization
 /// runner at send time, a shared fan-out when it journals the delivery); the sender gives the
 /// slot back in its two halves: the call slot once the channel has answered (or failed for good),
 /// the window slot once the mark, gathered with the fan-out's other marks (`DeliveryMarks`), is
-/// committed.
+/// committed — which is also when the fan-out is told how the delivery ended (`whenDurable`).
 struct DeliverySender: Sendable {
     let engine: Engine
     let step: Step
@@ -21,12 +21,15 @@ struct DeliverySender: Sendable {
     /// Where the deliveries' marks gather into commits.
     let marks: DeliveryMarks
 
-    init(engine: Engine, step: Step, playbook: String, incident: String) {
+    /// `whenDurable` hears how each delivery ended once its mark is durable (a sent delivery
+    /// whose mark could not be written ended as failed).
+    init(engine: Engine, step: Step, playbook: String, incident: String, whenDurable: @escaping DeliveryMarks.Durable = { _, _ in }) {
         self.engine = engine
         self.step = step
         self.playbook = playbook
         self.incident = incident
-        self.marks = DeliveryMarks(journal: engine.journal)
+        let redactor = engine.redactor
+        self.marks = DeliveryMarks(journal: engine.journal, redact: { redactor.redact($0) }, whenDurable: whenDurable)
     }
 
     /// The channels a sender has looked up, shared by its delivery tasks.
@@ -41,19 +44,16 @@ struct DeliverySender: Sendable {
         }
     }
 
-    /// How a delivery ended, as the journal marked it.
-    struct Outcome: Sendable {
-        var status: DeliveryStatus
-        /// Why it failed (redacted), for a failure.
-        var detail: String? = nil
-    }
-
+    /// Calls the channel for one delivery and hands its mark to `marks`. Returns once the call
+    /// has ended and the mark is gathered (or, for the delivery that completes a batch, once the
+    /// batch is committed); the outcome reaches the sender's `whenDurable` with the commit.
     func send(
         key: String, channel id: String, contact: Contact, address: String, subject: String?, text: String, html: String?, gate: ChannelGate
-    ) async -> Outcome {
+    ) async {
         let clock = engine.clock
         var attempts = 0
-        var outcome: Outcome
+        var status = DeliveryStatus.sent
+        var detail: String?
         marks.callStarting()
         do {
             let message = OutboundMessage(
@@ -63,23 +63,13 @@ struct DeliverySender: Sendable {
             let retrying = Retrying(policy: step.retry, timeout: step.timeout, clock: clock)
             let (_, made) = try await retrying.run { () async throws(ChannelFailure) -> DeliveryReceipt in try await channel.send(message) }
             attempts = made
-            outcome = Outcome(status: .sent)
         } catch {
             if let failed = error as? AttemptsFailed { attempts = failed.attempts }
-            outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
+            status = .failed
+            detail = engine.redactor.redact(Retrying.describe(error))
         }
         marks.callEnded()
         gate.endCall()
-        defer { gate.confirm() }
-        do {
-            try await marks.mark(DeliveryMark(key: key, status: outcome.status, attempts: attempts, detail: outcome.detail, at: clock.now()))
-        } catch where outcome.status == .sent {
-            // Sent, but the journal could not say so: counted as failed, with the journal's reason.
-            outcome = Outcome(status: .failed, detail: engine.redactor.redact(Retrying.describe(error)))
-        } catch {
-            // A failure the journal could not record either: it stays a failure, with its own
-            // reason (a resume finds it pending and tries it again, with the same key).
-        }
-        return outcome
+        await marks.mark(DeliveryMark(key: key, status: status, attempts: attempts, detail: detail, at: clock.now()), gate: gate)
     }
 }

@@ -11,8 +11,10 @@ enum FanOutLimits {
     /// rendered messages, when shared) and what a stop leaves journaled but not started.
     static let journalBatch = 256
 
-    /// Delivery tasks a runner keeps started and not yet reaped. The gates already hold back what
-    /// is sent; this bounds the task group's memory when channels answer fast. It is eight full
+    /// Delivery tasks a runner of a shared fan-out keeps started and not yet reaped (a single
+    /// runner's workers need no such bound: its queues hold `journalBatch` per channel). The
+    /// gates already hold back what is sent; this bounds the task group's memory when channels
+    /// answer fast. It is eight full
     /// channel windows (8 × 64), so with up to eight channels reaping never holds a gate back.
     static let tasksInFlight = 512
 

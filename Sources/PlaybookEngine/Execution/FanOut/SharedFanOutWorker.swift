@@ -89,7 +89,7 @@ struct SharedFanOutWorker: Sendable {
             gate.release()
             return
         }
-        _ = await sender.send(
+        await sender.send(
             key: record.key, channel: record.channel, contact: delivery.contact, address: record.address, subject: delivery.subject, text: delivery.text,
             html: delivery.html, gate: gate)
     }

@@ -2,7 +2,8 @@ import Foundation
 import PlaybookCore
 
 /// A `notify` step's fan-out on one runner: walks the contacts (`ContactWalk`), journals each
-/// delivery before attempting it (in batches), sends through each channel's gate, and sends the
+/// delivery before attempting it (in batches), hands it to its channel's workers
+/// (`DeliveryQueue`, `DeliveryWorker`), which send through the channel's gate, and sends the
 /// deliveries quiet hours hold back once their window ends — unless the incident resolved
 /// meanwhile (they are about the incident; a recovery step's messages always go out).
 struct SingleRunnerFanOut {
@@ -22,7 +23,7 @@ struct SingleRunnerFanOut {
     let incident: IncidentRecord
     let facts: Facts
     let renderer: MessageRenderer
-    let counter = FanOutCounter()
+    let counter: FanOutCounter
     let sender: DeliverySender
     /// The template values without the contact, computed once for the step.
     let values: MessageValues
@@ -34,8 +35,11 @@ struct SingleRunnerFanOut {
     private(set) var deferred: [PendingDelivery] = []
     /// Each channel's gate, once looked up.
     private var gates: [String: ChannelGate] = [:]
-    /// Delivery tasks started and not reaped yet.
-    private var outstanding = 0
+    /// Each channel's queue in the current phase (its workers started with it): the contacts
+    /// first, then the deliveries quiet hours held back.
+    private var queues: [String: DeliveryQueue<PendingDelivery>] = [:]
+    /// Whether this phase's workers decide quiet hours again once a gate admits a delivery.
+    private var recheckQuietHours = true
     /// The batch being journaled while the one before it is sent, and the batches whose
     /// journaling has finished (by number).
     private var journaling: (number: Int, deliveries: [PendingDelivery])?
@@ -58,15 +62,26 @@ struct SingleRunnerFanOut {
         self.facts = facts
         self.walk = walk
         self.renderer = renderer
-        self.sender = DeliverySender(engine: engine, step: step, playbook: playbook.name.value, incident: incident.id)
+        let (counter, progress, stepID) = (FanOutCounter(), engine.progress, step.id.value)
+        self.counter = counter
+        // A delivery counts as done once its mark is durable, and progress says so.
+        self.sender = DeliverySender(engine: engine, step: step, playbook: playbook.name.value, incident: incident.id) { status, detail in
+            let counts = counter.record(status, detail: detail)
+            let finished = counts.sent + counts.failed
+            // Every hundredth, but not the last: the step's closing report says that one.
+            if finished % Self.progressEvery == 0, finished < counts.total {
+                progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total))
+            }
+        }
         self.values = MessageValues(facts: facts)
         self.journaled = Dictionary(journaled.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// What a task of the fan-out's group did: sent one delivery, or journaled batch `n`.
+    /// What a task of the fan-out's group did: journaled batch `n`, or (a channel's worker)
+    /// sent deliveries until its queue closed, moving these to after their quiet hours.
     enum Finished: Sendable {
-        case delivery
         case journaled(Int)
+        case worker(deferred: [PendingDelivery])
     }
 
     /// Walks every contact and sends; returns when every delivery started has finished (or a
@@ -79,11 +94,18 @@ struct SingleRunnerFanOut {
                 journaling = nil
                 try await sendJournaled(last, group: &group)
             }
-            try await group.waitForAll()
-            outstanding = 0
+            try await finishWorkers(group: &group)
+            recheckQuietHours = false
             try await sendDeferred(group: &group)
-            try await group.waitForAll()
+            try await finishWorkers(group: &group)
         }
+    }
+
+    /// Closes this phase's queues and waits for their workers to send what is queued.
+    private mutating func finishWorkers(group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
+        for queue in queues.values { queue.close() }
+        queues = [:]
+        while let finished = try await group.next() { reap(finished) }
     }
 
     private mutating func readContacts(_ contacts: inout any ContactReader, group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
@@ -153,15 +175,15 @@ struct SingleRunnerFanOut {
                 continue
             }
             if engine.stop.isRequested { return }
-            try await send(delivery, recheckQuietHours: true, group: &group)
+            try await send(delivery, group: &group)
         }
     }
 
-    /// Counts a finished task of the group.
+    /// Takes in a finished task of the group.
     private mutating func reap(_ finished: Finished) {
         switch finished {
-        case .delivery: outstanding -= 1
         case .journaled(let number): batchesJournaled.insert(number)
+        case .worker(let later): deferred.append(contentsOf: later)
         }
     }
 
@@ -181,62 +203,42 @@ struct SingleRunnerFanOut {
                 try await cancel(delivery)
                 continue
             }
-            try await send(delivery, recheckQuietHours: false, group: &group)
+            try await send(delivery, group: &group)
         }
     }
 
-    /// Starts one delivery when its channel's gate admits it, reaping finished ones so the group
-    /// holds at most `FanOutLimits.tasksInFlight`. With `recheckQuietHours`, quiet hours are
-    /// decided again once the gate lets the delivery through: a rate-limited fan-out that started
-    /// before a contact's window can reach it, and then the delivery waits for the window's end.
-    private mutating func send(_ delivery: PendingDelivery, recheckQuietHours: Bool, group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
+    /// Hands one delivery to its channel's workers (started with the channel's queue, as many
+    /// as the channel's `concurrency`); waits while the queue is full. When the workers failed,
+    /// every queue is abandoned and their failure ends the fan-out.
+    private mutating func send(_ delivery: PendingDelivery, group: inout ThrowingTaskGroup<Finished, any Error>) async throws {
+        let queue = await queue(for: delivery.channel, group: &group)
+        guard await !queue.put(delivery) else { return }
+        for queue in queues.values { queue.abandon() }
+        queues = [:]
+        while let finished = try await group.next() { reap(finished) }
+        throw CancellationError()
+    }
+
+    /// The channel's queue in this phase, its workers started on first use.
+    private mutating func queue(for channel: String, group: inout ThrowingTaskGroup<Finished, any Error>) async -> DeliveryQueue<PendingDelivery> {
+        if let queue = queues[channel] { return queue }
         // The registry is an actor shared by the engine's steps: asked once per channel per step.
         let gate: ChannelGate
-        if let known = gates[delivery.channel] {
+        if let known = gates[channel] {
             gate = known
         } else {
-            gate = await engine.gates.gate(for: delivery.channel, in: playbook, clock: engine.clock)
-            gates[delivery.channel] = gate
+            gate = await engine.gates.gate(for: channel, in: playbook, clock: engine.clock)
+            gates[channel] = gate
         }
-        try await gate.acquire()
-        if recheckQuietHours, let later = quietHoursEnd(delivery) {
-            gate.release()
-            try await engine.journal.markDelivery(delivery.key, .deferred, at: engine.clock.now())
-            var moved = delivery
-            moved.deferredUntil = later
-            deferred.append(moved)
-            return
+        let queue = DeliveryQueue<PendingDelivery>(capacity: FanOutLimits.journalBatch)
+        queues[channel] = queue
+        let quietHours = recheckQuietHours
+            ? playbook.settings.quietHours.map { DeliveryWorker.QuietHoursCheck(window: $0.value, defaultZone: walk.routing.defaultTimezone) } : nil
+        let worker = DeliveryWorker(engine: engine, sender: sender, renderer: renderer, values: values, gate: gate, quietHours: quietHours)
+        for _ in 0..<gate.concurrency {
+            group.addTask { .worker(deferred: try await worker.run(queue)) }
         }
-        let (sender, renderer, values, counter, progress, stepID) = (sender, renderer, values, counter, engine.progress, step.id.value)
-        group.addTask {
-            let message = renderer.render(contact: delivery.contact, values: values, locale: delivery.contact.locale)
-            let outcome = await sender.send(
-                key: delivery.key, channel: delivery.channel, contact: delivery.contact, address: delivery.address, subject: message.subject,
-                text: message.text, html: message.html, gate: gate)
-            let counts = counter.record(outcome.status, detail: outcome.detail)
-            let finished = counts.sent + counts.failed
-            // Every hundredth, but not the last: the step's closing report says that one.
-            if finished % Self.progressEvery == 0, finished < counts.total {
-                progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total))
-            }
-            return .delivery
-        }
-        outstanding += 1
-        while outstanding >= FanOutLimits.tasksInFlight {
-            guard let finished = try await group.next() else {
-                outstanding = 0
-                break
-            }
-            reap(finished)
-        }
-    }
-
-    /// When quiet hours hold `delivery` back now (in the contact's timezone), the moment they end.
-    private func quietHoursEnd(_ delivery: PendingDelivery) -> Date? {
-        guard let window = playbook.settings.quietHours?.value, DeliveryRouting.respectsQuietHours(delivery.type) else { return nil }
-        let zone = walk.routing.defaultTimezone
-        let contactZone = delivery.contact.timezone.isEmpty ? zone : (TimeZone(identifier: delivery.contact.timezone) ?? zone)
-        return DeliveryRouting.endOfQuietHours(window, at: engine.clock.now(), in: contactZone)
+        return queue
     }
 
     /// Whether the incident resolved since the step started; always false for recovery steps
