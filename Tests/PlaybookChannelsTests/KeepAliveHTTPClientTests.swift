@@ -75,6 +75,20 @@ import Testing
         }
     }
 
+    @Test func aHeaderValueWithALineBreakIsAPermanentFailureAndNothingIsSent() async throws {
+        try await withKeepAlive({ _ in .empty(200) }) { server, transport in
+            await #expect {
+                try await CallTimeout.$seconds.withValue(Self.callTimeout) {
+                    try await transport.send(.POST, server.baseURL + "/hook", headers: [("X-Token", "s3cret-value\r\nX-Admin: yes")], body: [])
+                }
+            } throws: { error in
+                guard let failure = error as? ChannelFailure, !failure.isRetryable else { return false }
+                return failure.message.contains("'X-Token'") && !failure.message.contains("s3cret-value")
+            }
+            #expect(server.requests.isEmpty)
+        }
+    }
+
     @Test func sequentialCallsReuseOneConnection() async throws {
         try await withKeepAlive({ _ in .empty(200) }) { server, transport in
             for _ in 0..<20 { _ = try await post(transport, server.baseURL + "/hook") }

@@ -10,15 +10,9 @@ extension HTTPTransport {
         through keepAlive: KeepAliveHTTPClient, to plain: KeepAliveHTTPClient.Target, _ method: HTTPMethod, _ target: String,
         headers: [(String, String)], body: [UInt8]?, timeout: Double
     ) async throws(ChannelFailure) -> Response {
-        var fields = HTTPHeaders()
-        fields.reserveCapacity(headers.count + 3)
-        for (name, value) in headers { fields.add(name: name, value: value) }
-        if !fields.contains(name: "User-Agent") { fields.add(name: "User-Agent", value: Self.userAgent) }
-        // Without a length NIO would frame a bodiless POST as chunked: say it is empty.
-        if body == nil, method != .GET, method != .HEAD { fields.replaceOrAdd(name: "Content-Length", value: "0") }
         let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 1_000_000) * 1e9))
         do {
-            let answer = try await keepAlive.execute(method, plain, headers: fields, body: body, deadline: deadline)
+            let answer = try await keepAlive.execute(method, plain, headers: headers, userAgent: Self.userAgent, body: body, deadline: deadline)
             let status = Int(answer.head.status.code)
             if let refused = Self.redirectFailure(status: status, location: answer.head.headers.first(name: "Location"), target: target) {
                 throw refused
@@ -28,6 +22,9 @@ extension HTTPTransport {
             throw failure
         } catch KeepAliveFailure.timedOut {
             throw .retryable("no answer from \(Self.hostOnly(target)) in time")
+        } catch let refused as KeepAliveFailure {
+            if case .invalidField = refused { throw .permanent("cannot call \(Self.hostOnly(target)): \(refused)") }
+            throw .retryable("cannot reach \(Self.hostOnly(target)): \(refused)")
         } catch {
             throw .retryable("cannot reach \(Self.hostOnly(target)): \(redactor.redact(String(describing: error), limit: 120))")
         }

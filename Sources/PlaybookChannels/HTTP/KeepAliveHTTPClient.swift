@@ -84,39 +84,33 @@ public final class KeepAliveHTTPClient: Sendable {
 
     /// Sends one request and returns the whole answer. A request that went out on a reused
     /// connection which the server had closed meanwhile (nothing answered) is sent once more on
-    /// a new connection; any other failure is the caller's to retry.
-    func execute(_ method: HTTPMethod, _ target: Target, headers: HTTPHeaders, body: [UInt8]?, deadline: NIODeadline) async throws -> KeepAliveAnswer {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.uri, headers: headers)
-        head.headers.replaceOrAdd(name: "Host", value: target.hostHeader)
-        if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.count)) }
-        let buffer = body.map { ByteBuffer(bytes: $0) }
+    /// a new connection; any other failure is the caller's to retry. `headers` are sent as
+    /// given but for `Host`, `Content-Length` and `Transfer-Encoding`, which the client sets;
+    /// `userAgent` goes out when they name none.
+    func execute(
+        _ method: HTTPMethod, _ target: Target, headers: [(String, String)], userAgent: String, body: [UInt8]?, deadline: NIODeadline
+    ) async throws -> KeepAliveAnswer {
+        let request = try HTTPRequestBytes.encode(method, uri: target.uri, host: target.hostHeader, headers: headers, userAgent: userAgent, body: body)
         if let idle = takeIdle(target.key) {
             do {
-                return try await send(head, buffer, on: idle, key: target.key, deadline: deadline)
+                return try await send(method, request, on: idle, key: target.key, deadline: deadline)
             } catch KeepAliveFailure.closedBeforeAnswer {
                 // The idle connection was closed by the server as the request left: once more, fresh.
             }
         }
         let channel = try await connect(target.key, deadline: deadline)
-        return try await send(head, buffer, on: channel, key: target.key, deadline: deadline)
+        return try await send(method, request, on: channel, key: target.key, deadline: deadline)
     }
 
-    private func send(_ head: HTTPRequestHead, _ body: ByteBuffer?, on channel: any Channel, key: Key, deadline: NIODeadline) async throws -> KeepAliveAnswer {
-        let answer = channel.eventLoop.makePromise(of: KeepAliveAnswer.self)
-        let request = KeepAliveRequest(head: head, body: body, answer: answer)
-        // The request is written before its timeout is scheduled, on the connection's own loop:
-        // a deadline that passed while connecting (a busy machine) then fails this request as
-        // "no answer in time" instead of closing the connection under a request not yet written,
-        // which read as "closed without answering".
-        channel.eventLoop.execute {
-            channel.writeAndFlush(request, promise: nil)
-            let timeout = channel.eventLoop.scheduleTask(deadline: deadline) {
-                channel.pipeline.fireUserInboundEventTriggered(KeepAliveFailure.timedOut)
-            }
-            answer.futureResult.whenComplete { _ in timeout.cancel() }
-        }
+    private func send(
+        _ method: HTTPMethod, _ request: HTTPRequestBytes.Encoded, on channel: any Channel, key: Key, deadline: NIODeadline
+    ) async throws -> KeepAliveAnswer {
         do {
-            let result = try await answer.futureResult.get()
+            let result = try await withUnsafeThrowingContinuation { (answer: UnsafeContinuation<KeepAliveAnswer, any Error>) in
+                let call = KeepAliveRequest(method: method, bytes: request.bytes, keepsAlive: request.keepsAlive, deadline: deadline, answer: answer)
+                // On the connection's own loop; the handler resumes `answer` exactly once.
+                channel.writeAndFlush(call, promise: nil)
+            }
             if result.reusable { giveBack(channel, key: key) } else { channel.close(promise: nil) }
             return result
         } catch {
@@ -152,8 +146,11 @@ public final class KeepAliveHTTPClient: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(KeepAliveHandler())
+                        // NIO's response decoder (llhttp) reads the answers; requests go out as
+                        // `HTTPRequestBytes` encoded them (`RawRequestEncoder`).
+                        try channel.pipeline.syncOperations.addHandlers([
+                            RawRequestEncoder(), ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)), KeepAliveHandler(),
+                        ])
                     }
                 }
                 .connect(host: key.host, port: key.port).get()

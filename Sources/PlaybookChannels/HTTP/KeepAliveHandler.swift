@@ -1,11 +1,16 @@
 import NIOCore
 import NIOHTTP1
 
-/// One request written on a keep-alive connection, and where its answer goes.
+/// One request written on a keep-alive connection, and where its answer goes: the waiting
+/// caller is resumed straight from the connection's event loop (no promise and future between).
 struct KeepAliveRequest {
-    var head: HTTPRequestHead
-    var body: ByteBuffer?
-    var answer: EventLoopPromise<KeepAliveAnswer>
+    var method: HTTPMethod
+    /// The whole request, as `HTTPRequestBytes` encoded it.
+    var bytes: ByteBuffer
+    var keepsAlive: Bool
+    /// When the call gives up waiting for the answer (the step's timeout).
+    var deadline: NIODeadline
+    var answer: UnsafeContinuation<KeepAliveAnswer, any Error>
 }
 
 /// A complete answer, and whether the connection may carry another request.
@@ -23,6 +28,9 @@ enum KeepAliveFailure: Error, CustomStringConvertible {
     case closedMidAnswer
     case timedOut
     case answerTooLarge(limit: Int)
+    /// A header field the request cannot carry (not a token, or a value with a line break or
+    /// another control character): nothing was sent.
+    case invalidField(name: String)
 
     var description: String {
         switch self {
@@ -30,13 +38,19 @@ enum KeepAliveFailure: Error, CustomStringConvertible {
         case .closedMidAnswer: return "the server closed the connection in the middle of its answer"
         case .timedOut: return "no answer in time"
         case .answerTooLarge(let limit): return "the answer is larger than \(limit >> 20) MB"
+        case .invalidField(let name): return "the header field '\(Self.printable(name))' cannot be sent: a name must be a token and a value may hold no line break or other control character"
         }
+    }
+
+    /// A field name as a message can show it: at most 40 characters, control characters as `?`.
+    static func printable(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : $0 }))
     }
 }
 
 /// Writes one request at a time (no pipelining: the pool hands a connection to one caller until
 /// its answer is complete) and assembles the answer. Informational (1xx) answers are skipped; a
-/// connection that closes or fails fails the call in flight.
+/// connection that closes or fails fails the call in flight, and so does the request's deadline.
 final class KeepAliveHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = KeepAliveRequest
@@ -44,7 +58,8 @@ final class KeepAliveHandler: ChannelDuplexHandler {
 
     static let bodyLimit = 4 << 20
 
-    private var answer: EventLoopPromise<KeepAliveAnswer>?
+    private var answer: UnsafeContinuation<KeepAliveAnswer, any Error>?
+    private var timeout: Scheduled<Void>?
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
     private var answering = false
@@ -56,16 +71,24 @@ final class KeepAliveHandler: ChannelDuplexHandler {
         head = nil
         body = nil
         answering = false
-        requestKeepsAlive = request.head.isKeepAlive
+        requestKeepsAlive = request.keepsAlive
         guard context.channel.isActive else {
             // Closed before this request came: its `channelInactive` has already gone by.
             fail(.closedBeforeAnswer)
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        context.write(wrapOutboundOut(.head(request.head)), promise: nil)
-        if let body = request.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+        // The head only tells the response decoder which method is answered (a HEAD's answer
+        // has no body); `RawRequestEncoder` writes nothing for it and the bytes as they are.
+        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: "/"))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(request.bytes))), promise: promise)
+        // Scheduled once the request is written: a deadline that passed while connecting (a busy
+        // machine) then fails this request as "no answer in time" instead of closing the
+        // connection under a request not yet written, which read as "closed without answering".
+        let pipeline = context.pipeline
+        timeout = context.eventLoop.scheduleTask(deadline: request.deadline) {
+            pipeline.fireUserInboundEventTriggered(KeepAliveFailure.timedOut)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,10 +111,13 @@ final class KeepAliveHandler: ChannelDuplexHandler {
             guard let head, let answer else { return }
             self.answer = nil
             self.head = nil
+            timeout?.cancel()
+            timeout = nil
             let reusable = head.isKeepAlive && requestKeepsAlive && head.status.code != 101
-            answer.succeed(KeepAliveAnswer(head: head, body: body ?? ByteBuffer(), reusable: reusable))
+            let complete = KeepAliveAnswer(head: head, body: body ?? ByteBuffer(), reusable: reusable)
             body = nil
             answering = false
+            answer.resume(returning: complete)
         }
     }
 
@@ -103,7 +129,9 @@ final class KeepAliveHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let answer {
             self.answer = nil
-            answer.fail(error)
+            timeout?.cancel()
+            timeout = nil
+            answer.resume(throwing: error)
         }
         context.close(promise: nil)
     }
@@ -120,6 +148,27 @@ final class KeepAliveHandler: ChannelDuplexHandler {
     private func fail(_ failure: KeepAliveFailure) {
         guard let answer else { return }
         self.answer = nil
-        answer.fail(failure)
+        timeout?.cancel()
+        timeout = nil
+        answer.resume(throwing: failure)
+    }
+}
+
+/// The last outbound handler of a keep-alive connection, in place of NIO's `HTTPRequestEncoder`:
+/// a request arrives already encoded (`HTTPRequestBytes`) as one body part, written as it is; its
+/// head part, there only for the response decoder to observe, writes nothing.
+final class RawRequestEncoder: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .body(.byteBuffer(let bytes)):
+            context.write(wrapOutboundOut(bytes), promise: promise)
+        case .head, .end:
+            promise?.succeed()
+        case .body(.fileRegion):
+            promise?.fail(ChannelError.operationUnsupported)
+        }
     }
 }
