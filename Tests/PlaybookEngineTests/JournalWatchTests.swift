@@ -32,6 +32,30 @@ import Testing
         #expect(try await journal.approvals(incident: "i1").isEmpty, "the approvals table exists after the migration")
     }
 
+    /// Version 4: the deliveries' index no longer holds their status (a mark rewrites the row
+    /// only); a version-3 journal keeps its deliveries, and their counts and failures read as before.
+    @Test func aVersionThreeJournalLosesTheStatusIndexAndKeepsItsDeliveries() async throws {
+        let directory = Self.directory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("state.db")
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try database.execute(SQLiteJournal.migrations[0...2].joined(separator: "\n") + "\nPRAGMA user_version = 3;")
+            try database.run("INSERT INTO incidents (id, playbook, trigger, started_at, status, facts) VALUES ('i1', 'p', 't', 0, 'active', '{}')")
+            for (key, status) in [("d1", "sent"), ("d2", "failed"), ("d3", "pending")] {
+                try database.run(
+                    "INSERT INTO deliveries (key, incident, step, channel, contact, address, status, updated_at) VALUES (?, 'i1', 's', 'c', 'k', 'a', ?, 0)",
+                    [.text(key), .text(status)])
+            }
+        }
+        let journal = try SQLiteJournal(directory: directory)
+        #expect(try Self.version(directory) == SQLiteJournal.schemaVersion)
+        let indexes = try SQLiteDatabase(path: path).query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL")
+        #expect(indexes.map { $0.first?.text } == ["deliveries_incident_step"])
+        #expect(try await journal.deliveryCounts(incident: "i1") == ["s": [.sent: 1, .failed: 1, .pending: 1]])
+        #expect(try await journal.failures(incident: "i1", limit: 10).map(\.key) == ["d2"])
+    }
+
     @Test func aJournalFromANewerPlaybookIsRefused() throws {
         let directory = Self.directory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
