@@ -65,7 +65,7 @@ import Testing
 
         let journal = try SQLiteJournal(directory: directory.appendingPathComponent(".playbook").path)
         let simulation = Simulation(origin: OutageWorld.origin)
-        // A write through the journal's group commit: it returns once every write queued before it is committed.
+        // A write through the journal: it returns once every write that reached the journal before it is committed.
         simulation.idleBarrier = { try? await journal.log(incident: "simulation-barrier", step: nil, message: "", at: OutageWorld.origin) }
         let world = SoakWorld(clock: simulation, seed: Self.seed)
         let initialAccounts = Self.accounts()

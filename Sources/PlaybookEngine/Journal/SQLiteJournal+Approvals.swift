@@ -4,8 +4,7 @@ import PlaybookCore
 extension SQLiteJournal: ApprovalJournal {
     private static let approvalColumns = "incident, step, token_id, requested_at, expires_at, status, decided_by, decided_at"
 
-    /// Written at once, not through the group commit: the approval is durable before its
-    /// request goes out.
+    /// Durable before its request goes out.
     public func createApproval(_ record: ApprovalRecord) async throws {
         try await commit([
             (

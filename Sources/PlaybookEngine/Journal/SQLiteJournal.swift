@@ -102,12 +102,9 @@ public actor SQLiteJournal: Journal {
         """,
     ]
 
-    // MARK: - Group commit
+    // MARK: - Commits
 
     typealias Write = (sql: String, values: [SQLiteDatabase.Value])
-    private var pending: [(write: Write, delivery: DeliveryChange?)] = []
-    private var waiting: [CheckedContinuation<Void, any Error>] = []
-    private var flushScheduled = false
     /// Commits made, for benchmarks and tests.
     public private(set) var commits = 0
 
@@ -118,45 +115,31 @@ public actor SQLiteJournal: Journal {
     /// The playbook of each incident deliveries were written for (few: one per incident).
     var playbookOfIncident: [String: String] = [:]
 
-    /// Queues writes and returns once they are durably committed (grouped with concurrent callers').
+    /// Commits `writes` in one transaction, on the actor, and returns once they are durable.
+    ///
+    /// Committed at once rather than queued for a flush task that grouped concurrent callers'
+    /// writes: the writers that come in numbers group their own (a fan-out's marks gather in
+    /// `DeliveryMarks`, its deliveries are journaled 256 at a time), and the queue cost each
+    /// commit two more trips through the scheduler — long enough, behind a fan-out's calls, for
+    /// the channel's in-flight window to fill while marks waited (bench/README.md). Writes still
+    /// commit in the order they reach the actor, each after every write before it.
     func commit(_ writes: [Write], deliveries: [DeliveryChange]? = nil) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            if let deliveries {
-                for (write, change) in zip(writes, deliveries) { pending.append((write, change)) }
-            } else {
-                for write in writes { pending.append((write, nil)) }
-            }
-            waiting.append(continuation)
-            if !flushScheduled {
-                flushScheduled = true
-                Task { await self.flush() }
-            }
-        }
-    }
-
-    private func flush() {
-        let writes = pending
-        let continuations = waiting
-        pending = []
-        waiting = []
-        flushScheduled = false
         var tallied: [DeliveryTally.Key: Int] = [:]
         do {
             try database.transaction { () throws(SQLiteDatabase.Failure) in
-                for (write, change) in writes {
-                    guard tallying, let change else {
+                for (index, write) in writes.enumerated() {
+                    guard tallying, let change = deliveries?[index] else {
                         try database.run(write.sql, write.values)
                         continue
                     }
                     try tally(change, of: write, into: &tallied)
                 }
             }
-            commits += 1
-            deliveryTally.apply(tallied)
-            for continuation in continuations { continuation.resume() }
         } catch {
-            for continuation in continuations { continuation.resume(throwing: Failure(description: error.description)) }
+            throw Failure(description: error.description)
         }
+        commits += 1
+        deliveryTally.apply(tallied)
     }
 
     static func time(_ date: Date?) -> SQLiteDatabase.Value { date.map { .real($0.timeIntervalSince1970) } ?? .null }

@@ -8,10 +8,10 @@ import Foundation
 /// is pending, so what the engine decides (when a step starts, whether quiet hours apply, what
 /// `incident.active` says) is the same on an idle laptop and on a loaded CI machine.
 ///
-/// The one piece of engine work that leaves the thread is the journal's group commit, which
-/// flushes from an unstructured task. Before moving the clock the simulation therefore passes a
-/// barrier through the journal (`idleBarrier`): a flush in flight finishes, the callers it
-/// resumes land back on the queue, and the clock moves only if the queue is still empty then.
+/// The one piece of engine work that leaves the thread is the journal's: its commits run on the
+/// journal's actor. Before moving the clock the simulation therefore passes a barrier through the
+/// journal (`idleBarrier`): a commit in progress finishes, its caller lands back on the queue,
+/// and the clock moves only if the queue is still empty then.
 final class Simulation: TaskExecutor, EngineClock, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
