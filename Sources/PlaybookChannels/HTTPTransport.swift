@@ -65,6 +65,10 @@ public struct HTTPTransport: Sendable {
         if let keepAlive, let plain = keepAlive.target(target) {
             return try await send(through: keepAlive, to: plain, method, target, headers: headers, body: body, timeout: timeout)
         }
+        // Refused here as on the keep-alive path: permanent, naming the field, never its value.
+        if let (name, _) = headers.first(where: { !HTTPRequestBytes.isValidField(name: $0.0, value: $0.1) }) {
+            throw .permanent("cannot call \(Self.hostOnly(target)): \(KeepAliveFailure.invalidField(name: name))")
+        }
         var request = HTTPClientRequest(url: target)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -89,6 +89,19 @@ import Testing
         }
     }
 
+    @Test func anHTTPSCallRefusesTheSameFieldTheSameWay() async throws {
+        try await withKeepAlive({ _ in .empty(200) }) { _, transport in
+            await #expect {
+                try await CallTimeout.$seconds.withValue(Self.callTimeout) {
+                    try await transport.send(.POST, "https://127.0.0.1:9/hook", headers: [("X-Token", "s3cret-value\nX-Admin: yes")], body: [])
+                }
+            } throws: { error in
+                guard let failure = error as? ChannelFailure, !failure.isRetryable else { return false }
+                return failure.message == "cannot call https://127.0.0.1:9: the header field 'X-Token' cannot be sent: a name must be a token and a value may hold no line break or other control character"
+            }
+        }
+    }
+
     @Test func sequentialCallsReuseOneConnection() async throws {
         try await withKeepAlive({ _ in .empty(200) }) { server, transport in
             for _ in 0..<20 { _ = try await post(transport, server.baseURL + "/hook") }

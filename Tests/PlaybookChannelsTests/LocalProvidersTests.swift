@@ -50,7 +50,7 @@ struct LocalProvidersTests {
     }
 
     @Test func smtpChannelFromThePlaybookSendsAndQuits() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -73,7 +73,7 @@ struct LocalProvidersTests {
     }
 
     @Test func withoutTheTestCATheCertificateIsRefused() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -124,7 +124,7 @@ struct LocalProvidersTests {
     }
 
     @Test func channelsCheckLogsInOffersTheSenderAndSendsNothing() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: true)
         defer { server.stop() }
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

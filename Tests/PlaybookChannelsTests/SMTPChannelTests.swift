@@ -56,7 +56,7 @@ struct SMTPChannelTests {
     // MARK: Transport
 
     @Test func plainDeliveryHasExactHeadersAndEnvelope() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let receipt = try await smtp.send(message(to: "ada@example.com", key: "i1/warn/c1/mail"))
@@ -91,7 +91,7 @@ struct SMTPChannelTests {
     }
 
     @Test func startTLSWithAuthPlain() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: true)
         defer { server.stop() }
         // "localhost": the certificate's DNS name is checked.
         let smtp = try channel(server, security: .starttls, host: "localhost", auth: true)
@@ -104,7 +104,7 @@ struct SMTPChannelTests {
     }
 
     @Test func implicitTLSWithAuthLogin() async throws {
-        let server = try SMTPTestServer(mode: .tls, auth: true, mechanisms: "LOGIN")
+        let server = try await SMTPTestServer.start(mode: .tls, auth: true, mechanisms: "LOGIN")
         defer { server.stop() }
         // An IP address: the certificate's IP entry is checked.
         let smtp = try channel(server, security: .tls, auth: true)
@@ -116,7 +116,7 @@ struct SMTPChannelTests {
     }
 
     @Test func wrongPasswordIsPermanentAndNeverShown() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: true)
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: true)
         defer { server.stop() }
         let password = "Wr0ng-Secret-77"
         let smtp = try channel(server, security: .starttls, host: "localhost", auth: true, password: password)
@@ -131,7 +131,7 @@ struct SMTPChannelTests {
     }
 
     @Test func authLoginWrongPasswordIsPermanentToo() async throws {
-        let server = try SMTPTestServer(mode: .tls, auth: true, mechanisms: "LOGIN")
+        let server = try await SMTPTestServer.start(mode: .tls, auth: true, mechanisms: "LOGIN")
         defer { server.stop() }
         let password = "An0ther-Wrong-One"
         let smtp = try channel(server, security: .tls, auth: true, password: password)
@@ -142,7 +142,7 @@ struct SMTPChannelTests {
     }
 
     @Test func untrustedCertificateIsRefused() async throws {
-        let server = try SMTPTestServer(mode: .starttls)
+        let server = try await SMTPTestServer.start(mode: .starttls)
         defer { server.stop() }
         let smtp = try channel(server, security: .starttls, host: "localhost", trustTestCertificate: false)
         let failure = try #require(await failure { try await smtp.send(message(to: "ada@example.com")) })
@@ -153,7 +153,7 @@ struct SMTPChannelTests {
     }
 
     @Test func startTLSRequiredButNotOffered() async throws {
-        let server = try SMTPTestServer(mode: .plain)
+        let server = try await SMTPTestServer.start(mode: .plain)
         defer { server.stop() }
         let smtp = try channel(server, security: .starttls, host: "localhost")
         let failure = try #require(await failure { try await smtp.send(message(to: "ada@example.com")) })
@@ -164,7 +164,7 @@ struct SMTPChannelTests {
     }
 
     @Test func refusedRecipientFailsOnlyItsDelivery() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let failure = try #require(await failure { try await smtp.send(message(to: "reject-me@example.com")) })
@@ -181,7 +181,7 @@ struct SMTPChannelTests {
     }
 
     @Test func temporarilyRefusedRecipientIsRetryable() async throws {
-        let server = try SMTPTestServer(pipelining: false)
+        let server = try await SMTPTestServer.start(pipelining: false)
         defer { server.stop() }
         let smtp = try channel(server)
         let failure = try #require(await failure { try await smtp.send(message(to: "later@example.com")) })
@@ -194,7 +194,7 @@ struct SMTPChannelTests {
     }
 
     @Test func unreachableServerIsRetryable() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         let port = server.port
         server.stop()
         let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .none, connectTimeout: .seconds(5))
@@ -206,7 +206,7 @@ struct SMTPChannelTests {
 
     @Test(arguments: ["not an address", "a@b@c", "ada@example.com\r\nBcc: x@y", "zoë@example.com", ""])
     func malformedRecipientIsPermanentWithoutConnecting(_ address: String) async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let failure = try #require(await failure { try await smtp.send(message(to: address)) })
@@ -217,7 +217,7 @@ struct SMTPChannelTests {
     // MARK: Reuse
 
     @Test func deliveriesShareOneConnectionWithPipelining() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         for i in 1...5 { _ = try await smtp.send(message(to: "fan\(i)@example.com")) }
@@ -236,7 +236,7 @@ struct SMTPChannelTests {
     }
 
     @Test func withoutPipeliningCommandsGoOneByOne() async throws {
-        let server = try SMTPTestServer(pipelining: false)
+        let server = try await SMTPTestServer.start(pipelining: false)
         defer { server.stop() }
         let smtp = try channel(server)
         for i in 1...2 { _ = try await smtp.send(message(to: "fan\(i)@example.com")) }
@@ -246,7 +246,7 @@ struct SMTPChannelTests {
     }
 
     @Test func reconnectsWhenTheServerClosesTheConnection() async throws {
-        let server = try SMTPTestServer(closeAfter: 1)
+        let server = try await SMTPTestServer.start(closeAfter: 1)
         defer { server.stop() }
         let smtp = try channel(server)
         for i in 1...3 {
@@ -260,7 +260,7 @@ struct SMTPChannelTests {
     }
 
     @Test func concurrentDeliveriesUseAtMostThePoolSize() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server, maxConnections: 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -278,7 +278,7 @@ struct SMTPChannelTests {
     // MARK: Message
 
     @Test func dotStuffingKeepsLinesThatStartWithADot() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let text = "Line one\n.hidden line\n..two dots\n.\nafter a lone dot\n."
@@ -290,7 +290,7 @@ struct SMTPChannelTests {
     }
 
     @Test func nonASCIISubjectAndBodyAreEncoded() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let subject = "Siamo aperti — Instagram è giù, ma il negozio no ✓ Zoë, ordina da noi oggi stesso"
@@ -322,7 +322,7 @@ struct SMTPChannelTests {
     }
 
     @Test func htmlGoesInAMultipartAlternative() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         let html = "<p>Hi Ada, we are <b>open</b> — <a href=\"https://shop.example.com\">shop now</a>.</p>\n"
@@ -341,7 +341,7 @@ struct SMTPChannelTests {
     }
 
     @Test func listUnsubscribeWithOneClick() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server, listUnsubscribe: "https://shop.example.com/unsubscribe?c={{ contact.id }}, mailto:unsubscribe@shop.example.com")
         _ = try await smtp.send(message(to: "ada@example.com"))
@@ -362,7 +362,7 @@ struct SMTPChannelTests {
     }
 
     @Test func aRetriedDeliveryKeepsItsMessageID() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.start()
         defer { server.stop() }
         let smtp = try channel(server)
         _ = try await smtp.send(message(to: "ada@example.com", key: "i1/warn/c1/mail"))

@@ -13,8 +13,17 @@ enum ScriptedPeer {
         process.standardOutput = output
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let line = String(decoding: await firstOutput(of: output), as: UTF8.self)
         let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)), "the scripted peer did not start: \(line)")
         try await body(port)
+    }
+}
+
+/// The first bytes written into `pipe` (empty at its end), read on a thread of its own: the read
+/// blocks until the peer's Python has started, and must not hold one of the few threads the
+/// parallel tests share.
+func firstOutput(of pipe: Pipe) async -> Data {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.availableData) }
     }
 }

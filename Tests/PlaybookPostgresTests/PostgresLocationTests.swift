@@ -72,7 +72,11 @@ struct PostgresLocationTests {
         peer.standardOutput = output
         try peer.run()
         defer { if peer.isRunning { kill(peer.processIdentifier, SIGKILL) } }
-        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Read on a thread of its own: the read blocks until Python has started.
+        let first = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: output.fileHandleForReading.availableData) }
+        }
+        let port = try #require(Int(String(decoding: first, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         let location = PostgresLocation(host: "127.0.0.1", port: port, user: "ops", password: "hunter2-x", database: "playbook", tls: .require)
         await #expect {
             _ = try await PostgresJournal.open(location)

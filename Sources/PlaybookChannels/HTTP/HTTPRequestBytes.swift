@@ -35,8 +35,7 @@ enum HTTPRequestBytes {
         var keepsAlive = true
         var hasUserAgent = false
         for (name, value) in headers {
-            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else { throw .invalidField(name: name) }
-            guard value.utf8.allSatisfy(isFieldValueByte) else { throw .invalidField(name: name) }
+            guard isValidField(name: name, value: value) else { throw .invalidField(name: name) }
             if isFraming(name) { continue }
             if name.caseInsensitiveEquals("User-Agent") { hasUserAgent = true }
             if name.caseInsensitiveEquals("Connection"), value.lowercased().split(separator: ",").contains(where: { $0.trimmingSpaces == "close" }) {
@@ -61,6 +60,12 @@ enum HTTPRequestBytes {
         buffer.writeStaticString(": ")
         buffer.writeString(value)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// Whether a header field can go on the wire: its name a token, its value free of control
+    /// characters but HTAB (so no value can end the field and start another).
+    static func isValidField(name: String, value: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isTokenByte) && value.utf8.allSatisfy(isFieldValueByte)
     }
 
     /// tchar of RFC 9110 §5.6.2.

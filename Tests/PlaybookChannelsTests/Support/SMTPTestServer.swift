@@ -28,7 +28,23 @@ final class SMTPTestServer: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
     }
 
-    init(mode: Mode = .plain, auth: Bool = false, mechanisms: String = "PLAIN,LOGIN", pipelining: Bool = true, closeAfter: Int = 0) throws {
+    /// Starts a server and returns once it listens. Python's start-up (aiosmtpd's imports, a
+    /// certificate from openssl) is waited for on a thread of its own: a blocking wait here held
+    /// one of the two threads the parallel tests share, and under load the other tests' peers
+    /// gave up on them (their 30 s socket timeouts) while both threads waited for Python.
+    static func start(
+        mode: Mode = .plain, auth: Bool = false, mechanisms: String = "PLAIN,LOGIN", pipelining: Bool = true, closeAfter: Int = 0
+    ) async throws -> SMTPTestServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try SMTPTestServer(mode: mode, auth: auth, mechanisms: mechanisms, pipelining: pipelining, closeAfter: closeAfter)
+                })
+            }
+        }
+    }
+
+    private init(mode: Mode, auth: Bool, mechanisms: String, pipelining: Bool, closeAfter: Int) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var arguments = [Self.python, Self.script, directory.appendingPathComponent("mail").path, "--mode", mode.rawValue, "--auth-mechanisms", mechanisms]
