@@ -108,8 +108,16 @@ public final class KeepAliveHTTPClient: Sendable {
         do {
             let result = try await withUnsafeThrowingContinuation { (answer: UnsafeContinuation<KeepAliveAnswer, any Error>) in
                 let call = KeepAliveRequest(method: method, bytes: request.bytes, keepsAlive: request.keepsAlive, deadline: deadline, answer: answer)
-                // On the connection's own loop; the handler resumes `answer` exactly once.
-                channel.writeAndFlush(call, promise: nil)
+                // On the connection's own loop, where the handler resumes `answer` exactly once —
+                // if it is still there: a connection torn down meanwhile has no handlers, and a
+                // write would go past them unanswered.
+                channel.eventLoop.execute {
+                    guard (try? channel.pipeline.syncOperations.handler(type: KeepAliveHandler.self)) != nil else {
+                        answer.resume(throwing: KeepAliveFailure.closedBeforeAnswer)
+                        return
+                    }
+                    channel.writeAndFlush(call, promise: nil)
+                }
             }
             if result.reusable { giveBack(channel, key: key) } else { channel.close(promise: nil) }
             return result
