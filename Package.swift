@@ -176,9 +176,13 @@ let package = Package(
             path: "bench/sink",
             swiftSettings: strict
         ),
+        .target(
+            name: "PlaybookTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PlaybookCoreTests",
-            dependencies: ["PlaybookCore"],
+            dependencies: ["PlaybookCore", "PlaybookTestSupport"],
             exclude: ["Snapshots"],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
@@ -190,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlaybookChannelsTests",
-            dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels",
+            dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookTestSupport",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             exclude: ["Support/smtp_server.py"],
@@ -208,14 +212,14 @@ let package = Package(
         .testTarget(
             name: "PlaybookPostgresTests",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookPostgres",
+                "PlaybookCore", "PlaybookEngine", "PlaybookPostgres", "PlaybookTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PlaybookCLITests",
-            dependencies: ["PlaybookCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["PlaybookCore", "PlaybookTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             exclude: ["Support/sink.py", "Support/console_browser.py", "Support/inbox.py"],
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// `playbook approve FILE STEP [--deny]` decides the approval a running `playbook run` waits on,

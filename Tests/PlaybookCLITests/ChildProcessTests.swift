@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// The harness every CLI test runs the binary through: it awaits the exit without a thread, and a
@@ -23,8 +24,35 @@ import Testing
         let child = try ChildProcess("/bin/sleep", ["30"], environment: PlaybookBinary.baseEnvironment)
         #expect(await child.exit(within: 0.1) == nil)
         #expect(!child.hasExited)
-        // (SIGKILL: a child inherits the test process's ignored SIGTERM.)
         child.signal(SIGKILL)
         #expect(try await child.waitForExit(within: 60) == SIGKILL)
+    }
+
+    /// As from a shell: a signal the test process ignores (SIGTERM, SIGPIPE) has its default
+    /// effect in the child.
+    @Test func aChildHasTheDefaultSignalDispositions() async throws {
+        let child = try ChildProcess("/bin/sleep", ["30"], environment: PlaybookBinary.baseEnvironment)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        child.signal(SIGTERM)
+        #expect(try await child.waitForExit(within: 60) == SIGTERM)
+    }
+
+    /// The child sees its three standard streams and no other descriptor of the test process
+    /// (a pipe's write end left open in a child would keep its reader from ever seeing the end),
+    /// in the directory it was given.
+    @Test func aChildGetsItsStreamsAndDirectoryAndNoOtherDescriptor() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let unrelated = Pipe()  // open in the test process, not given to the child
+        let output = try OutputFile(in: folder, "out")
+        let child = try ChildProcess(
+            "/bin/sh", ["-c", "pwd; ls /proc/$$/fd | sort -n | tr '\\n' ' '"], in: folder, environment: PlaybookBinary.baseEnvironment,
+            standardOutput: output.handle)
+        #expect(try await child.waitForExit(within: 60) == 0)
+        let lines = output.text.split(separator: "\n").map(String.init)
+        #expect(lines.first.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } == folder.resolvingSymlinksInPath().path)
+        #expect(lines.last?.trimmingCharacters(in: .whitespaces) == "0 1 2")
+        _ = unrelated
     }
 }

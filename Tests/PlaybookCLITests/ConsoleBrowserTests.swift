@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// The console and approval links in a real headless Chromium (Support/console_browser.py),

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// `playbook init` as a new user meets it: from flags, or answering its questions on a terminal;

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// A run killed at any point (SIGKILL) and started again delivers every message exactly

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 
 /// The built `playbook` executable, run as a subprocess the way a user or CI runs it.
 ///

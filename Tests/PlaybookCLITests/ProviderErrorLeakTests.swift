@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// A provider that quotes the token it refused, after enough words that a message cut at 200

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// `playbook run`, `recover`, `status`, `history` as a user meets them: outputs, exit codes,

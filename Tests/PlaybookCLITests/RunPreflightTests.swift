@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// What `playbook run` checks and learns before it opens an incident: every `${env.X}` its steps

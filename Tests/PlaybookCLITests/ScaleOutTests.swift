@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import PostgresNIO
 import Testing
 

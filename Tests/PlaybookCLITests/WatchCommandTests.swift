@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// `playbook watch` as a service manager runs it: refuses to start on a playbook it cannot

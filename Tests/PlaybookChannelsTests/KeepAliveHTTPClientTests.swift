@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func anHTTPSCallRefusesTheSameFieldTheSameWay() async throws {
-        try await withKeepAlive({ _ in .empty(200) }) { _, transport in
+        _ = try await withKeepAlive({ _ in .empty(200) }) { _, transport in
             await #expect {
                 try await CallTimeout.$seconds.withValue(Self.callTimeout) {
                     try await transport.send(.POST, "https://127.0.0.1:9/hook", headers: [("X-Token", "s3cret-value\nX-Admin: yes")], body: [])

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PlaybookTestSupport
 import NIOCore
 import NIOHTTP1
 import PlaybookCore

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookCore
@@ -195,25 +196,22 @@ import Testing
 
     /// Runs a program found on PATH; stderr goes through a file so that no pipe can stall it.
     static func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let errorPath = "\(scratch)/stderr-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let output = Pipe()
         let stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardInput = stdin
-        try process.run()
+        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer { try? errorHandle.close() }
+        let process = try ChildProcess(
+            "/usr/bin/env", arguments, environment: ProcessInfo.processInfo.environment, standardInput: stdin, standardOutput: output, standardError: errorHandle)
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status = process.blockingWaitForExit()
         let error = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), error)
+        return (status, String(decoding: outputData, as: UTF8.self), error)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookPostgres
@@ -51,10 +52,8 @@ struct PostgresLocationTests {
     /// A server that answers the TLS request with "no" ('N'): with TLS required, the message
     /// says why and how to allow plaintext.
     @Test func aServerWithoutTLSIsRefusedWithTheReason() async throws {
-        let peer = Process()
-        peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        peer.arguments = [
-            "python3", "-c",
+        let output = Pipe()
+        let script = 
             """
             import socket
             server = socket.socket()
@@ -66,16 +65,10 @@ struct PostgresLocationTests {
             connection.recv(8)
             connection.sendall(b"N")
             connection.recv(4096)
-            """,
-        ]
-        let output = Pipe()
-        peer.standardOutput = output
-        try peer.run()
-        defer { if peer.isRunning { kill(peer.processIdentifier, SIGKILL) } }
-        // Read on a thread of its own: the read blocks until Python has started.
-        let first = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: output.fileHandleForReading.availableData) }
-        }
+            """
+        let peer = try ChildProcess("/usr/bin/env", ["python3", "-c", script], environment: ProcessInfo.processInfo.environment, standardOutput: output)
+        defer { peer.signal(SIGKILL) }
+        let first = await firstOutput(of: output)
         let port = try #require(Int(String(decoding: first, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         let location = PostgresLocation(host: "127.0.0.1", port: port, user: "ops", password: "hunter2-x", database: "playbook", tls: .require)
         await #expect {

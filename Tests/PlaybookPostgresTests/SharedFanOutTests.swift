@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import PlaybookCore
 import PlaybookEngine
 import PlaybookPostgres

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 
 /// What `console_browser.py` answered for one scenario: the JSON object it prints on stdout.
 struct BrowserResult: Decodable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// `playbook run --listen` (or `watch --listen`) with the console on, beside Support/inbox.py:

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 /// A real SMTP server (Python's aiosmtpd, `Support/smtp_server.py`) in a process of its own,
@@ -16,7 +17,7 @@ final class SMTPTestServer: @unchecked Sendable {
     let port: Int
     let directory: URL
     let certificate: TestCertificate?
-    private let process: Process
+    private let process: ChildProcess
     /// Held open while the server should run: it exits when this closes, even if the tests crash.
     private let input: Pipe
 
@@ -59,19 +60,18 @@ final class SMTPTestServer: @unchecked Sendable {
         if !pipelining { arguments.append("--no-pipelining") }
         if closeAfter > 0 { arguments += ["--close-after", String(closeAfter)] }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
         let output = Pipe()
         let input = Pipe()
         self.input = input
         let errorLog = directory.appendingPathComponent("server.err")
         _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
-        process.standardOutput = output
-        process.standardInput = input
-        process.standardError = try FileHandle(forWritingTo: errorLog)
+        let errorHandle = try FileHandle(forWritingTo: errorLog)
+        defer { try? errorHandle.close() }
+        let process: ChildProcess
         do {
-            try process.run()
+            process = try ChildProcess(
+                "/usr/bin/env", arguments, environment: ProcessInfo.processInfo.environment,
+                standardInput: input, standardOutput: output, standardError: errorHandle)
         } catch {
             throw StartFailure(description: "cannot start \(Self.python): \(error). The smtp tests need python3 with aiosmtpd (scripts/test installs it).")
         }
@@ -108,13 +108,13 @@ final class SMTPTestServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL if it is still there after two seconds.
-    private static func end(_ process: Process) {
+    private static func end(_ process: ChildProcess) {
         guard process.isRunning else { return }
-        process.terminate()
+        process.signal(SIGTERM)
         let deadline = Date().addingTimeInterval(2)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        _ = process.blockingWaitForExit()
     }
 
     deinit { stop() }
@@ -198,20 +198,18 @@ struct TestCertificate {
     init(in directory: URL) throws {
         certificatePath = directory.appendingPathComponent("cert.pem").path
         keyPath = directory.appendingPathComponent("key.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let arguments = [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath, "-days", "2",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ]
         let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let process: ChildProcess
+        do {
+            process = try ChildProcess("/usr/bin/env", arguments, environment: ProcessInfo.processInfo.environment, standardError: errors)
+        } catch {
             throw SMTPTestServer.StartFailure(description: "cannot run openssl to make a test certificate: \(error) (scripts/test installs it)")
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard process.blockingWaitForExit() == 0 else {
             let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw SMTPTestServer.StartFailure(description: "openssl could not make a test certificate: \(stderr)")
         }
