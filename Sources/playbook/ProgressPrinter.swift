@@ -42,7 +42,8 @@ final class ProgressPrinter: ProgressReporter, Sendable {
         case .stepWaiting(let step, let until): return "\(step): waiting until \(ISO8601DateFormatter().string(from: until))"
         case .stepStarted(let step): return "\(step): started"
         case .stepFinished(let step, let status, let detail): return "\(step): \(status.rawValue)\(detail.map { " — \($0)" } ?? "")"
-        case .deliveries(let step, let done, let failed, let total): return "\(step): \(done)/\(total) deliveries done\(failed > 0 ? ", \(failed) failed" : "")"
+        case .deliveries(let step, let done, let failed, let total, let counting):
+            return "\(step): \(done)/\(total)\(counting ? "+" : "") deliveries done\(failed > 0 ? ", \(failed) failed" : "")\(counting ? " (still reading contacts)" : "")"
         case .log(let step, let message): return "\(step ?? "log"): \(message)"
         }
     }
@@ -56,10 +57,10 @@ final class ProgressPrinter: ProgressReporter, Sendable {
         case .stepStarted(let step): fields += [("event", .string("step_started")), ("step", .string(step))]
         case .stepFinished(let step, let status, let detail):
             fields += [("event", .string("step_finished")), ("step", .string(step)), ("status", .string(status.rawValue)), ("detail", .string(detail ?? ""))]
-        case .deliveries(let step, let done, let failed, let total):
+        case .deliveries(let step, let done, let failed, let total, let counting):
             fields += [
                 ("event", .string("deliveries")), ("step", .string(step)), ("done", .number(Double(done))), ("failed", .number(Double(failed))),
-                ("total", .number(Double(total))),
+                ("total", .number(Double(total))), ("counting", .bool(counting)),
             ]
         case .log(let step, let message): fields += [("event", .string("log")), ("step", .string(step ?? "")), ("message", .string(message))]
         }
@@ -69,7 +70,7 @@ final class ProgressPrinter: ProgressReporter, Sendable {
 
 /// The live lines of running steps on a terminal, with a progress bar for fan-out.
 private struct LiveLines {
-    private var running: [String: (done: Int, failed: Int, total: Int, started: Date)] = [:]
+    private var running: [String: (done: Int, failed: Int, total: Int, counting: Bool, started: Date)] = [:]
     private var order: [String] = []
     private var drawnLines = 0
     private var lastDraw = Date.distantPast
@@ -77,11 +78,11 @@ private struct LiveLines {
     mutating func show(_ event: ProgressEvent) {
         switch event {
         case .stepStarted(let step):
-            running[step] = (0, 0, 0, Date())
+            running[step] = (0, 0, 0, false, Date())
             order.append(step)
             redraw(force: true)
-        case .deliveries(let step, let done, let failed, let total):
-            if let started = running[step]?.started { running[step] = (done, failed, total, started) }
+        case .deliveries(let step, let done, let failed, let total, let counting):
+            if let started = running[step]?.started { running[step] = (done, failed, total, counting, started) }
             redraw(force: false)
         case .stepFinished(let step, _, _):
             running[step] = nil
@@ -108,7 +109,13 @@ private struct LiveLines {
         for step in order {
             guard let state = running[step] else { continue }
             var text = "\u{1B}[1m\(step)\u{1B}[0m running"
-            if state.total > 0 {
+            if state.total > 0, state.counting {
+                // The total still grows as contacts are read: no bar or ETA that would go back.
+                let elapsed = Date().timeIntervalSince(state.started)
+                text += " \(state.done)/\(state.total)+ (still reading contacts)"
+                text += String(format: " %.0f/s", elapsed > 0 ? Double(state.done) / elapsed : 0)
+                if state.failed > 0 { text += " \(state.failed) failed" }
+            } else if state.total > 0 {
                 let fraction = Double(state.done) / Double(state.total)
                 let width = 30
                 let filled = Int(fraction * Double(width))

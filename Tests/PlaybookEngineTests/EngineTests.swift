@@ -265,7 +265,7 @@ final class ProgressLog: ProgressReporter, @unchecked Sendable {
     func report(_ event: ProgressEvent) {
         switch event {
         case .stepWaiting(let step, let until): lock.withLock { recorded[step] = until }
-        case .deliveries(_, let done, _, let total): lock.withLock { counted.append("\(done)/\(total)") }
+        case .deliveries(_, let done, _, let total, let counting): lock.withLock { counted.append("\(done)/\(total)\(counting ? "+" : "")") }
         default: break
         }
     }

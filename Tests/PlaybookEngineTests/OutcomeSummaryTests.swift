@@ -4,8 +4,8 @@ import Testing
 
 /// The closing line of `run` and `recover`.
 @Suite struct OutcomeSummaryTests {
-    static func outcome(incident: String?, _ statuses: [String: StepStatus]) -> Engine.Outcome {
-        Engine.Outcome(incident: incident, resumed: false, statuses: statuses, interrupted: false, note: nil, failsRun: false)
+    static func outcome(incident: String?, _ statuses: [String: StepStatus], interrupted: Bool = false) -> Engine.Outcome {
+        Engine.Outcome(incident: incident, resumed: false, statuses: statuses, interrupted: interrupted, note: nil, failsRun: false)
     }
 
     @Test func countsAreInTheOrderStepsMoveThroughTheirStatuses() {
@@ -15,6 +15,15 @@ import Testing
 
     @Test func anIncidentWithNothingToDoSaysSo() {
         #expect(Self.outcome(incident: "inc-2", [:]).summary == "incident inc-2: nothing to do")
+    }
+
+    /// A stopped run's unfinished step has no status yet: the line says the run stopped, never
+    /// "nothing to do".
+    @Test func anInterruptedRunSaysItStopped() {
+        #expect(Self.outcome(incident: "inc-3", [:], interrupted: true).summary == "incident inc-3: stopped before any step ended")
+        #expect(
+            Self.outcome(incident: "inc-4", ["a": .succeeded], interrupted: true).summary
+                == "incident inc-4: 1 succeeded; stopped before the rest ended")
     }
 
     @Test func withoutAnIncidentThereIsNoLine() {

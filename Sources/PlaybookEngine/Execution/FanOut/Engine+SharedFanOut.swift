@@ -21,11 +21,11 @@ extension Engine {
         let worker = SharedFanOutWorker(engine: self, shared: shared, step: step, playbook: playbook, incident: incident.id)
         let working = Task { try await worker.work(planning: planning) }
         // Progress counts every runner's deliveries: the journal's, once a second.
-        let progressing = Task { [journal, progress, clock, stop] in
+        let progressing = Task { [journal, progress, clock, stop, planning] in
             while !Task.isCancelled {
                 guard await stop.sleep(until: clock.now().addingTimeInterval(1), clock: clock), !Task.isCancelled else { return }
                 guard let counts = try? await journal.deliveryCounts(incident: incident.id)[step.id.value] else { continue }
-                progress.report(FanOutOutcome(counts: counts).progress(step: step.id.value))
+                progress.report(FanOutOutcome(counts: counts).progress(step: step.id.value, counting: planning.isRunning))
             }
         }
         defer { progressing.cancel() }

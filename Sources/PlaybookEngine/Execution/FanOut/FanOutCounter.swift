@@ -13,6 +13,8 @@ final class FanOutCounter: Sendable {
         var failed = 0
         var cancelled = 0
         var firstFailure: String?
+        /// Whether contacts are still being read (the total still grows).
+        var counting = true
 
         var outcome: FanOutOutcome {
             // The total is at least what finished: a resumed step records deliveries an earlier
@@ -25,9 +27,16 @@ final class FanOutCounter: Sendable {
 
     func expect(_ count: Int) { counts.withLock { $0.total += count } }
 
-    /// Records how one delivery ended; returns the counts with it.
+    /// Every contact has been read: the total is final.
+    func countingEnded() { counts.withLock { $0.counting = false } }
+
+    /// Whether contacts are still being read.
+    var counting: Bool { counts.withLock { $0.counting } }
+
+    /// Records how one delivery ended; returns the counts with it, and whether the total may
+    /// still grow.
     @discardableResult
-    func record(_ status: DeliveryStatus, detail: String?) -> FanOutOutcome {
+    func record(_ status: DeliveryStatus, detail: String?) -> (outcome: FanOutOutcome, counting: Bool) {
         counts.withLock { counts in
             switch status {
             case .sent: counts.sent += 1
@@ -35,7 +44,7 @@ final class FanOutCounter: Sendable {
             default: counts.failed += 1
             }
             if status == .failed, counts.firstFailure == nil { counts.firstFailure = detail }
-            return counts.outcome
+            return (counts.outcome, counts.counting)
         }
     }
 

@@ -29,9 +29,9 @@ struct FanOutOutcome: Sendable, Equatable {
         self.firstFailure = firstFailure
     }
 
-    /// The progress event for these counts.
-    func progress(step: String) -> ProgressEvent {
-        .deliveries(step: step, done: done, failed: failed, total: total)
+    /// The progress event for these counts; `counting` while contacts are still being read.
+    func progress(step: String, counting: Bool = false) -> ProgressEvent {
+        .deliveries(step: step, done: done, failed: failed, total: total, counting: counting)
     }
 
     /// The step's result: interrupted (a stop came before every contact was read or every

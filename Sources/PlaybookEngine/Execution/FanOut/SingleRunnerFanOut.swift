@@ -66,11 +66,11 @@ struct SingleRunnerFanOut {
         self.counter = counter
         // A delivery counts as done once its mark is durable, and progress says so.
         self.sender = DeliverySender(engine: engine, step: step, playbook: playbook.name.value, incident: incident.id) { status, detail in
-            let counts = counter.record(status, detail: detail)
+            let (counts, counting) = counter.record(status, detail: detail)
             let finished = counts.sent + counts.failed
             // Every hundredth, but not the last: the step's closing report says that one.
-            if finished % Self.progressEvery == 0, finished < counts.total {
-                progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total))
+            if finished % Self.progressEvery == 0, finished < counts.total || counting {
+                progress.report(.deliveries(step: stepID, done: finished, failed: counts.failed, total: counts.total, counting: counting))
             }
         }
         self.values = MessageValues(facts: facts)
@@ -89,6 +89,7 @@ struct SingleRunnerFanOut {
     mutating func run(_ contacts: inout any ContactReader) async throws {
         try await withThrowingTaskGroup(of: Finished.self) { group in
             try await readContacts(&contacts, group: &group)
+            counter.countingEnded()
             if !batch.isEmpty { try await journalAndSendPrevious(batch, group: &group) }
             if let last = journaling {
                 journaling = nil
