@@ -54,4 +54,27 @@ import Testing
         gate.release()
         #expect(gate.counts == (0, 0, 0))
     }
+
+    /// Workers waiting on a full window: an ended call wakes none of them (the window is still
+    /// full), and a commit's confirmation of two wakes two, first come first; the third sleeps on.
+    @Test func aGiveWakesOnlyAsManyWaitersAsCanGo() async throws {
+        let gate = ChannelGate(concurrency: 4, rate: nil, window: 2, clock: clock)
+        try await gate.acquire()
+        try await gate.acquire()
+        let waiting = (0..<3).map { _ in Task { try await gate.acquire() } }
+        await waitForWaiters(gate, count: 3)
+
+        gate.endCall()
+        #expect(gate.counts == (1, 2, 3))
+
+        gate.endCall()
+        gate.confirm(2)
+        #expect(gate.counts.waiting == 1)
+        // The two woken take their slots (which two depends on the order they began waiting).
+        while gate.counts != (2, 2, 1) { await Task.yield() }
+
+        gate.release()
+        for task in waiting { try await task.value }
+        #expect(gate.counts == (2, 2, 0))
+    }
 }

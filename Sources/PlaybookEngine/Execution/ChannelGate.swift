@@ -92,9 +92,10 @@ public final class ChannelGate: Sendable {
         give(calls: 1, window: 0)
     }
 
-    /// The delivery is durably marked: it leaves the in-flight window.
-    public func confirm() {
-        give(calls: 0, window: 1)
+    /// `count` deliveries are durably marked (a commit's worth): they leave the in-flight window
+    /// together, and the callers waiting for a slot are woken once, not once per delivery.
+    public func confirm(_ count: Int = 1) {
+        give(calls: 0, window: count)
     }
 
     /// Both at once: the call ended and its outcome is durable (or it was never made).
@@ -102,14 +103,19 @@ public final class ChannelGate: Sendable {
         give(calls: 1, window: 1)
     }
 
-    /// Gives slots back and wakes every waiter to look again: which of the two limits freed a
-    /// slot decides who may go.
+    /// Gives slots back and wakes as many waiters, first come first, as could now take both a
+    /// call slot and a window slot; the others sleep on. (Waking them all made every ended call
+    /// wake each worker waiting on a full window, only for it to find the window still full.) A
+    /// woken waiter that finds its slot taken meanwhile waits again, and the next give wakes it.
     private func give(calls: Int, window: Int) {
-        let woken = state.withLock { state in
+        let woken = state.withLock { state -> ArraySlice<CheckedContinuation<Void, Never>> in
             state.inFlight -= calls
             state.unconfirmed -= window
-            defer { state.waiters.removeAll() }
-            return state.waiters
+            let free = min(concurrency - state.inFlight, self.window - state.unconfirmed)
+            guard free > 0, !state.waiters.isEmpty else { return [] }
+            let count = min(free, state.waiters.count)
+            defer { state.waiters.removeFirst(count) }
+            return state.waiters.prefix(count)
         }
         for waiter in woken { waiter.resume() }
     }

@@ -3,8 +3,8 @@ import Synchronization
 
 /// Gathers the marks of a fan-out's deliveries into fewer journal commits. A mark waits until
 /// `gatherUpTo` marks are waiting or none of the fan-out's calls is still in flight; the delivery
-/// whose mark completes a batch commits it, in its own task. Only then does each delivery of the
-/// batch leave its channel's in-flight window (`ChannelGate.confirm`) and count as done
+/// whose mark completes a batch commits it, in its own task. Only then do the batch's deliveries
+/// leave their channel's in-flight window (`ChannelGate.confirm`) and count as done
 /// (`whenDurable`): a delivery is reported sent once the journal durably says so, never before.
 ///
 /// Why: a commit costs far more than a mark in it (the transaction's WAL frames, file locks and
@@ -75,8 +75,12 @@ final class DeliveryMarks: Sendable {
         } catch {
             failure = redact(Retrying.describe(error))
         }
+        // The window slots go back per gate, all at once: a slot at a time woke the channel's
+        // waiting workers once per mark.
+        var confirming: [ObjectIdentifier: (gate: ChannelGate, count: Int)] = [:]
+        for entry in batch { confirming[ObjectIdentifier(entry.gate), default: (entry.gate, 0)].count += 1 }
+        for (gate, count) in confirming.values { gate.confirm(count) }
         for entry in batch {
-            entry.gate.confirm()
             if let failure, entry.mark.status == .sent {
                 whenDurable(.failed, failure)
             } else {
