@@ -118,6 +118,32 @@ import Testing
         #expect(progress.deliveries.last == "300/300")
     }
 
+    /// A fan-out sends before it has read every contact: while it reads, its counts say the total
+    /// may still grow ("100/512+"), and once every contact is read the total is final.
+    @Test func aTotalThatMayStillGrowIsMarked() async throws {
+        let fixture = try EngineFixture(
+            """
+            version: 1
+            playbook: counts
+            triggers: [{ id: t, manual: {} }]
+            channels: { sms: { type: twilio, account_sid: AC1, auth_token: x, from: "+390000000000" } }
+            audience: { contacts: contacts.csv, segments: { all: "true" } }
+            steps: [{ id: tell, notify: { segment: all, via: [sms], message: { text: "Hi {{ contact.name }}" } } }]
+            """, contacts: 1_500)
+        let progress = ProgressLog()
+        let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
+        let playbook = fixture.playbook
+        let outcome = try await world.run { try await $0.run(playbook, .init()) }
+        #expect(outcome.statuses["tell"] == .succeeded)
+        let counts = progress.deliveries
+        let growing = counts.prefix { $0.hasSuffix("+") }
+        #expect(!growing.isEmpty, "\(counts)")
+        // Once final, never growing again; a growing total is never above the final one.
+        #expect(counts.dropFirst(growing.count).allSatisfy { !$0.hasSuffix("+") }, "\(counts)")
+        #expect(growing.allSatisfy { Int($0.split(separator: "/")[1].dropLast())! <= 1_500 }, "\(counts)")
+        #expect(counts.last == "1500/1500")
+    }
+
     @Test func fanOutRespectsConsentAndResumesWithoutSendingTwice() async throws {
         let fixture = try EngineFixture("""
             version: 1

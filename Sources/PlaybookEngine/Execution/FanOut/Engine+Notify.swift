@@ -28,7 +28,7 @@ extension Engine {
             return .failed(redactor.redact("fan-out stopped: \(error)"))
         }
         let outcome = fanOut.counter.outcome()
-        progress.report(outcome.progress(step: step.id.value))
+        progress.report(outcome.progress(step: step.id.value, counting: fanOut.counter.counting))
         // Stopped before the last contact was read: the counts cover only what was read, so equal
         // counts do not mean done (a stop while the first batch was sending once ended as success).
         if stop.isRequested, fanOut.stoppedReading || outcome.done < outcome.total || !fanOut.deferred.isEmpty {

@@ -72,7 +72,7 @@ extension Engine {
         }
         do {
             var outcome = FanOutOutcome(counts: try await journal.deliveryCounts(incident: incident.id)[step.id.value] ?? [:])
-            progress.report(outcome.progress(step: step.id.value))
+            progress.report(outcome.progress(step: step.id.value, counting: stoppedReading))
             // Stopped before the last contact was planned: the fan-out stays open for the resume.
             if outcome.done < outcome.total || stoppedReading { return outcome.result(interrupted: true) }
             try await shared.closeFanOut(incident: incident.id, step: step.id.value)

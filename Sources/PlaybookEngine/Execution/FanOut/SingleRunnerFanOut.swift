@@ -89,7 +89,8 @@ struct SingleRunnerFanOut {
     mutating func run(_ contacts: inout any ContactReader) async throws {
         try await withThrowingTaskGroup(of: Finished.self) { group in
             try await readContacts(&contacts, group: &group)
-            counter.countingEnded()
+            // A stop before the last contact leaves the total unknown: progress keeps saying so.
+            if !stoppedReading { counter.countingEnded() }
             if !batch.isEmpty { try await journalAndSendPrevious(batch, group: &group) }
             if let last = journaling {
                 journaling = nil
