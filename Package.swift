@@ -189,7 +189,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlaybookEngineTests",
-            dependencies: ["PlaybookCore", "PlaybookEngine"],
+            dependencies: ["PlaybookCore", "PlaybookEngine", "PlaybookTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
-import PlaybookTestSupport
 import NIOCore
 import NIOHTTP1
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -59,15 +59,6 @@ import Testing
         }
     }
 
-    static func eventually(within seconds: Double = 60, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(nanoseconds: 10_000_000)
-        }
-        return await condition()
-    }
-
     @Test func aPlatformDownAndBackUpOverTheNetworkWithARestartMidIncident() async throws {
         let down = Locked(false)
         let handler: LoopbackHTTPServer.Handler = { request in
@@ -114,10 +105,10 @@ import Testing
                 let firstStop = StopSignal()
                 let watcher = try Self.watcher(playbook, journal: journal, client: client, dns: dns.address, reporter: first, stop: firstStop)
                 let running = Task { try await watcher.run() }
-                #expect(await Self.eventually { first.events(named: "trigger_clear").count == 1 && dns.record.names.count >= 2 })
+                #expect(await eventually { first.events(named: "trigger_clear").count == 1 && dns.record.names.count >= 2 })
                 let wentDown = Date()
                 down.withLock { $0 = true }
-                #expect(await Self.eventually { Self.outbox(directory) == ["Shopify is down"] })
+                #expect(await eventually { Self.outbox(directory) == ["Shopify is down"] })
                 let fired = try #require(first.events(named: "trigger_fired").first)
                 #expect(fired.time.timeIntervalSince(wentDown) >= 0.6)
                 // Every check fails once the platform is down; a cycle already under way when it went
@@ -132,7 +123,7 @@ import Testing
                 let secondStop = StopSignal()
                 let restarted = try Self.watcher(playbook, journal: journal, client: client, dns: dns.address, reporter: second, stop: secondStop)
                 let again = Task { try await restarted.run() }
-                #expect(await Self.eventually { second.events(named: "state_restored").count == 1 })
+                #expect(await eventually { second.events(named: "state_restored").count == 1 })
                 #expect(second.events(named: "state_restored").first?.message.contains("shop-down holds since") == true)
                 try await Task.sleep(nanoseconds: 1_000_000_000)
                 #expect(second.events(named: "trigger_fired").isEmpty)
@@ -141,12 +132,12 @@ import Testing
                 // Back up: recovery after `clear_for`, once.
                 let cameBack = Date()
                 down.withLock { $0 = false }
-                #expect(await Self.eventually { Self.outbox(directory) == ["Shopify is down", "back"] })
+                #expect(await eventually { Self.outbox(directory) == ["Shopify is down", "back"] })
                 let resolved = try #require(second.events(named: "incident_resolved").first)
                 #expect(resolved.time.timeIntervalSince(cameBack) >= 0.6)
                 try await Task.sleep(nanoseconds: 500_000_000)
                 #expect(Self.outbox(directory) == ["Shopify is down", "back"])
-                #expect(await Self.eventually { (try? await journal.incidents().first?.status) == .finished })
+                #expect(await eventually { (try? await journal.incidents().first?.status) == .finished })
                 secondStop.request()
                 try await again.value
                 try await client.shutdown()
@@ -205,7 +196,7 @@ import Testing
         let (accepted, _, _) = try await send(
             .POST, "/alert", body: alert, headers: [("X-Playbook-Signature", WebhookSignature.sign(alert, secret: "hook-secret"))])
         #expect(accepted == 202)
-        #expect(await Self.eventually { Self.outbox(directory) == ["ShopDown"] })
+        #expect(await eventually { Self.outbox(directory) == ["ShopDown"] })
         let (missing, _, _) = try await send(.GET, "/nothing")
         #expect(missing == 404)
 

@@ -97,9 +97,9 @@ import Testing
         #expect(outcome.failsRun)
     }
 
-    /// A person watching a run reads each count once: every hundredth delivery, and the last one
-    /// only in the step's closing report (it used to come twice when the total was a multiple of 100).
-    @Test func theLastDeliveryCountIsReportedOnce() async throws {
+    /// Runs a one-step `notify` to `contacts` contacts; returns the step's status and the counts
+    /// progress reported, as `done/total` (with `+` while the total may still grow).
+    func notifyReportingCounts(contacts: Int) async throws -> (status: StepStatus?, counts: [String]) {
         let fixture = try EngineFixture(
             """
             version: 1
@@ -108,34 +108,28 @@ import Testing
             channels: { sms: { type: twilio, account_sid: AC1, auth_token: x, from: "+390000000000" } }
             audience: { contacts: contacts.csv, segments: { all: "true" } }
             steps: [{ id: tell, notify: { segment: all, via: [sms], message: { text: "Hi {{ contact.name }}" } } }]
-            """, contacts: 300)
+            """, contacts: contacts)
         let progress = ProgressLog()
         let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
         let playbook = fixture.playbook
         let outcome = try await world.run { try await $0.run(playbook, .init()) }
-        #expect(outcome.statuses["tell"] == .succeeded)
-        #expect(progress.deliveries.filter { $0 == "300/300" }.count == 1, "\(progress.deliveries)")
-        #expect(progress.deliveries.last == "300/300")
+        return (outcome.statuses["tell"], progress.deliveries)
+    }
+
+    /// A person watching a run reads each count once: every hundredth delivery, and the last one
+    /// only in the step's closing report (it used to come twice when the total was a multiple of 100).
+    @Test func theLastDeliveryCountIsReportedOnce() async throws {
+        let (status, counts) = try await notifyReportingCounts(contacts: 300)
+        #expect(status == .succeeded)
+        #expect(counts.filter { $0 == "300/300" }.count == 1, "\(counts)")
+        #expect(counts.last == "300/300")
     }
 
     /// A fan-out sends before it has read every contact: while it reads, its counts say the total
     /// may still grow ("100/512+"), and once every contact is read the total is final.
     @Test func aTotalThatMayStillGrowIsMarked() async throws {
-        let fixture = try EngineFixture(
-            """
-            version: 1
-            playbook: counts
-            triggers: [{ id: t, manual: {} }]
-            channels: { sms: { type: twilio, account_sid: AC1, auth_token: x, from: "+390000000000" } }
-            audience: { contacts: contacts.csv, segments: { all: "true" } }
-            steps: [{ id: tell, notify: { segment: all, via: [sms], message: { text: "Hi {{ contact.name }}" } } }]
-            """, contacts: 1_500)
-        let progress = ProgressLog()
-        let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
-        let playbook = fixture.playbook
-        let outcome = try await world.run { try await $0.run(playbook, .init()) }
-        #expect(outcome.statuses["tell"] == .succeeded)
-        let counts = progress.deliveries
+        let (status, counts) = try await notifyReportingCounts(contacts: 1_500)
+        #expect(status == .succeeded)
         let growing = counts.prefix { $0.hasSuffix("+") }
         #expect(!growing.isEmpty, "\(counts)")
         // Once final, never growing again; a growing total is never above the final one.

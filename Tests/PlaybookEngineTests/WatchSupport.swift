@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Synchronization
 import Testing
 
@@ -184,17 +185,6 @@ struct WatchFixture {
     }
 
     func texts() async -> [String] { await channels.sent.map(\.message.text) }
-}
-
-/// Polls `condition` until it holds or `seconds` of real time pass (generous: the limit only
-/// turns a hang into a failure, and tests running in parallel on a busy machine wait their turn).
-func eventually(within seconds: Double = 60, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(nanoseconds: 10_000_000)
-    }
-    return await condition()
 }
 
 /// Whether `operation` ends within `seconds` of real time (it is left running when not, and

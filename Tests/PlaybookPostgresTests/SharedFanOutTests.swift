@@ -1,8 +1,8 @@
 import Foundation
-import PlaybookTestSupport
 import PlaybookCore
 import PlaybookEngine
 import PlaybookPostgres
+import PlaybookTestSupport
 import Testing
 
 /// Channels that count what each runner sent, by idempotency key.
@@ -149,7 +149,7 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         let helper = SharedFanOutJoiner(
             engines: [playbook.name.value: (Engine(journal: journal, channels: channels, stop: stop), playbook)], shared: journal, stop: stop, idle: 0.05)
         let helping = Task { await helper.run() }
-        #expect(await Self.eventually { try await journal.unfinishedDeliveries(incident: incident.id, step: "tell") == 0 })
+        #expect(await eventually { try await journal.unfinishedDeliveries(incident: incident.id, step: "tell") == 0 })
         stop.request()
         await helping.value
 
@@ -159,15 +159,6 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         #expect(records.first { $0.contact == "waited" }?.detail?.contains("resolved before quiet hours ended") == true)
         #expect(try await journal.deliveryCounts(incident: incident.id)["tell"] == [.sent: 1, .cancelled: 1])
         await journal.close()
-    }
-
-    static func eventually(within seconds: Double = 30, _ condition: () async throws -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if (try? await condition()) == true { return true }
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        return false
     }
 
     @Test func leasesHaveOneHolderAtATimeAndPassOnWhenTheyEnd() async throws {
