@@ -97,9 +97,12 @@ import Testing
         #expect(outcome.failsRun)
     }
 
-    /// Runs a one-step `notify` to `contacts` contacts; returns the step's status and the counts
-    /// progress reported, as `done/total` (with `+` while the total may still grow).
-    func notifyReportingCounts(contacts: Int) async throws -> (status: StepStatus?, counts: [String]) {
+    /// Runs a one-step `notify` to `contacts` contacts, the SMS provider rejecting those that
+    /// `rejecting` picks (by number); returns the step's status, the counts progress reported, as
+    /// `done/total` (with `+` while the total may still grow), and the lines it logged.
+    func notifyReportingCounts(
+        contacts: Int, rejecting: (Int) -> Bool = { _ in false }
+    ) async throws -> (status: StepStatus?, counts: [String], logged: [String]) {
         let fixture = try EngineFixture(
             """
             version: 1
@@ -111,15 +114,16 @@ import Testing
             """, contacts: contacts)
         let progress = ProgressLog()
         let world = SimulatedEngine(journal: fixture.journal, start: Self.start, progress: progress)
+        await world.channels.setRejected(Set((0..<contacts).filter(rejecting).map { "+39333\(String(format: "%07d", $0))" }))
         let playbook = fixture.playbook
         let outcome = try await world.run { try await $0.run(playbook, .init()) }
-        return (outcome.statuses["tell"], progress.deliveries)
+        return (outcome.statuses["tell"], progress.deliveries, progress.logged)
     }
 
     /// A person watching a run reads each count once: every hundredth delivery, and the last one
     /// only in the step's closing report (it used to come twice when the total was a multiple of 100).
     @Test func theLastDeliveryCountIsReportedOnce() async throws {
-        let (status, counts) = try await notifyReportingCounts(contacts: 300)
+        let (status, counts, _) = try await notifyReportingCounts(contacts: 300)
         #expect(status == .succeeded)
         #expect(counts.filter { $0 == "300/300" }.count == 1, "\(counts)")
         #expect(counts.last == "300/300")
@@ -128,7 +132,7 @@ import Testing
     /// A fan-out sends before it has read every contact: while it reads, its counts say the total
     /// may still grow ("100/512+"), and once every contact is read the total is final.
     @Test func aTotalThatMayStillGrowIsMarked() async throws {
-        let (status, counts) = try await notifyReportingCounts(contacts: 1_500)
+        let (status, counts, _) = try await notifyReportingCounts(contacts: 1_500)
         #expect(status == .succeeded)
         let growing = counts.prefix { $0.hasSuffix("+") }
         #expect(!growing.isEmpty, "\(counts)")
@@ -136,6 +140,26 @@ import Testing
         #expect(counts.dropFirst(growing.count).allSatisfy { !$0.hasSuffix("+") }, "\(counts)")
         #expect(growing.allSatisfy { Int($0.split(separator: "/")[1].dropLast())! <= 1_500 }, "\(counts)")
         #expect(counts.last == "1500/1500")
+    }
+
+    /// A channel that fails every call (a wrong URL, an expired token) would have every delivery
+    /// tried with its retries: once the first 32 have all failed, the person watching is told,
+    /// once, with the first reason, and that stopping loses nothing.
+    @Test func aFanOutWhoseFirstDeliveriesAllFailSaysSoOnce() async throws {
+        let (status, _, logged) = try await notifyReportingCounts(contacts: 100, rejecting: { _ in true })
+        #expect(status == .failed)
+        #expect(
+            logged == [
+                "none of the first 32 deliveries went out — first failure: recipient +393330000000 rejected (after 1 attempt). The "
+                    + "others are still tried, each with its retries; stopping the run loses nothing (run it again to resume)"
+            ])
+    }
+
+    /// Some bad addresses among good ones are no reason to worry the person watching.
+    @Test func aFanOutWithSomeFailuresDoesNotWarn() async throws {
+        let (status, _, logged) = try await notifyReportingCounts(contacts: 100, rejecting: { $0 % 2 == 0 })
+        #expect(status == .failed)
+        #expect(logged.isEmpty)
     }
 
     @Test func fanOutRespectsConsentAndResumesWithoutSendingTwice() async throws {
@@ -281,10 +305,12 @@ final class ProgressLog: ProgressReporter, @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [String: Date] = [:]
     private var counted: [String] = []
+    private var lines: [String] = []
 
     func report(_ event: ProgressEvent) {
         switch event {
         case .stepWaiting(let step, let until): lock.withLock { recorded[step] = until }
+        case .log(_, let message): lock.withLock { lines.append(message) }
         case .deliveries(_, let done, _, let total, let counting): lock.withLock { counted.append("\(done)/\(total)\(counting ? "+" : "")") }
         default: break
         }
@@ -292,6 +318,7 @@ final class ProgressLog: ProgressReporter, @unchecked Sendable {
 
     var waits: [String: Date] { lock.withLock { recorded } }
     var deliveries: [String] { lock.withLock { counted } }
+    var logged: [String] { lock.withLock { lines } }
 }
 
 

@@ -3,6 +3,7 @@ import PlaybookCore
 import PlaybookEngine
 import PlaybookPostgres
 import PlaybookTestSupport
+import Synchronization
 import Testing
 
 /// Channels that count what each runner sent, by idempotency key.
@@ -32,6 +33,28 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
     func adsChannel(_ id: String) async throws(ChannelFailure) -> any AdsChannel { throw ChannelFailure.permanent("no ads here") }
     func calendarChannel(_ id: String) async throws(ChannelFailure) -> any CalendarChannel { throw ChannelFailure.permanent("no calendar here") }
     func webhookChannel(_ id: String) async throws(ChannelFailure) -> any WebhookCallChannel { throw ChannelFailure.permanent("no webhook here") }
+}
+
+/// A provider that refuses every call after a short wait (an endpoint that is gone).
+final class RefusingChannels: ChannelRegistry, MessageChannel {
+    func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        throw .permanent("HTTP 410 from 127.0.0.1")
+    }
+
+    func messageChannel(_ id: String) async throws(ChannelFailure) -> any MessageChannel { self }
+    func adsChannel(_ id: String) async throws(ChannelFailure) -> any AdsChannel { throw ChannelFailure.permanent("no ads here") }
+    func calendarChannel(_ id: String) async throws(ChannelFailure) -> any CalendarChannel { throw ChannelFailure.permanent("no calendar here") }
+    func webhookChannel(_ id: String) async throws(ChannelFailure) -> any WebhookCallChannel { throw ChannelFailure.permanent("no webhook here") }
+}
+
+/// The lines a run logged for the person watching.
+final class LoggedLines: ProgressReporter {
+    private let lines = Mutex<[String]>([])
+    func report(_ event: ProgressEvent) {
+        if case .log(_, let message) = event { lines.withLock { $0.append(message) } }
+    }
+    var all: [String] { lines.withLock { $0 } }
 }
 
 /// Shared fan-out: every live runner claims batches of a step's deliveries; a dead runner's
@@ -121,6 +144,22 @@ final class CountingChannels: ChannelRegistry, MessageChannel, @unchecked Sendab
         #expect(text == "c7|Hi Person 7|Dear Rome friend c7")
         print("shared fan-out: driver \(shares[0]), helpers \(shares[1]) and \(shares[2]), dead runner's \(deadClaimed) claims taken over")
         for journal in [driverJournal, deadJournal] + helperJournals { await journal.close() }
+    }
+
+    /// A shared fan-out whose first deliveries all fail says so once, with the first reason, as
+    /// a single runner's does (its counts come from the journal, once a second: 2,700 refusals
+    /// at 32 in flight and 50 ms each last about 4 s).
+    @Test func aSharedFanOutWhoseFirstDeliveriesAllFailSaysSoOnce() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let playbook = try Self.playbook()
+        let journal = try await PostgresJournal.open(url)
+        let logged = LoggedLines()
+        let outcome = try await Engine(journal: journal, channels: RefusingChannels(), progress: logged).run(playbook, .init())
+        #expect(outcome.statuses["tell"] == .failed)
+        let warnings = logged.all.filter { $0.hasPrefix("none of the first ") }
+        #expect(warnings.count == 1, "\(logged.all)")
+        #expect(warnings.first?.contains("deliveries went out — first failure: HTTP 410 from 127.0.0.1") == true, "\(warnings)")
+        await journal.close()
     }
 
     /// A runner that picks up a shared fan-out after its incident resolved sends what was due,

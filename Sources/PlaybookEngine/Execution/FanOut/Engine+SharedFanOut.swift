@@ -22,10 +22,18 @@ extension Engine {
         let working = Task { try await worker.work(planning: planning) }
         // Progress counts every runner's deliveries: the journal's, once a second.
         let progressing = Task { [journal, progress, clock, stop, planning] in
+            var warned = false
             while !Task.isCancelled {
                 guard await stop.sleep(until: clock.now().addingTimeInterval(1), clock: clock), !Task.isCancelled else { return }
                 guard let counts = try? await journal.deliveryCounts(incident: incident.id)[step.id.value] else { continue }
-                progress.report(FanOutOutcome(counts: counts).progress(step: step.id.value, counting: planning.isRunning))
+                var outcome = FanOutOutcome(counts: counts)
+                progress.report(outcome.progress(step: step.id.value, counting: planning.isRunning))
+                // Every runner's first deliveries failed: said once, as a single runner says it.
+                if !warned, outcome.sent == 0, outcome.failed >= FanOutLimits.failuresBeforeWarning {
+                    warned = true
+                    outcome.firstFailure = try? await journal.failures(incident: incident.id, limit: 100).first { $0.step == step.id.value }?.detail
+                    progress.report(.log(step: step.id.value, message: outcome.allFailingWarning))
+                }
             }
         }
         defer { progressing.cancel() }

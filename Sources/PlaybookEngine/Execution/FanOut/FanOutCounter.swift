@@ -15,6 +15,10 @@ final class FanOutCounter: Sendable {
         var firstFailure: String?
         /// Whether contacts are still being read (the total still grows).
         var counting = true
+        /// Deliveries this run attempted that went out, and that failed (a resume's earlier
+        /// results not included).
+        var attemptedSent = 0
+        var attemptedFailed = 0
 
         var outcome: FanOutOutcome {
             // The total is at least what finished: a resumed step records deliveries an earlier
@@ -33,10 +37,19 @@ final class FanOutCounter: Sendable {
     /// Whether contacts are still being read.
     var counting: Bool { counts.withLock { $0.counting } }
 
-    /// Records how one delivery ended; returns the counts with it, and whether the total may
-    /// still grow.
+    /// How one delivery ended, recorded: the counts with it, whether the total may still grow,
+    /// and whether this was the failure that makes the run's first
+    /// `FanOutLimits.failuresBeforeWarning` attempted deliveries all failed (true once).
+    struct Recorded {
+        var outcome: FanOutOutcome
+        var counting: Bool
+        var allFailing: Bool
+    }
+
+    /// Records how one delivery ended; `attempted` is false for what an earlier run finished
+    /// (a resume) and for deliveries cancelled without a call.
     @discardableResult
-    func record(_ status: DeliveryStatus, detail: String?) -> (outcome: FanOutOutcome, counting: Bool) {
+    func record(_ status: DeliveryStatus, detail: String?, attempted: Bool = true) -> Recorded {
         counts.withLock { counts in
             switch status {
             case .sent: counts.sent += 1
@@ -44,7 +57,13 @@ final class FanOutCounter: Sendable {
             default: counts.failed += 1
             }
             if status == .failed, counts.firstFailure == nil { counts.firstFailure = detail }
-            return (counts.outcome, counts.counting)
+            var allFailing = false
+            if attempted, status == .sent { counts.attemptedSent += 1 }
+            if attempted, status == .failed {
+                counts.attemptedFailed += 1
+                allFailing = counts.attemptedSent == 0 && counts.attemptedFailed == FanOutLimits.failuresBeforeWarning
+            }
+            return Recorded(outcome: counts.outcome, counting: counts.counting, allFailing: allFailing)
         }
     }
 

@@ -21,4 +21,9 @@ enum FanOutLimits {
     /// How often, in seconds on the engine's clock, a runner with nothing to claim looks again
     /// while others still hold claims or the planning runner is still journaling.
     static let claimPoll = 0.1
+
+    /// When this many of a fan-out's deliveries have failed (after their retries) and none has
+    /// gone out, progress says so once (`FanOutOutcome.allFailingWarning`): two windows of the
+    /// default concurrency, enough that a few bad addresses do not trigger it.
+    static let failuresBeforeWarning = 32
 }

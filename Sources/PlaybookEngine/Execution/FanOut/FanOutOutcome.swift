@@ -34,6 +34,14 @@ struct FanOutOutcome: Sendable, Equatable {
         .deliveries(step: step, done: done, failed: failed, total: total, counting: counting)
     }
 
+    /// What progress says once when a fan-out's first deliveries have all failed: the channel is
+    /// likely down or misconfigured (a wrong URL, an expired token), and the person watching can
+    /// stop the run rather than wait while every other delivery is tried with its retries.
+    var allFailingWarning: String {
+        "none of the first \(failed) deliveries went out\(firstFailure.map { " — first failure: \($0)" } ?? ""). "
+            + "The others are still tried, each with its retries; stopping the run loses nothing (run it again to resume)"
+    }
+
     /// The step's result: interrupted (a stop came before every contact was read or every
     /// delivery finished; the resume sends the rest), failed when a delivery failed, else how
     /// many were sent and how many were not because the incident resolved first.

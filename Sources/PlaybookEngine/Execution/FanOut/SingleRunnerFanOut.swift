@@ -66,7 +66,9 @@ struct SingleRunnerFanOut {
         self.counter = counter
         // A delivery counts as done once its mark is durable, and progress says so.
         self.sender = DeliverySender(engine: engine, step: step, playbook: playbook.name.value, incident: incident.id) { status, detail in
-            let (counts, counting) = counter.record(status, detail: detail)
+            let recorded = counter.record(status, detail: detail)
+            let (counts, counting) = (recorded.outcome, recorded.counting)
+            if recorded.allFailing { progress.report(.log(step: stepID, message: counts.allFailingWarning)) }
             let finished = counts.sent + counts.failed
             // Every hundredth, but not the last: the step's closing report says that one.
             if finished % Self.progressEvery == 0, finished < counts.total || counting {
@@ -120,7 +122,7 @@ struct SingleRunnerFanOut {
             for delivery in walk.deliveries where !delivery.isDuplicate {
                 let key = walk.key(of: delivery, to: contact, incident: incident.id)
                 if let previous = journaled[key], [.sent, .failed, .cancelled].contains(previous.status) {
-                    counter.record(previous.status, detail: previous.detail)
+                    counter.record(previous.status, detail: previous.detail, attempted: false)
                     continue
                 }
                 let route = delivery.route
@@ -253,6 +255,6 @@ struct SingleRunnerFanOut {
     /// Journals a held-back delivery as not sent: the incident resolved before its window ended.
     private func cancel(_ delivery: PendingDelivery) async throws {
         try await engine.journal.markDelivery(delivery.key, .cancelled, detail: Engine.cancelledAfterResolution, at: engine.clock.now())
-        counter.record(.cancelled, detail: nil)
+        counter.record(.cancelled, detail: nil, attempted: false)
     }
 }
