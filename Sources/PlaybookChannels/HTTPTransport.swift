@@ -86,7 +86,7 @@ public struct HTTPTransport: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw .retryable("no answer from \(Self.hostOnly(target)) in time")
         } catch {
-            throw .retryable("cannot reach \(Self.hostOnly(target)): \(redactor.redact(String(describing: error), limit: 120))")
+            throw .retryable("cannot reach \(Self.hostOnly(target)): \(ConnectionFailureReason.of(error) ?? redactor.redact(String(describing: error), limit: 120))")
         }
     }
 
@@ -110,7 +110,7 @@ public struct HTTPTransport: Sendable {
     /// An error of AsyncHTTPClient or NIO on one line, cut to 120 characters. Their descriptions
     /// name a host and an errno, never a path or a header; `send` still redacts before cutting.
     static func describe(_ error: any Error) -> String {
-        SecretRedactor.cut(String(describing: error), limit: 120)
+        ConnectionFailureReason.of(error) ?? SecretRedactor.cut(String(describing: error), limit: 120)
     }
 
     /// The seconds a `Retry-After` header asks to wait (seconds or an HTTP date).

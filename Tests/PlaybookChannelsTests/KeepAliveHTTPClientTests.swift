@@ -197,8 +197,28 @@ import Testing
         try await withKeepAlive({ _ in .empty(200) }) { _, transport in
             let failed = await failure { try await post(transport, "http://127.0.0.1:\(port)/hooks/tok_SECRET123") }
             #expect(failed?.isRetryable == true)
-            #expect(failed?.message.hasPrefix("cannot reach http://127.0.0.1:\(port)") == true, "\(failed?.message ?? "")")
+            // Said plainly, not as NIO's description of its connection attempts.
+            #expect(failed?.message == "cannot reach http://127.0.0.1:\(port): connection refused: nothing listens on that port")
             #expect(failed?.message.contains("tok_SECRET123") == false)
+        }
+    }
+
+    /// The https path (AsyncHTTPClient) says a refused connection the same way. (It tries to
+    /// connect again until the call's deadline, and then fails with the last connection error:
+    /// a short deadline keeps the test short.)
+    @Test func anHTTPSCallToAClosedPortIsSaidPlainly() async throws {
+        try await withKeepAlive({ _ in .empty(200) }) { _, transport in
+            let failed = await failure { try await post(transport, "https://127.0.0.1:1/hook", timeout: 3) }
+            #expect(failed?.isRetryable == true)
+            #expect(failed?.message == "cannot reach https://127.0.0.1:1: connection refused: nothing listens on that port")
+        }
+    }
+
+    @Test func aNameThatDoesNotResolveIsSaidPlainly() async throws {
+        try await withKeepAlive({ _ in .empty(200) }) { _, transport in
+            let failed = await failure { try await post(transport, "http://no-such-host.invalid/hook") }
+            #expect(failed?.isRetryable == true)
+            #expect(failed?.message == "cannot reach http://no-such-host.invalid: its name 'no-such-host.invalid' does not resolve")
         }
     }
 

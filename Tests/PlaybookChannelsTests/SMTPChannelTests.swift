@@ -201,7 +201,7 @@ struct SMTPChannelTests {
         let smtp = SMTPChannel(name: "mail", configuration: configuration, from: try MailAddress(parsing: Self.from))
         let failure = try #require(await failure { try await smtp.send(message(to: "ada@example.com")) })
         #expect(failure.isRetryable)
-        #expect(failure.message.contains("cannot connect to 127.0.0.1:\(port)"), "\(failure.message)")
+        #expect(failure.message.contains("cannot connect to 127.0.0.1:\(port): connection refused: nothing listens on that port"), "\(failure.message)")
     }
 
     @Test(arguments: ["not an address", "a@b@c", "ada@example.com\r\nBcc: x@y", "zoë@example.com", ""])

@@ -72,12 +72,7 @@ struct SMTPConnection: Sendable {
     }
 
     private static func describeConnectError(_ error: any Error) -> String {
-        if let error = error as? NIOConnectionError {
-            if let dns = error.dnsAAAAError ?? error.dnsAError, error.connectionErrors.isEmpty { return "cannot resolve the host (\(dns))" }
-            if let last = error.connectionErrors.last { return "\(last.error)" }
-        }
-        if let error = error as? ChannelError, case .connectTimeout = error { return "connection timed out" }
-        return "\(error)"
+        ConnectionFailureReason.of(error) ?? "\(error)"
     }
 
     // MARK: Commands
