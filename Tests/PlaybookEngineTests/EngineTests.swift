@@ -144,14 +144,15 @@ import Testing
 
     /// A channel that fails every call (a wrong URL, an expired token) would have every delivery
     /// tried with its retries: once the first 32 have all failed, the person watching is told,
-    /// once, with the first reason, and that stopping loses nothing.
+    /// once, with the first reason, and that what has not been tried stays pending if they stop.
     @Test func aFanOutWhoseFirstDeliveriesAllFailSaysSoOnce() async throws {
         let (status, _, logged) = try await notifyReportingCounts(contacts: 100, rejecting: { _ in true })
         #expect(status == .failed)
         #expect(
             logged == [
                 "none of the first 32 deliveries went out — first failure: recipient +393330000000 rejected (after 1 attempt). The "
-                    + "others are still tried, each with its retries; stopping the run loses nothing (run it again to resume)"
+                    + "others are still tried, each with its retries; to fix the channel first, stop the run: deliveries not yet tried stay "
+                    + "pending, and running it again sends them"
             ])
     }
 

@@ -36,10 +36,11 @@ struct FanOutOutcome: Sendable, Equatable {
 
     /// What progress says once when a fan-out's first deliveries have all failed: the channel is
     /// likely down or misconfigured (a wrong URL, an expired token), and the person watching can
-    /// stop the run rather than wait while every other delivery is tried with its retries.
+    /// stop the run rather than wait while every other delivery is tried with its retries (what
+    /// has not been tried stays pending for the next run; what failed had its retries).
     var allFailingWarning: String {
         "none of the first \(failed) deliveries went out\(firstFailure.map { " — first failure: \($0)" } ?? ""). "
-            + "The others are still tried, each with its retries; stopping the run loses nothing (run it again to resume)"
+            + "The others are still tried, each with its retries; to fix the channel first, stop the run: deliveries not yet tried stay pending, and running it again sends them"
     }
 
     /// The step's result: interrupted (a stop came before every contact was read or every
