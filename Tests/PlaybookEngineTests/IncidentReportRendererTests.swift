@@ -90,6 +90,7 @@ import Testing
         let text = try await IncidentReportRenderer(format: .text).render([incident], from: journal, empty: "none")
         #expect(text.components(separatedBy: "  failed: ").count - 1 == 10)
         #expect(text.contains("  tell: failed (25 failed)\n"))
+        #expect(text.hasSuffix("  failed: tell via sms to c9: bounced\n  … and 15 more failed deliveries\n"), "\(text)")
         let json = try await IncidentReportRenderer(format: .json).render([incident], from: journal, empty: "none")
         let items = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
         #expect((items.first?["failures"] as? [Any])?.count == 20)

@@ -89,8 +89,14 @@ public struct IncidentReportRenderer: Sendable {
             out += "\n"
         }
         out += report.approvals.map(text).joined()
-        for failure in report.failures.prefix(textFailureLimit) {
+        let listed = report.failures.prefix(textFailureLimit)
+        for failure in listed {
             out += "  failed: \(failure.step) via \(failure.channel) to \(failure.contact.isEmpty ? "-" : failure.contact): \(failure.detail ?? "")\n"
+        }
+        // The list stops at ten: say how many it leaves out, or a reader takes ten for all.
+        let failed = report.deliveryCounts.values.reduce(0) { $0 + ($1[.failed] ?? 0) }
+        if failed > listed.count, !listed.isEmpty {
+            out += "  … and \(failed - listed.count) more failed deliver\(failed - listed.count == 1 ? "y" : "ies")\n"
         }
         return out
     }
