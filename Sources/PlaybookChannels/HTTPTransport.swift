@@ -86,8 +86,14 @@ public struct HTTPTransport: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw .retryable("no answer from \(Self.hostOnly(target)) in time")
         } catch {
-            throw .retryable("cannot reach \(Self.hostOnly(target)): \(ConnectionFailureReason.of(error) ?? redactor.redact(String(describing: error), limit: 120))")
+            throw unreachable(target, error)
         }
+    }
+
+    /// A call that could not reach `target`: retryable, naming the host only, with the reason in
+    /// plain words when it is a connection failure, else the error redacted and cut.
+    func unreachable(_ target: String, _ error: any Error) -> ChannelFailure {
+        .retryable("cannot reach \(Self.hostOnly(target)): \(ConnectionFailureReason.of(error) ?? redactor.redact(String(describing: error), limit: 120))")
     }
 
     /// A 3xx answer (but 304, which is no redirect) as a permanent failure naming the host that

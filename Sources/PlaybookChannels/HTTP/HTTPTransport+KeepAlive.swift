@@ -26,7 +26,7 @@ extension HTTPTransport {
             if case .invalidField = refused { throw .permanent("cannot call \(Self.hostOnly(target)): \(refused)") }
             throw .retryable("cannot reach \(Self.hostOnly(target)): \(refused)")
         } catch {
-            throw .retryable("cannot reach \(Self.hostOnly(target)): \(ConnectionFailureReason.of(error) ?? redactor.redact(String(describing: error), limit: 120))")
+            throw unreachable(target, error)
         }
     }
 }
