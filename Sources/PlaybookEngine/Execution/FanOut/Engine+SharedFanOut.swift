@@ -29,7 +29,7 @@ extension Engine {
                 var outcome = FanOutOutcome(counts: counts)
                 progress.report(outcome.progress(step: step.id.value, counting: planning.isRunning))
                 // Every runner's first deliveries failed: said once, as a single runner says it.
-                if !warned, outcome.sent == 0, outcome.failed >= FanOutLimits.failuresBeforeWarning {
+                if !warned, FanOutLimits.noneWentOut(sent: outcome.sent, failed: outcome.failed) {
                     warned = true
                     outcome.firstFailure = try? await journal.failures(incident: incident.id, limit: 100).first { $0.step == step.id.value }?.detail
                     progress.report(.log(step: step.id.value, message: outcome.allFailingWarning))

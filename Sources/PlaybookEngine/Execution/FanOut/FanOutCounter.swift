@@ -19,6 +19,8 @@ final class FanOutCounter: Sendable {
         /// results not included).
         var attemptedSent = 0
         var attemptedFailed = 0
+        /// Whether the all-failing warning was given.
+        var warned = false
 
         var outcome: FanOutOutcome {
             // The total is at least what finished: a resumed step records deliveries an earlier
@@ -59,9 +61,10 @@ final class FanOutCounter: Sendable {
             if status == .failed, counts.firstFailure == nil { counts.firstFailure = detail }
             var allFailing = false
             if attempted, status == .sent { counts.attemptedSent += 1 }
-            if attempted, status == .failed {
-                counts.attemptedFailed += 1
-                allFailing = counts.attemptedSent == 0 && counts.attemptedFailed == FanOutLimits.failuresBeforeWarning
+            if attempted, status == .failed { counts.attemptedFailed += 1 }
+            if !counts.warned, FanOutLimits.noneWentOut(sent: counts.attemptedSent, failed: counts.attemptedFailed) {
+                counts.warned = true
+                allFailing = true
             }
             return Recorded(outcome: counts.outcome, counting: counts.counting, allFailing: allFailing)
         }

@@ -26,4 +26,9 @@ enum FanOutLimits {
     /// gone out, progress says so once (`FanOutOutcome.allFailingWarning`): two windows of the
     /// default concurrency, enough that a few bad addresses do not trigger it.
     static let failuresBeforeWarning = 32
+
+    /// Whether these counts call for that warning: none went out, and enough failed.
+    static func noneWentOut(sent: Int, failed: Int) -> Bool {
+        sent == 0 && failed >= failuresBeforeWarning
+    }
 }
