@@ -82,11 +82,15 @@ actor MarkBatcher {
         }
     }
 
+    /// A delivery marked `pending` again (reopened by `--retry-failed`) gives up its old claim,
+    /// so any runner may take it at once instead of when that claim's lease would have ended.
     private static func update(_ rows: [Mark], client: PostgresClient) async throws {
         do {
             try await client.query(
                 """
-                UPDATE deliveries d SET status = v.s, attempts = d.attempts + v.a, detail = NULLIF(v.x, ''), updated_at = v.t
+                UPDATE deliveries d SET status = v.s, attempts = d.attempts + v.a, detail = NULLIF(v.x, ''), updated_at = v.t,
+                  claimed_by = CASE WHEN v.s = 'pending' THEN NULL ELSE d.claimed_by END,
+                  lease_until = CASE WHEN v.s = 'pending' THEN NULL ELSE d.lease_until END
                 FROM unnest(\(rows.map(\.key)), \(rows.map(\.status)), \(rows.map(\.attempts)), \(rows.map(\.detail)), \(rows.map(\.at))) AS v(k, s, a, x, t)
                 WHERE d.key = v.k
                 """, logger: PostgresJournal.quiet)

@@ -38,12 +38,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
     var allowMissingEnv = false
 
+    @Flag(help: "Once the cause of a failure is fixed: run the active incident's failed steps again, sending only their failed deliveries (nothing already sent is repeated).")
+    var retryFailed = false
+
     /// Served until the run ends.
     @OptionGroup var listenOptions: ListenOptions
 
     func run() async throws {
         let (playbook, bytes) = try LoadedPlaybook.load(file)
         let environment = ProcessInfo.processInfo.environment
+        if dryRun, retryFailed { throw UsageError("--retry-failed sends again what a real run failed to send; it cannot be combined with --dry-run") }
         if dryRun {
             // A dry run sends nothing: it only warns about what the real run would refuse.
             let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook), in: environment)
@@ -97,10 +101,13 @@ struct RunCommand: AsyncParsableCommand {
         if !yes, Output.stdinIsTerminal {
             let plan = try Planner.plan(playbook, Planner.Request(triggerID: request.triggerID, start: Date(), assignments: request.assignments))
             Output.writeError(plan.rendered(.text) + "\n")
-            let what = unfinished.map { "Resume incident \($0.id)" } ?? "Run \(playbook.name.value) now, for real"
+            let what = unfinished.map { retryFailed ? "Retry the failed steps of incident \($0.id)" : "Resume incident \($0.id)" } ?? "Run \(playbook.name.value) now, for real"
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
         }
-        let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments)
+        if retryFailed, unfinished == nil {
+            throw UsageError("playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
+        }
+        let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments, retryFailed: retryFailed)
         let served = try await listenOptions.bind()
         if let served {
             Output.writeError(served.announcement() + "\n")
@@ -139,12 +146,15 @@ struct RecoverCommand: AsyncParsableCommand {
     @Flag(help: "Recover even when some ${env.X} are unset or too short: the calls that need them fail, the rest go.")
     var allowMissingEnv = false
 
+    @Flag(help: "Once the cause of a failure is fixed: run the failed recovery steps again (of the active incident, or of the last one when its recovery failed), only what failed.")
+    var retryFailed = false
+
     func run() async throws {
         let (playbook, _) = try LoadedPlaybook.load(file)
         let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, recoveryOnly: true), in: ProcessInfo.processInfo.environment)
         try EnvironmentRefusal.check(problems, playbook: playbook, verb: "recover", allowMissing: allowMissingEnv)
         let outcome = try await stateOptions.withJournal(besides: file) { journal in
-            try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook) }
+            try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook, retryFailed: retryFailed) }
         }
         try RunSummary.finish(outcome)
     }
@@ -186,9 +196,13 @@ enum EnvironmentRefusal {
 
 /// The closing lines of run and recover, and their exit codes.
 enum RunSummary {
+    /// A run that ends with a failed step also says how to send again what failed.
     static func finish(_ outcome: Engine.Outcome) throws {
         if let note = outcome.note { Output.writeError("note: \(note)\n") }
         if let summary = outcome.summary { Output.writeError(summary + "\n") }
+        if !outcome.interrupted, outcome.anyFailed {
+            Output.writeError("once the cause is fixed, the same command with --retry-failed sends again only what failed\n")
+        }
         if outcome.interrupted {
             Output.writeError("interrupted: in-flight work finished and journaled; run again to resume\n")
             throw ExitCode(130)

@@ -162,6 +162,27 @@ final class LoggedLines: ProgressReporter {
         await journal.close()
     }
 
+    /// `run --retry-failed` over a shared journal: the refused deliveries go back to pending with
+    /// their claims released (no wait for the old leases), and each is sent exactly once.
+    @Test func aRetryOfASharedFanOutSendsEachFailedDeliveryOnce() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let playbook = try Self.playbook()
+        let journal = try await PostgresJournal.open(url)
+        var refusing = Engine(journal: journal, channels: RefusingChannels())
+        refusing.claimLease = 600
+        let failed = try await refusing.run(playbook, .init())
+        #expect(failed.statuses["tell"] == .failed)
+        let counting = CountingChannels(latency: 0)
+        let retried = try await Engine(journal: journal, channels: counting).run(playbook, .init(retryFailed: true))
+        #expect(retried.statuses["tell"] == .succeeded)
+        let expected = Self.contacts - Self.contacts / 10
+        #expect(counting.sent.count == expected)
+        #expect(counting.sent.values.allSatisfy { $0 == 1 })
+        let incident = try #require(retried.incident)
+        #expect(try await journal.deliveryCounts(incident: incident)["tell"] == [.sent: expected])
+        await journal.close()
+    }
+
     /// A runner that picks up a shared fan-out after its incident resolved sends what was due,
     /// but not an SMS that waited for quiet hours: that one is journaled `cancelled`, as in a
     /// single runner's fan-out (docs/decisions.md), and the step counts it as done.

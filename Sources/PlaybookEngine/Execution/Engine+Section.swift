@@ -37,7 +37,7 @@ extension Engine {
                          previous: StepRecord?, vars: [(path: [String], value: Value)]) async throws {
         let id = step.id.value
         if let previous, previous.status.isFinal { return }
-        guard let start = await start(of: step, base: base, board: board) else { return }
+        guard let start = await start(of: step, base: base, board: board, ranBefore: previous?.startedAt != nil) else { return }
         let section = recovery ? "recovery" : "steps"
         if start > clock.now() {
             progress.report(.stepWaiting(step: id, until: start))
@@ -95,11 +95,15 @@ extension Engine {
     ///
     /// This is the one place that waits for predecessors: a step kind that gates what comes after
     /// it (an approval) would decide here, from the outcomes `board.wait` returns.
-    private func start(of step: Step, base: Date, board: StepBoard) async -> Date? {
-        var start = base.addingTimeInterval(step.at)
+    ///
+    /// A step that `ranBefore` (resumed, or reopened by `--retry-failed`) has had its time: it
+    /// still waits for its predecessors to end (they may be running again too), not for its `at`
+    /// or `delay` once more.
+    private func start(of step: Step, base: Date, board: StepBoard, ranBefore: Bool) async -> Date? {
+        var start = ranBefore ? Date.distantPast : base.addingTimeInterval(step.at)
         for dependency in step.after {
             guard let (_, end) = await board.wait(for: dependency.value) else { return nil }
-            start = max(start, end.addingTimeInterval(step.delay))
+            if !ranBefore { start = max(start, end.addingTimeInterval(step.delay)) }
         }
         return start
     }

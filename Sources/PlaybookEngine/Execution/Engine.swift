@@ -47,10 +47,14 @@ public struct Engine: Sendable {
     public struct RunRequest: Sendable {
         public var triggerID: String?
         public var assignments: [(path: [String], value: Value)]
+        /// `--retry-failed`: reopen the failed steps of the unfinished incident (`reopenFailedSteps`)
+        /// and resume it; there must be one.
+        public var retryFailed: Bool
 
-        public init(triggerID: String? = nil, assignments: [(path: [String], value: Value)] = []) {
+        public init(triggerID: String? = nil, assignments: [(path: [String], value: Value)] = [], retryFailed: Bool = false) {
             self.triggerID = triggerID
             self.assignments = assignments
+            self.retryFailed = retryFailed
         }
     }
 
@@ -137,6 +141,14 @@ public struct Engine: Sendable {
 
     /// `playbook run`: starts an incident, or resumes the unfinished one of this playbook.
     public func run(_ playbook: Playbook, _ request: RunRequest) async throws -> Outcome {
+        if request.retryFailed {
+            guard let existing = try await journal.unfinishedIncident(playbook: playbook.name.value) else {
+                throw Problem(description: "playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
+            }
+            if try await reopenFailedSteps(playbook, incident: existing, recovery: existing.status == .recovering).isEmpty {
+                progress.report(.log(step: nil, message: "incident \(existing.id) has no failed step to retry"))
+            }
+        }
         switch try await open(playbook, request) {
         case .declined(let note):
             return Outcome(incident: nil, resumed: false, statuses: [:], interrupted: false, note: note, failsRun: false)
@@ -172,9 +184,28 @@ public struct Engine: Sendable {
     }
 
     /// `playbook recover`: marks the unfinished incident resolved now and runs `recovery`.
-    public func recover(_ playbook: Playbook) async throws -> Outcome {
-        guard var incident = try await journal.unfinishedIncident(playbook: playbook.name.value) else {
-            throw Problem(description: "playbook '\(playbook.name.value)' has no active incident to recover")
+    ///
+    /// With `retryFailed`, the failed steps of a recovery that already ran are reopened first
+    /// (`reopenFailedSteps`): of the unfinished incident, or else of the playbook's latest
+    /// incident when its recovery ended with a failure, which goes back to recovering.
+    public func recover(_ playbook: Playbook, retryFailed: Bool = false) async throws -> Outcome {
+        var unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
+        if unfinished == nil, retryFailed {
+            guard var last = try await lastIncidentWithFailedRecovery(playbook) else {
+                throw Problem(description: "playbook '\(playbook.name.value)' has no active incident and its last recovery had no failed step: nothing to retry")
+            }
+            try await journal.setIncident(last.id, status: .recovering)
+            last.status = .recovering
+            unfinished = last
+        }
+        guard var incident = unfinished else {
+            let failedRecovery = try await lastIncidentWithFailedRecovery(playbook).map {
+                "; the recovery of its last incident, \($0.id), ended with a failed step: once the cause is fixed, add --retry-failed to run that again"
+            }
+            throw Problem(description: "playbook '\(playbook.name.value)' has no active incident to recover" + (failedRecovery ?? ""))
+        }
+        if retryFailed, incident.status == .recovering, try await reopenFailedSteps(playbook, incident: incident, recovery: true).isEmpty {
+            progress.report(.log(step: nil, message: "incident \(incident.id)'s recovery has no failed step to retry"))
         }
         if incident.status == .active {
             let now = clock.now()

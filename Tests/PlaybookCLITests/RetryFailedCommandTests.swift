@@ -1,0 +1,59 @@
+import Foundation
+import PlaybookTestSupport
+import Testing
+
+/// `run --retry-failed` from the command line: a run that fails says how to send again what
+/// failed, and once the cause is fixed that sends the failed deliveries and nothing else.
+@Suite struct RetryFailedCommandTests {
+    static let playbook = """
+        version: 1
+        playbook: retry-file
+        triggers: [{ id: manual, manual: {} }]
+        channels: { outbox: { type: file, path: outbox.jsonl } }
+        audience: { contacts: contacts.csv, segments: { all: "true" } }
+        steps:
+          - { id: tell, retry: { attempts: 1 }, notify: { segment: all, via: [outbox], message: { text: "Hi {{ contact.name }}" } } }
+        """
+    static let contacts = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale\nc1,Ann,ann@example.com,,,true,false,Europe/Rome,it\nc2,Bob,bob@example.com,,,true,false,Europe/Rome,en\n"
+
+    @Test func aFailedRunSaysHowToRetryAndTheRetrySendsOnlyWhatFailed() async throws {
+        let workspace = try Workspace(["p.yaml": Self.playbook, "contacts.csv": Self.contacts])
+        // The outbox cannot be written while a directory stands in its place.
+        let outbox = workspace.url.appendingPathComponent("outbox.jsonl")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: false)
+        let failed = try await workspace.run(["run", "p.yaml", "--yes"])
+        #expect(failed.status == 3, "\(failed.stderr)")
+        #expect(failed.stderr.contains("once the cause is fixed, the same command with --retry-failed sends again only what failed\n"))
+
+        let plain = try await workspace.run(["run", "p.yaml", "--yes"])
+        #expect(plain.status == 0)
+        #expect(plain.stderr.contains("no new incident is opened"))
+
+        try FileManager.default.removeItem(at: outbox)
+        let retried = try await workspace.run(["run", "p.yaml", "--yes", "--retry-failed"])
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stderr.contains("tell: retrying: 2 failed deliveries go out again (nothing already sent is repeated)"))
+        #expect(!retried.stderr.contains("--retry-failed sends again"))
+        let lines = try String(contentsOf: outbox, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+
+        let again = try await workspace.run(["run", "p.yaml", "--yes", "--retry-failed"])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("has no failed step to retry"))
+        #expect(try String(contentsOf: outbox, encoding: .utf8).split(separator: "\n").count == 2)
+    }
+
+    @Test func retryingWhatNeverRanIsAOneLineUsageError() async throws {
+        let workspace = try Workspace(["p.yaml": Self.playbook, "contacts.csv": Self.contacts])
+        let none = try await workspace.run(["run", "p.yaml", "--yes", "--retry-failed"])
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("playbook 'retry-file' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("outbox.jsonl").path))
+        let dry = try await workspace.run(["run", "p.yaml", "--dry-run", "--retry-failed"])
+        #expect(dry.status == 2)
+        #expect(dry.stderr.contains("--retry-failed sends again what a real run failed to send; it cannot be combined with --dry-run"))
+        let recover = try await workspace.run(["recover", "p.yaml", "--retry-failed"])
+        #expect(recover.status == 2)
+        #expect(recover.stderr.contains("nothing to retry"))
+    }
+}
