@@ -33,6 +33,26 @@ import Testing
                 """)
     }
 
+    /// An unfinished incident with a failed step says how to send again what failed; an
+    /// approval that was denied is a decision, never retried, and the hint does not offer it.
+    @Test func textSaysHowToRetryAFailedStepButNotADeniedApproval() {
+        func report(_ status: IncidentRecord.Status, _ section: String, approval: Bool = false) -> IncidentReport {
+            IncidentReport(
+                incident: IncidentRecord(id: "inc-1", playbook: "p", trigger: "t", startedAt: Self.start, status: status),
+                steps: [StepRecord(incident: "inc-1", step: "s", section: section, status: .failed, attempts: 1, startedAt: nil, finishedAt: nil, detail: nil)],
+                deliveryCounts: [:], failures: [],
+                approvals: approval
+                    ? [ApprovalRecord(incident: "inc-1", step: "s", tokenID: "a", requestedAt: Self.start, expiresAt: Self.start + 60, status: .denied)] : [])
+        }
+        #expect(IncidentReportRenderer.retryHint(report(.active, "steps")) == "once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed")
+        #expect(
+            IncidentReportRenderer.retryHint(report(.recovering, "recovery"))
+                == "once the cause is fixed, 'playbook recover' with --retry-failed runs the failed recovery steps again")
+        #expect(IncidentReportRenderer.retryHint(report(.active, "steps", approval: true)) == nil)
+        #expect(IncidentReportRenderer.retryHint(report(.finished, "recovery")) == nil)
+        #expect(IncidentReportRenderer.text(report(.active, "steps")).hasSuffix("  once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed\n"))
+    }
+
     @Test func textWithoutIncidentsSaysSo() {
         #expect(IncidentReportRenderer(format: .text).render([], empty: "no incidents yet") == "no incidents yet\n")
     }
@@ -90,7 +110,10 @@ import Testing
         let text = try await IncidentReportRenderer(format: .text).render([incident], from: journal, empty: "none")
         #expect(text.components(separatedBy: "  failed: ").count - 1 == 10)
         #expect(text.contains("  tell: failed (25 failed)\n"))
-        #expect(text.hasSuffix("  failed: tell via sms to c9: bounced\n  … and 15 more failed deliveries\n"), "\(text)")
+        #expect(
+            text.hasSuffix(
+                "  failed: tell via sms to c9: bounced\n  … and 15 more failed deliveries\n"
+                    + "  once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed\n"), "\(text)")
         let json = try await IncidentReportRenderer(format: .json).render([incident], from: journal, empty: "none")
         let items = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
         #expect((items.first?["failures"] as? [Any])?.count == 20)

@@ -98,7 +98,23 @@ public struct IncidentReportRenderer: Sendable {
         if failed > listed.count, !listed.isEmpty {
             out += "  … and \(failed - listed.count) more failed deliver\(failed - listed.count == 1 ? "y" : "ies")\n"
         }
+        if let hint = retryHint(report) { out += "  \(hint)\n" }
         return out
+    }
+
+    /// How to send again what failed (`--retry-failed`), for an unfinished incident with a failed
+    /// step that is not an approval (a decision is never retried).
+    public static func retryHint(_ report: IncidentReport) -> String? {
+        let decisions = Set(report.approvals.map(\.step))
+        let failed = report.steps.filter { $0.status == .failed && !decisions.contains($0.step) }
+        switch report.incident.status {
+        case .active where failed.contains { $0.section == "steps" }:
+            return "once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed"
+        case .recovering where failed.contains { $0.section == "recovery" }:
+            return "once the cause is fixed, 'playbook recover' with --retry-failed runs the failed recovery steps again"
+        default:
+            return nil
+        }
     }
 
     static func iso(_ date: Date?) -> JSONValue {
