@@ -66,6 +66,9 @@ public final class PostgresJournal: Journal, Sendable {
 
     deinit { running.cancel() }
 
+    /// No lock: several runners share a PostgreSQL state by design, each delivery claimed by one.
+    public func lockRuns(of playbook: String, by command: String) throws -> RunLock? { nil }
+
     public func close() async {
         running.cancel()
     }

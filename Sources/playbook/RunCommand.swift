@@ -74,6 +74,8 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The run itself, with the journal open: resume or open the incident, probe, confirm, run.
     private func execute(_ playbook: Playbook, _ request: Planner.Request, journal: any Journal, environment: [String: String]) async throws {
+        let lock = try RunLocking.take(journal, playbook, "playbook run")
+        defer { withExtendedLifetime(lock) {} }
         var request = request
         let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
         if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
@@ -154,7 +156,9 @@ struct RecoverCommand: AsyncParsableCommand {
         let problems = RunEnvironment.problems(RunEnvironment.needs(of: playbook, recoveryOnly: true), in: ProcessInfo.processInfo.environment)
         try EnvironmentRefusal.check(problems, playbook: playbook, verb: "recover", allowMissing: allowMissingEnv)
         let outcome = try await stateOptions.withJournal(besides: file) { journal in
-            try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook, retryFailed: retryFailed) }
+            let lock = try RunLocking.take(journal, playbook, "playbook recover")
+            defer { withExtendedLifetime(lock) {} }
+            return try await LiveEngine.with(playbook, journal: journal, logFormat: logFormat, claimLease: stateOptions.claimLease) { try await $0.recover(playbook, retryFailed: retryFailed) }
         }
         try RunSummary.finish(outcome)
     }
@@ -181,6 +185,18 @@ enum LiveEngine {
             }
         } catch let problem as Engine.Problem {
             throw UsageError(problem.description)
+        }
+    }
+}
+
+/// The run lock of run, recover and watch (`RunLock`): held by another process, a one-line
+/// refusal (exit 2) before anything is probed, asked or sent.
+enum RunLocking {
+    static func take(_ journal: any Journal, _ playbook: Playbook, _ command: String) throws -> RunLock? {
+        do {
+            return try journal.lockRuns(of: playbook.name.value, by: command)
+        } catch {
+            throw UsageError("\(error)")
         }
     }
 }

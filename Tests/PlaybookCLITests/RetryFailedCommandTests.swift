@@ -57,3 +57,42 @@ import Testing
         #expect(recover.stderr.contains("nothing to retry"))
     }
 }
+
+/// One process at a time runs a playbook on an SQLite state (`RunLock`): a second `run`,
+/// `recover` or `watch` beside one that is running would send the same incident twice.
+@Suite struct RunLockCommandTests {
+    @Test func aSecondRunBesideARunningOneIsRefusedAndSendsNothing() async throws {
+        let workspace = try Workspace(["p.yaml": RetryFailedCommandTests.playbook, "contacts.csv": RetryFailedCommandTests.contacts])
+        let state = workspace.url.appendingPathComponent(".playbook")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // Another process holds the playbook's run lock (flock on the file beside the database).
+        let holding = """
+            import fcntl, os, sys, time
+            f = open(sys.argv[1], "a+"); fcntl.flock(f, fcntl.LOCK_EX)
+            f.truncate(0); f.write("pid %d, 'playbook run' since 2026-12-06T02:20:00Z" % os.getpid()); f.flush()
+            print(os.getpid(), flush=True); time.sleep(120)
+            """
+        let output = Pipe()
+        let holder = try ChildProcess(
+            "/usr/bin/env", ["python3", "-c", holding, state.appendingPathComponent("run-retry-file.lock").path],
+            environment: ProcessInfo.processInfo.environment, standardOutput: output)
+        let pid = String(decoding: await firstOutput(of: output), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        for command in [["run", "p.yaml", "--yes"], ["recover", "p.yaml"], ["watch", "p.yaml"]] {
+            let refused = try await workspace.run(command)
+            #expect(refused.status == 2, "\(command): \(refused.stderr)")
+            #expect(
+                refused.stderr.contains(
+                    "playbook 'retry-file' is being run by another process (pid \(pid), 'playbook run' since 2026-12-06T02:20:00Z); "
+                        + "two at once would send its messages twice. Let that one finish, or stop it (Ctrl-C: what it has sent is journaled), then run this again"),
+                "\(command): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("outbox.jsonl").path))
+
+        // The holder ends (as a killed run does): the kernel releases the lock, the next run goes.
+        holder.signal(SIGKILL)
+        _ = try await holder.waitForExit(within: 30)
+        let run = try await workspace.run(["run", "p.yaml", "--yes"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOf: workspace.url.appendingPathComponent("outbox.jsonl"), encoding: .utf8).split(separator: "\n").count == 2)
+    }
+}

@@ -37,6 +37,7 @@ actor ClosingJournal: Journal {
     private(set) var closes = 0
     nonisolated var location: String { "closing" }
     func close() async { closes += 1 }
+    nonisolated func lockRuns(of playbook: String, by command: String) throws -> RunLock? { throw Self.unused }
 
     private static var unused: JournalFailure { JournalFailure(description: "not used in this test") }
     func createIncident(_ incident: IncidentRecord) async throws { throw Self.unused }

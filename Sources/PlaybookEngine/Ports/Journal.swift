@@ -61,6 +61,11 @@ public protocol Journal: Sendable {
     /// Forgets samples older than `time` (they can no longer be anyone's baseline).
     func pruneSamples(series: String, before time: Date) async throws
 
+    /// Takes the lock that lets one process at a time run `playbook`'s incidents (`RunLock`), held
+    /// until the returned lock is released; nil where the journal shares runs safely itself
+    /// (PostgreSQL: claims and leases). Throws `RunLock.Held` when another process holds it.
+    func lockRuns(of playbook: String, by command: String) throws -> RunLock?
+
     /// Releases connections; the journal is not used afterwards.
     func close() async
 
