@@ -152,7 +152,7 @@ import Testing
             logged == [
                 "none of the first 32 deliveries went out — first failure: recipient +393330000000 rejected (after 1 attempt). The "
                     + "others are still tried, each with its retries; to fix the channel first, stop the run: deliveries not yet tried stay "
-                    + "pending, and running it again sends them"
+                    + "pending, and running it again sends them; those that failed go out again with --retry-failed"
             ])
     }
 

@@ -40,7 +40,7 @@ struct FanOutOutcome: Sendable, Equatable {
     /// has not been tried stays pending for the next run; what failed had its retries).
     var allFailingWarning: String {
         "none of the first \(failed) deliveries went out\(firstFailure.map { " — first failure: \($0)" } ?? ""). "
-            + "The others are still tried, each with its retries; to fix the channel first, stop the run: deliveries not yet tried stay pending, and running it again sends them"
+            + "The others are still tried, each with its retries; to fix the channel first, stop the run: deliveries not yet tried stay pending, and running it again sends them; those that failed go out again with --retry-failed"
     }
 
     /// The step's result: interrupted (a stop came before every contact was read or every
