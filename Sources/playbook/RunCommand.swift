@@ -78,6 +78,9 @@ struct RunCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         var request = request
         let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
+        if retryFailed, unfinished == nil {
+            throw UsageError("playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
+        }
         if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
             guard Output.stdinIsTerminal else {
                 throw UsageError("the playbook has \(playbook.triggers.count) triggers (\(playbook.triggers.map(\.id.value).joined(separator: ", "))); choose one with --trigger")
@@ -105,9 +108,6 @@ struct RunCommand: AsyncParsableCommand {
             Output.writeError(plan.rendered(.text) + "\n")
             let what = unfinished.map { retryFailed ? "Retry the failed steps of incident \($0.id)" : "Resume incident \($0.id)" } ?? "Run \(playbook.name.value) now, for real"
             guard try Prompt.confirm("\(what)?") else { throw ExitCode(1) }
-        }
-        if retryFailed, unfinished == nil {
-            throw UsageError("playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
         }
         let runRequest = Engine.RunRequest(triggerID: request.triggerID, assignments: request.assignments, retryFailed: retryFailed)
         let served = try await listenOptions.bind()
