@@ -16,7 +16,16 @@ import Testing
                 _ = try journal.lockRuns(of: "meta-outage", by: "playbook watch")
             } catch {
                 #expect("\(error)".hasPrefix("playbook 'meta-outage' is being run by another process (pid \(getpid()), 'playbook run' since "))
+                #expect("\(error)".hasSuffix("Let that one finish, or stop it (Ctrl-C: what it has sent is journaled), then run this again"))
             }
+            // A watcher never finishes by itself: the refusal says what to do instead.
+            let watching = try #require(try journal.lockRuns(of: "shop", by: "playbook watch"))
+            do {
+                _ = try journal.lockRuns(of: "shop", by: "playbook recover")
+            } catch {
+                #expect("\(error)".hasSuffix("Let it run the playbook (with --listen, its console can start the recovery), or stop it (Ctrl-C: what it has sent is journaled), then run this again"))
+            }
+            withExtendedLifetime(watching) {}
             // Another playbook in the same state has its own lock.
             #expect(try journal.lockRuns(of: "newsletter", by: "playbook run") != nil)
             withExtendedLifetime(first) {}

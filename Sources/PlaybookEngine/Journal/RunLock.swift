@@ -51,9 +51,13 @@ public final class RunLock: Sendable {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(descriptor)
             guard code == EWOULDBLOCK else { throw Held(description: "cannot lock \(path): \(String(cString: strerror(code)))") }
+            // A watcher does not finish by itself: say what to do instead of waiting for it.
+            let remedy = holder.contains("'playbook watch'")
+                ? "Let it run the playbook (with --listen, its console can start the recovery), or stop it (Ctrl-C: what it has sent is journaled), then run this again"
+                : "Let that one finish, or stop it (Ctrl-C: what it has sent is journaled), then run this again"
             throw Held(
                 description: "playbook '\(playbook)' is being run by another process\(holder.isEmpty ? "" : " (\(holder))"); "
-                    + "two at once would send its messages twice. Let that one finish, or stop it (Ctrl-C: what it has sent is journaled), then run this again")
+                    + "two at once would send its messages twice. " + remedy)
         }
         let note = "pid \(getpid()), '\(command)' since \(Date().utcTimestamp)\n"
         _ = ftruncate(descriptor, 0)
