@@ -38,7 +38,9 @@ struct WatchCommand: AsyncParsableCommand {
         let playbooks = try Self.load(paths, environment: environment)
         try await stateOptions.withJournal(besides: try PlaybookFiles.expand(paths, scenarios: false).first) { journal in
             // Held while watching: a `playbook run` beside it would send the same incident twice.
-            let locks = try playbooks.map { try RunLocking.take(journal, $0, "playbook watch") }
+            var named: [String: Playbook] = [:]
+            for playbook in playbooks { named[playbook.name.value] = playbook }
+            let locks = try named.values.map { try RunLocking.take(journal, $0, "playbook watch") }
             defer { withExtendedLifetime(locks) {} }
             let listener = try await listenOptions.bind()
             let secrets = playbooks.flatMap { LiveChannels.secrets(of: $0, environment: environment) }

@@ -95,4 +95,21 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try String(contentsOf: workspace.url.appendingPathComponent("outbox.jsonl"), encoding: .utf8).split(separator: "\n").count == 2)
     }
+
+    /// A watcher takes each playbook's lock once: two files naming the same playbook are refused
+    /// for that, not as a run of another process.
+    @Test func aWatcherOfTwoPlaybooksOfOneNameSaysSoNotThatItIsRunningElsewhere() async throws {
+        let hooked = """
+            version: 1
+            playbook: same
+            triggers: [{ id: hook, webhook: { path: /hooks/same } }]
+            channels: { out: { type: file, path: out.jsonl } }
+            steps: [{ id: s, post: { to: [out], text: hi } }]
+            """
+        let workspace = try Workspace(["a.yaml": hooked, "b.yaml": hooked])
+        let watch = try await workspace.run(["watch", "a.yaml", "b.yaml"])
+        #expect(watch.status != 0)
+        #expect(watch.stderr.contains("two playbooks are named 'same'"), "\(watch.stderr)")
+        #expect(!watch.stderr.contains("being run by another process"))
+    }
 }
