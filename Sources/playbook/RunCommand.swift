@@ -79,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         var request = request
         let unfinished = try await journal.unfinishedIncident(playbook: playbook.name.value)
         if retryFailed, unfinished == nil {
-            throw UsageError("playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
+            throw UsageError(Engine.nothingToRetry(playbook))
         }
         if unfinished == nil, request.triggerID == nil, playbook.triggers.count > 1 {
             guard Output.stdinIsTerminal else {
@@ -216,7 +216,7 @@ enum RunSummary {
     static func finish(_ outcome: Engine.Outcome) throws {
         if let note = outcome.note { Output.writeError("note: \(note)\n") }
         if let summary = outcome.summary { Output.writeError(summary + "\n") }
-        if !outcome.interrupted, outcome.anyFailed {
+        if !outcome.interrupted, outcome.canRetryFailures {
             Output.writeError("once the cause is fixed, the same command with --retry-failed sends again only what failed\n")
         }
         if outcome.interrupted {

@@ -118,4 +118,23 @@ import Testing
         #expect(try await fixture.journal.incidentStatus(incident) == .finished)
         #expect(await channels.sent.filter { $0.message.text == "back" }.map(\.message.address).sorted() == ["+393330000000", "+393330000001"])
     }
+
+    /// The closing lines offer `--retry-failed` only for a failure it reopens: a denied approval
+    /// is a decision, and a run whose only failure it is is not told to retry.
+    @Test func onlyAFailureThatCanBeRetriedOffersTheRetry() throws {
+        let fixture = try EngineFixture(
+            """
+            version: 1
+            playbook: gate
+            triggers: [{ id: t, manual: {} }]
+            channels: { outbox: { type: file, path: out.jsonl } }
+            steps:
+              - { id: ask, approve: { to: [outbox], text: "Pause? {{ approval.url }}", timeout: 20m } }
+              - { id: tell, after: [ask], post: { to: [outbox], text: paused } }
+            """)
+        let steps = fixture.playbook.steps
+        #expect(!Engine.Outcome.canRetryFailures(["ask": .failed, "tell": .skipped], steps: steps))
+        #expect(Engine.Outcome.canRetryFailures(["ask": .succeeded, "tell": .failed], steps: steps))
+        #expect(!Engine.Outcome.canRetryFailures(["ask": .succeeded, "tell": .succeeded], steps: steps))
+    }
 }

@@ -17,9 +17,7 @@ extension Engine {
     /// Returns the steps reopened.
     @discardableResult
     func reopenFailedSteps(_ playbook: Playbook, incident: IncidentRecord, recovery: Bool) async throws -> [String] {
-        let section = recovery ? "recovery" : "steps"
-        let retryable = Set((recovery ? playbook.recovery : playbook.steps).filter { $0.action.approvalRequest == nil }.map(\.id.value))
-        let failed = try await journal.steps(incident: incident.id).filter { $0.section == section && $0.status == .failed && retryable.contains($0.step) }
+        let failed = try await retryableFailures(playbook, incident: incident.id, recovery: recovery)
         for record in failed {
             let now = clock.now()
             let deliveries = try await journal.deliveries(incident: incident.id, step: record.step).filter { $0.status == .failed }
@@ -38,12 +36,25 @@ extension Engine {
         return failed.map(\.step)
     }
 
+    /// Whether `--retry-failed` reopens `step` when it failed: any step but an approval.
+    static func isRetryable(_ step: Step) -> Bool { step.action.approvalRequest == nil }
+
+    /// The failed steps of one section of `incident` that `--retry-failed` reopens.
+    func retryableFailures(_ playbook: Playbook, incident: String, recovery: Bool) async throws -> [StepRecord] {
+        let section = recovery ? "recovery" : "steps"
+        let retryable = Set((recovery ? playbook.recovery : playbook.steps).filter(Self.isRetryable).map(\.id.value))
+        return try await journal.steps(incident: incident).filter { $0.section == section && $0.status == .failed && retryable.contains($0.step) }
+    }
+
     /// The playbook's latest incident whose recovery ended with a failed step, for
     /// `recover --retry-failed` once the incident has finished.
     func lastIncidentWithFailedRecovery(_ playbook: Playbook) async throws -> IncidentRecord? {
-        let retryable = Set(playbook.recovery.filter { $0.action.approvalRequest == nil }.map(\.id.value))
         guard let last = try await journal.incidents(limit: 100).first(where: { $0.playbook == playbook.name.value }) else { return nil }
-        let failed = try await journal.steps(incident: last.id).contains { $0.section == "recovery" && $0.status == .failed && retryable.contains($0.step) }
-        return failed ? last : nil
+        return try await retryableFailures(playbook, incident: last.id, recovery: true).isEmpty ? nil : last
+    }
+
+    /// The refusal of `run --retry-failed` when the playbook has no unfinished incident.
+    public static func nothingToRetry(_ playbook: Playbook) -> String {
+        "playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)"
     }
 }

@@ -30,7 +30,7 @@ extension Engine {
             try await journal.setIncident(incident.id, status: .finished)
         }
         return Outcome(incident: incident.id, resumed: resumed, statuses: statuses, interrupted: interrupted, note: nil,
-                       failsRun: Outcome.failsRun(statuses, steps: steps))
+                       failsRun: Outcome.failsRun(statuses, steps: steps), canRetryFailures: Outcome.canRetryFailures(statuses, steps: steps))
     }
 
     private func runStep(_ step: Step, playbook: Playbook, incident: IncidentRecord, recovery: Bool, base: Date, board: StepBoard,

@@ -71,6 +71,9 @@ public struct Engine: Sendable {
         /// Whether the run failed (`run` and `recover` exit 3): a step failed that does not have
         /// `continue_on_error: true`. A failure never stops the other steps; this is its only effect.
         public var failsRun: Bool
+        /// Whether a step failed that `--retry-failed` would run again (not an approval: a
+        /// denial is a decision), so the closing lines say how.
+        public var canRetryFailures = false
 
         /// Whether any step failed, `continue_on_error` or not (worth a warning in `watch`).
         public var anyFailed: Bool { statuses.values.contains(.failed) }
@@ -78,6 +81,11 @@ public struct Engine: Sendable {
         /// Whether these outcomes of `steps` (one section) fail the run.
         static func failsRun(_ statuses: [String: StepStatus], steps: [Step]) -> Bool {
             steps.contains { statuses[$0.id.value] == .failed && !$0.continueOnError }
+        }
+
+        /// Whether these outcomes of `steps` (one section) hold a failure `--retry-failed` reopens.
+        static func canRetryFailures(_ statuses: [String: StepStatus], steps: [Step]) -> Bool {
+            steps.contains { statuses[$0.id.value] == .failed && Engine.isRetryable($0) }
         }
     }
 
@@ -143,7 +151,7 @@ public struct Engine: Sendable {
     public func run(_ playbook: Playbook, _ request: RunRequest) async throws -> Outcome {
         if request.retryFailed {
             guard let existing = try await journal.unfinishedIncident(playbook: playbook.name.value) else {
-                throw Problem(description: "playbook '\(playbook.name.value)' has no active incident, so nothing to retry (without --retry-failed, run opens a new incident)")
+                throw Problem(description: Self.nothingToRetry(playbook))
             }
             if try await reopenFailedSteps(playbook, incident: existing, recovery: existing.status == .recovering).isEmpty {
                 progress.report(.log(step: nil, message: "incident \(existing.id) has no failed step to retry"))
@@ -164,7 +172,9 @@ public struct Engine: Sendable {
                     let statuses = Dictionary(ended.map { ($0.step, $0.status) }, uniquingKeysWith: { a, _ in a })
                     let note = "every step of incident \(existing.id) has ended and it is still active, so no new incident is opened; "
                         + "run 'playbook recover' when the outage is over"
-                    return Outcome(incident: existing.id, resumed: true, statuses: statuses, interrupted: false, note: note, failsRun: false)
+                    return Outcome(
+                        incident: existing.id, resumed: true, statuses: statuses, interrupted: false, note: note, failsRun: false,
+                        canRetryFailures: Outcome.canRetryFailures(statuses, steps: playbook.steps))
                 }
             }
             progress.report(.incidentOpened(id: existing.id, resumed: true))

@@ -39,7 +39,7 @@ public final class RunLock: Sendable {
     }
 
     /// Takes the lock of `playbook`, saying that `command` holds it; throws `Held` when another
-    /// process does, or a failure when the file cannot be made.
+    /// process does (naming it), and also, with the reason, when the file cannot be opened or locked.
     public static func take(directory: String, playbook: String, command: String) throws -> RunLock {
         let path = path(directory: directory, playbook: playbook)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PrivateFiles.fileMode)
