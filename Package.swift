@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "PlaybookConsoleTests",
             dependencies: [
-                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookConsole",
+                "PlaybookCore", "PlaybookEngine", "PlaybookChannels", "PlaybookConsole", "PlaybookTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -41,7 +41,7 @@ import Testing
     /// (a pipe's write end left open in a child would keep its reader from ever seeing the end),
     /// in the directory it was given.
     @Test func aChildGetsItsStreamsAndDirectoryAndNoOtherDescriptor() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let unrelated = Pipe()  // open in the test process, not given to the child

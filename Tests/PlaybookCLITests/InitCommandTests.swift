@@ -61,7 +61,7 @@ import Testing
         // The answers wait in the pipe; it stays open until `script` exits, since an early end of
         // its input could end the session before the questions are asked.
         let input = Pipe()
-        let output = try OutputFile(in: FileManager.default.temporaryDirectory, "playbook-init-transcript")
+        let output = try OutputFile(in: TestScratch.root, "playbook-init-transcript")
         let process = try ChildProcess(
             "/usr/bin/script", ["-q", "-e", "-c", "\(binary) init", "/dev/null"], in: workspace.url, environment: PlaybookBinary.baseEnvironment,
             standardInput: input, standardOutput: output.handle, standardError: output.handle)

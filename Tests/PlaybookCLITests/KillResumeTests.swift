@@ -8,7 +8,7 @@ import Testing
     static let contacts = 2_000
 
     static func workspace() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-kill-\(UUID().uuidString)")
+        let url = TestScratch.root.appendingPathComponent("playbook-kill-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         var rows = ["id,name,email,phone,tags,consent_email,consent_sms,timezone,locale"]
         for i in 0..<contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,,fan,true,false,Europe/Rome,en") }

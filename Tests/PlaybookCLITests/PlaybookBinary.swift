@@ -72,7 +72,7 @@ enum PlaybookBinary {
         _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String],
         timeLimit: Double = ChildProcess.defaultTimeLimit
     ) async throws -> Run {
-        let scratch = FileManager.default.temporaryDirectory
+        let scratch = TestScratch.root
         let out = try OutputFile(in: scratch, "playbook-cli-stdout"), err = try OutputFile(in: scratch, "playbook-cli-stderr")
         let child = try ChildProcess(
             executable, arguments, in: directory, environment: environment, standardOutput: out.handle, standardError: err.handle)
@@ -86,7 +86,7 @@ struct Workspace: ~Copyable {
     let url: URL
 
     init(_ files: [String: String]) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-ws-\(UUID().uuidString)")
+        url = TestScratch.root.appendingPathComponent("playbook-ws-\(UUID().uuidString)")
         for (name, text) in files {
             let file = url.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)

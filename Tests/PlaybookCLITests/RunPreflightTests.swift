@@ -152,7 +152,7 @@ struct Sink {
     let directory: URL
 
     static func with(_ body: (Sink) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-sink-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("playbook-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let (process, port) = try await start(in: directory)

@@ -86,7 +86,7 @@ struct ScaleOutTests {
 
     @Test func threeRunnersOneKilledMidFanOutAndTheLeaderMidWatch() async throws {
         let state = try await CLIPostgres.freshDatabase()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-scaleout-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("playbook-scaleout-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -32,7 +33,7 @@ struct CSVCalendarTests {
         let calendar: CSVCalendar
 
         init(_ text: String = CSVCalendarTests.calendar, timeZone: String = "Europe/Rome") throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("calendar-\(UUID().uuidString)")
+            directory = TestScratch.root.appendingPathComponent("calendar-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             path = directory.appendingPathComponent("calendar.csv").path
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))

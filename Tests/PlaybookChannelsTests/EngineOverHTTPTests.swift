@@ -2,6 +2,7 @@ import Foundation
 import PlaybookChannels
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// The whole path, engine to wire: a run posts through real adapters to fake providers, honours
@@ -52,7 +53,7 @@ import Testing
             let loaded = PlaybookLoader.check(bytes: Array(text.utf8), path: "/tmp/engine-over-http.yaml")
             let playbook = try #require(loaded.playbook, "\(loaded.diagnostics)")
             let environment = ["TG": TelegramFake.token, "MASTO": MastodonFake.token, "META": MetaFake.token]
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("engine-over-http-\(UUID().uuidString)").path
+            let state = TestScratch.root.appendingPathComponent("engine-over-http-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: state) }
             let journal = try SQLiteJournal(directory: state)
             let started = Date()
@@ -93,7 +94,7 @@ import Testing
             let loaded = PlaybookLoader.check(bytes: Array(text.utf8), path: "/tmp/webhook-from-env.yaml")
             let playbook = try #require(loaded.playbook, "\(loaded.diagnostics)")
             let hook = "\(server.baseURL)/hooks/status-9f3c"
-            let state = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-from-env-\(UUID().uuidString)").path
+            let state = TestScratch.root.appendingPathComponent("webhook-from-env-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: state) }
             let journal = try SQLiteJournal(directory: state)
             let environment = ["STATUS_HOOK": hook]
@@ -126,7 +127,7 @@ import Testing
             """
         let loaded = PlaybookLoader.check(bytes: Array(text.utf8), path: "/tmp/webhook-unset.yaml")
         let playbook = try #require(loaded.playbook, "\(loaded.diagnostics)")
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-unset-\(UUID().uuidString)").path
+        let state = TestScratch.root.appendingPathComponent("webhook-unset-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: state) }
         let journal = try SQLiteJournal(directory: state)
         let run = try await LiveChannels.with(playbook: playbook, environment: [:]) { channels in

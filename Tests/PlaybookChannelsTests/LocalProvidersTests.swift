@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -44,7 +45,7 @@ struct LocalProvidersTests {
     }
 
     func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("providers-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("providers-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("content"), withIntermediateDirectories: true)
         return directory
     }

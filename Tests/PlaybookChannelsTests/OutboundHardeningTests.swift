@@ -3,6 +3,7 @@ import Foundation
 import PlaybookChannels
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// What the outbound side owes a user whatever a provider or a peer answers: no secret in a
@@ -135,7 +136,7 @@ import Testing
     // MARK: Files
 
     @Test func aNewOutboxIsPrivateToItsOwner() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("outbox-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("audit/outbox.jsonl").path
         let outbox = FileChannel(name: "audit", path: path)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func theSystemResolverIsTheFirstNameserverOfResolvConf() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resolv-\(UUID().uuidString).conf").path
+        let path = TestScratch.root.appendingPathComponent("resolv-\(UUID().uuidString).conf").path
         try "# generated\nsearch example.com\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(DNSProbe.systemResolver(path: path) == "10.0.0.2")
         try "nameserver fe80::1%eth0\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -68,7 +69,7 @@ import Testing
     /// Two playbooks with one name: the watcher refuses to start. Its two clients and the
     /// listener it was given must be let go all the same.
     @Test func whenTheWatcherRefusesToStartItsClientsAreShutDownAndTheListenerClosed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scoped-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("scoped-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let playbooks = try ["a", "b"].map { path in
             let result = PlaybookLoader.check(bytes: Array(Self.yaml.replacingOccurrences(of: "PATH", with: path).utf8), path: "\(path).yaml")
@@ -97,7 +98,7 @@ import Testing
 
     /// A watch stopped as asked lets its clients go too.
     @Test func aWatchThatIsStoppedShutsItsClientsDown() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scoped-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("scoped-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let playbook = try #require(PlaybookLoader.check(bytes: Array(Self.yaml.replacingOccurrences(of: "PATH", with: "a").utf8), path: "a.yaml").playbook)
         let stop = StopSignal()

@@ -2,6 +2,7 @@ import Foundation
 import PlaybookChannels
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// The shipped Meta example as `playbook run` drives it on the day: the trigger is probed once
@@ -37,7 +38,7 @@ import Testing
     @Test func instagramsFailingChecksPauseTheAdsWithoutAnySet() async throws {
         // A copy of playbooks/ (the calendar is rewritten by hold-posts).
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shipped-meta-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("shipped-meta-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: repository.appendingPathComponent("playbooks"), to: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
         let loaded = try PlaybookLoader.load(path: folder.appendingPathComponent("meta-outage.yaml").path)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookChannels
@@ -14,7 +15,7 @@ import Testing
 
     /// A playbook declaring `sources` (YAML), in a fresh directory with `files` beside it.
     static func playbook(_ sources: String, files: [String: String] = [:]) throws -> Playbook {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("sources-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         let path = directory.appendingPathComponent("p.yaml").path

@@ -71,7 +71,7 @@ import Testing
         }
         try await LoopbackDNSServer.with({ _ in down.withLock { $0 } ? .rcode(2) : .answers(1) }) { dns in
             try await LoopbackHTTPServer.with(handler) { server in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watch-net-\(UUID().uuidString)")
+                let directory = TestScratch.root.appendingPathComponent("watch-net-\(UUID().uuidString)")
                 let yaml = """
                     version: 1
                     playbook: shop
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test func theListenerOnASocket() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("watch-listen-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("watch-listen-\(UUID().uuidString)")
         let playbook = try Self.load(
             """
             version: 1

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Synchronization
 import Testing
 
@@ -37,7 +38,7 @@ final class ConsoleFixture: Sendable {
     let links: [String: String]
 
     init(consoleToken: String? = ConsoleFixture.token, baseURL: String = "http://127.0.0.1:9464") async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("console-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("meta.yaml").path
         try Self.yaml.write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// What `plan` says of an approval: it and the steps that name it in `after` depend on a
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func theRequestToContactsIsCountedLikeNotifyAndNeverHeldByQuietHours() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("approval-plan-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("approval-plan-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try """

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// Scenario files decide approvals with `approvals: {STEP: approve|deny|timeout}`: the decision
@@ -10,7 +11,7 @@ import Testing
 
     /// Runs `scenario` (after the common header) against the playbook, in a folder of its own.
     static func run(_ scenario: String) throws -> ScenarioRunner.Report {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("approval-scenario-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("approval-scenario-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try playbook.write(to: folder.appendingPathComponent("approve-ads.yaml"), atomically: true, encoding: .utf8)

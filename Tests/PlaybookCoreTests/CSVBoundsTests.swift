@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// A field and a row are bounded, with an error at their line, and reading stays linear: one
@@ -49,7 +50,7 @@ import Testing
     /// The real bound, on one 64 MiB field: an error naming 64 KiB at the field's line and
     /// column, the row after it read, and the reader's memory bounded by the row limit.
     @Test func aSixtyFourMebibyteFieldIsRefusedAtItsLine() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).csv").path
+        let path = TestScratch.root.appendingPathComponent("huge-\(UUID().uuidString).csv").path
         FileManager.default.createFile(atPath: path, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func aNULByteEndsTheFileAsNotText() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nul-\(UUID().uuidString).csv").path
+        let path = TestScratch.root.appendingPathComponent("nul-\(UUID().uuidString).csv").path
         try Data("id\nc1\nc2\0secret\nc3\n".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         // The text ends at the NUL: the rows before it are read, the one it cuts short is not,
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test func aFifoIsNotOpened() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+        let path = TestScratch.root.appendingPathComponent("fifo-\(UUID().uuidString)").path
         #expect(mkfifo(path, 0o600) == 0)
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: DataFile.OpenFailure.notRegular) { try CSVRecordReader(path: path) }

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// The CSV reader gives the same records wherever its reads split the file (the contacts fuzz
@@ -23,7 +24,7 @@ import Testing
     }
 
     static func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chunks-\(UUID().uuidString).csv").path
+        let path = TestScratch.root.appendingPathComponent("chunks-\(UUID().uuidString).csv").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// Contacts that are checked, not guessed: a consent value outside the list is no consent and an
@@ -9,7 +10,7 @@ import Testing
     static let header = "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale"
 
     static func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("contacts-\(UUID().uuidString).csv").path
+        let path = TestScratch.root.appendingPathComponent("contacts-\(UUID().uuidString).csv").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -101,7 +102,7 @@ import Testing
     }
 
     @Test func aFileWithANULByteIsRefusedWithoutQuotingIt() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("environ-\(UUID().uuidString)").path
+        let path = TestScratch.root.appendingPathComponent("environ-\(UUID().uuidString)").path
         try Data("SMTP_PASSWORD=hunter2-secret\0HOME=/root\0".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// An unquoted `${env.X}` inside `{ }` or `[ ]` is not YAML: it loads, with a warning at the value
@@ -60,7 +61,7 @@ import Testing
 
     @Test func theProtectedSpellingWouldFailThatParser() throws {
         // The check above can fail: PyYAML refuses the unquoted form.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("unquoted-\(UUID().uuidString).yaml").path
+        let path = TestScratch.root.appendingPathComponent("unquoted-\(UUID().uuidString).yaml").path
         try "x: { token: ${env.X} }\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try SchemaTests.run(["python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))", path])

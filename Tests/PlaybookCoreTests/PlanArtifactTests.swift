@@ -1,5 +1,6 @@
 import Foundation
 @testable import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// `plan --out` then `run --plan`: the artifact records what the plan was made from, and any
@@ -16,7 +17,7 @@ import Testing
         """
 
     struct Folder: ~Copyable {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("artifact-\(UUID().uuidString)")
+        let url = TestScratch.root.appendingPathComponent("artifact-\(UUID().uuidString)")
         init(contacts: String?) throws {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             try PlanArtifactTests.yaml.write(to: url.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// `will_run` from conditions and facts, summaries, delivery counts and the §9 JSON.
@@ -38,7 +39,7 @@ import Testing
 
     /// Writes the playbook and a contacts file into a fresh directory.
     static func fixture() throws -> Playbook {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("planner-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("planner-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let contacts = """
             id,name,email,phone,tags,consent_email,consent_sms,timezone,locale

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// The load-and-check loop `validate` and `watch` share: which files count, how many are
@@ -15,7 +16,7 @@ import Testing
 
     /// A folder of files, removed afterwards.
     struct Folder: ~Copyable {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
+        let url = TestScratch.root.appendingPathComponent("batch-\(UUID().uuidString)")
         init(_ files: [String: String]) throws {
             for (name, text) in files {
                 let file = url.appendingPathComponent(name)

@@ -161,8 +161,7 @@ import Testing
         var description: String
     }
 
-    static let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("playbook-schema-tests-\(ProcessInfo.processInfo.processIdentifier)")
-        .path
+    static let scratch = TestScratch.root.appendingPathComponent("schema").path
 
     static func path(of example: SchemaCase) -> String { "\(scratch)/\(example.name).yaml" }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 /// `playbook init`'s starter: for every combination of answers, a playbook that validates with
@@ -18,7 +19,7 @@ import Testing
     @Test(arguments: combinations)
     func theStarterValidatesAndItsScenarioPasses(_ starter: StarterPlaybook) throws {
         #expect(starter.problems.isEmpty)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("starter-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("starter-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         for file in starter.files { try file.text.write(to: folder.appendingPathComponent(file.name), atomically: true, encoding: .utf8) }

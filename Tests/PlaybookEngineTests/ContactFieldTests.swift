@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookEngine
@@ -89,7 +90,7 @@ import Testing
         """
 
     @Test func aDatabaseNamedCSVIsReadAsADatabaseAndACSVNamedDBAsCSV() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sniff-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("sniff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let disguised = folder.appendingPathComponent("contacts.csv").path
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func aMissingTableOrIdColumnIsAnErrorAtTheFile() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let noTable = folder.appendingPathComponent("a.db").path
@@ -141,7 +142,7 @@ import Testing
     /// Each notify used to leave the database open (SQLite does not close a connection whose
     /// query is still open); under `watch` they piled up.
     @Test func notifiesFromADatabaseLeaveNoDescriptorOpen() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fd-\(UUID().uuidString)")
+        let folder = TestScratch.root.appendingPathComponent("fd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let contacts = folder.appendingPathComponent("contacts.db").path

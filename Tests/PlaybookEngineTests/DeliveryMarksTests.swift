@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Synchronization
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
 
     /// A journal with one incident and `count` pending deliveries, `d0`, `d1`, ...
     func journal(deliveries count: Int) async throws -> SQLiteJournal {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("marks-\(UUID().uuidString)").path
+        let directory = TestScratch.root.appendingPathComponent("marks-\(UUID().uuidString)").path
         let journal = try SQLiteJournal(directory: directory)
         try await journal.createIncident(IncidentRecord(id: "i1", playbook: "p", trigger: "t", startedAt: start))
         try await journal.planDeliveries(

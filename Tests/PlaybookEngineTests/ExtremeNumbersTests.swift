@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookEngine
@@ -56,7 +57,7 @@ import Testing
     /// Through the library, any lease is held within what `--claim-lease` accepts.
     @Test func aClaimLeaseIsHeldWithinItsBounds() throws {
         var engine = Engine(
-            journal: try SQLiteJournal(directory: FileManager.default.temporaryDirectory.appendingPathComponent("lease-\(UUID().uuidString)").path),
+            journal: try SQLiteJournal(directory: TestScratch.root.appendingPathComponent("lease-\(UUID().uuidString)").path),
             channels: RecordingChannels(clock: SystemClock()))
         for (given, held) in [(-5.0, 1.0), (0, 1), (.nan, 15), (.infinity, 86_400), (1e19, 86_400), (30, 30)] {
             engine.claimLease = given

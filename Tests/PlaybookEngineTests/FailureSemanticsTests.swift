@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookEngine
@@ -143,7 +144,7 @@ import Testing
     /// The shipped Meta example on a day when every social network refuses the post (and the
     /// calendar cannot be read): the customer email still goes out an hour later.
     @Test func theMetaExampleStillMailsEveryoneWhenEverySocialPostFailed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meta-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("meta-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         for name in ["meta-outage.yaml", "contacts.csv", "content"] {

@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// What `status` and `history` print, rendered from reports without a journal, and read from one.
@@ -89,7 +90,7 @@ import Testing
 
     /// Read from a journal: text lists ten failures, JSON twenty, so a mass bounce does not bury the steps.
     @Test func readFromTheJournalTextListsTenFailuresAndJSONTwenty() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("report-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let journal = try SQLiteJournal(directory: directory.path)
         let incident = IncidentRecord(id: "inc-9", playbook: "p", trigger: "t", startedAt: Self.start)

@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookCore
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookEngine
@@ -7,7 +8,7 @@ import Testing
 /// Schema version 2 (trigger states, source samples) and its migration.
 @Suite struct JournalWatchTests {
     static func directory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path
+        TestScratch.root.appendingPathComponent("journal-\(UUID().uuidString)").path
     }
 
     static func version(_ directory: String) throws -> Int? {

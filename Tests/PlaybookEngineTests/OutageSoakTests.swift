@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookCore
@@ -52,7 +53,7 @@ import Testing
     func fourthOfOctober2021() async throws {
         let started = Date()
         // The shipped playbooks, copied beside a generated audience.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soak-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("soak-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("content"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let shipped = try FileManager.default.contentsOfDirectory(atPath: Self.repository.appendingPathComponent("playbooks").path)

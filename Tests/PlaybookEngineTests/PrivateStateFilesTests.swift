@@ -1,5 +1,6 @@
 import Foundation
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// The state holds customers' addresses and what was sent to them: a new state directory and
@@ -10,7 +11,7 @@ struct PrivateStateFilesTests {
     }
 
     @Test func aNewStateIsReadableByItsOwnerOnly() async throws {
-        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        let parent = TestScratch.root.appendingPathComponent("state-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let directory = (parent as NSString).appendingPathComponent(".playbook")
         // The most permissive umask: nothing may depend on a careful one.
@@ -29,7 +30,7 @@ struct PrivateStateFilesTests {
     }
 
     @Test func anExistingDirectoryKeepsItsMode() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        let directory = TestScratch.root.appendingPathComponent("state-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         _ = try SQLiteJournal(directory: directory)

@@ -1,4 +1,5 @@
 import Foundation
+import PlaybookTestSupport
 import Testing
 
 @testable import PlaybookEngine
@@ -6,7 +7,7 @@ import Testing
 /// One run of a playbook at a time on an SQLite state; the lock goes with its holder.
 @Suite struct RunLockTests {
     @Test func aSecondTakerIsToldWhoHoldsItAndGetsItOnceReleased() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("runlock-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("runlock-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let journal = try SQLiteJournal(directory: directory.path)
         do {

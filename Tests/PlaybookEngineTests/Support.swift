@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookCore
 @testable import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// A clock for tests whose time moves only when someone sleeps: a sleeper waits a sliver of real
@@ -123,7 +124,7 @@ struct EngineFixture {
     let journal: SQLiteJournal
 
     init(_ yaml: String, contacts: Int = 0, extraContacts: [String] = [], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
+        directory = TestScratch.root.appendingPathComponent("engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var rows = ["id,name,email,phone,tags,consent_email,consent_sms,timezone,locale"]
         for i in 0..<contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,+39333\(String(format: "%07d", i)),fan,true,true,Europe/Rome,en") }

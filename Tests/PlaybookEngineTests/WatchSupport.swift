@@ -151,7 +151,7 @@ struct WatchFixture {
         _ yamls: [String], clock: any EngineClock, directory: URL? = nil, sources: ScriptedSources = ScriptedSources(),
         sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws {
-        let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)")
+        let directory = directory ?? TestScratch.root.appendingPathComponent("watch-\(UUID().uuidString)")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var playbooks: [Playbook] = []

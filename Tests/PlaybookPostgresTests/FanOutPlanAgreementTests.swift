@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookCore
 import PlaybookEngine
+import PlaybookTestSupport
 import Testing
 
 /// Both fan-outs — one runner's (SQLite) and the shared one (PostgreSQL) — send what the plan
@@ -22,7 +23,7 @@ import Testing
     ]
 
     static func playbook() throws -> Playbook {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agree-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("agree-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try (contacts.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         let file = directory.appendingPathComponent("agree.yaml")

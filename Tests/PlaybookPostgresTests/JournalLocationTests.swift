@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookEngine
 import PlaybookPostgres
+import PlaybookTestSupport
 import Testing
 
 /// Where a command's state lives (`--state`, then `PLAYBOOK_STATE`, then `.playbook/` beside the
@@ -21,7 +22,7 @@ struct JournalLocationTests {
     }
 
     @Test func withJournalOpensTheSQLiteJournalInTheDirectoryAndGivesBackTheBodysResult() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("location-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("location-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let location = JournalLocation(state: directory.path, environment: [:], besides: nil)
         let seen = try await location.withJournal { journal in journal.location }

@@ -2,6 +2,7 @@ import Foundation
 import PlaybookCore
 import PlaybookEngine
 import PlaybookPostgres
+import PlaybookTestSupport
 import Testing
 
 /// An approval over the shared PostgreSQL state: its request to a segment goes out from the
@@ -9,7 +10,7 @@ import Testing
 @Suite(.enabled(if: TestPostgres.available, TestPostgres.skipNote)) struct SharedApprovalTests {
     @Test func theRequestsLinkIsNeverWrittenToTheSharedState() async throws {
         let url = try await TestPostgres.freshDatabase()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-approval-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("shared-approval-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try "id,name,email,phone,tags,consent_email,consent_sms,timezone,locale\no1,Ana,ana@example.com,,,true,false,Europe/Rome,en\n"
             .write(to: directory.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)

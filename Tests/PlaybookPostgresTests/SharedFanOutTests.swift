@@ -63,7 +63,7 @@ final class LoggedLines: ProgressReporter {
     static let contacts = 3_000
 
     static func playbook(contacts: Int = contacts) throws -> Playbook {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-fanout-\(UUID().uuidString)")
+        let directory = TestScratch.root.appendingPathComponent("shared-fanout-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var rows = ["id,name,email,phone,tags,consent_email,consent_sms,timezone,locale,city"]
         for i in 0..<contacts { rows.append("c\(i),Person \(i),p\(i)@example.com,,fan,\(i % 10 != 0),false,Europe/Rome,\(i % 2 == 0 ? "en" : "it"),Rome") }

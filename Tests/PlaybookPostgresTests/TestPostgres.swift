@@ -1,6 +1,7 @@
 import Foundation
 import PlaybookEngine
 import PlaybookPostgres
+import PlaybookTestSupport
 import PostgresNIO
 import Testing
 
@@ -69,7 +70,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func open() async throws -> any Journal {
         switch self {
         case .sqlite:
-            return try SQLiteJournal(directory: FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString)").path)
+            return try SQLiteJournal(directory: TestScratch.root.appendingPathComponent("journal-\(UUID().uuidString)").path)
         case .postgres:
             return try await PostgresJournal.open(try await TestPostgres.freshDatabase())
         }

@@ -58,12 +58,20 @@ enum BrowserDriver {
     /// `timeout` bounds the whole scenario, browser start included; the script ends itself (and
     /// its browser) by `timeout` + 10 s. The limit here is longer still, so only a script hung
     /// past its own watchdog is killed from this side, which would leave Chromium behind.
+    /// The test's environment, with Chromium's own temporary folders (profiles, `scoped_dir`s,
+    /// which a browser ended by its driver leaves behind) in the test process's scratch folder.
+    static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = TestScratch.root.path
+        return environment
+    }
+
     static func run(_ scenario: String, url: String, _ arguments: [String] = [], timeout: Double = 20) async throws -> BrowserResult {
-        let scratch = FileManager.default.temporaryDirectory
+        let scratch = TestScratch.root
         let out = try OutputFile(in: scratch, "console-browser-stdout"), err = try OutputFile(in: scratch, "console-browser-stderr")
         let child = try ChildProcess(
             "/usr/bin/env", ["python3", script, scenario, "--url", url, "--timeout", String(timeout)] + arguments,
-            environment: ProcessInfo.processInfo.environment, standardOutput: out.handle, standardError: err.handle)
+            environment: Self.environment, standardOutput: out.handle, standardError: err.handle)
         let status = try await child.waitForExit(within: timeout + 30)
         // The answer is the last line of stdout; a usage error answers one too.
         guard let line = out.text.split(separator: "\n").last,

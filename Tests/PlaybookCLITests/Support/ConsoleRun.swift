@@ -26,7 +26,7 @@ final class ConsoleRun: Sendable {
 
     /// Writes `playbook` (with `INBOX` replaced by the inbox's base URL) and starts the run.
     init(_ playbook: String, command: [String] = ["run", "meta.yaml", "--yes"], arguments: [String] = []) async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("console-run-\(UUID().uuidString)")
+        directory = TestScratch.root.appendingPathComponent("console-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("inbox.py").path
         let portPipe = Pipe()

@@ -46,7 +46,7 @@ final class SMTPTestServer: @unchecked Sendable {
     }
 
     private init(mode: Mode, auth: Bool, mechanisms: String, pipelining: Bool, closeAfter: Int) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
+        directory = TestScratch.root.appendingPathComponent("smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var arguments = [Self.python, Self.script, directory.appendingPathComponent("mail").path, "--mode", mode.rawValue, "--auth-mechanisms", mechanisms]
         if mode != .plain {
