@@ -47,6 +47,7 @@ public final class Console: Sendable {
         router.get("/incidents/:id") { request, context in try await self.incident(request, context, liveOnly: false) }
         router.get("/incidents/:id/live") { request, context in try await self.incident(request, context, liveOnly: true) }
         router.post("/incidents/:id/recover") { request, context in try await self.recover(request, context) }
+        router.post("/incidents/:id/retry") { request, context in try await self.retry(request, context) }
         router.post("/incidents/:id/approvals/:step") { request, context in try await self.decideInConsole(request, context) }
         router.get("/run/:playbook") { request, context in try await self.runPage(request, context) }
         router.post("/run/:playbook") { request, context in try await self.run(request, context) }
@@ -134,7 +135,7 @@ public final class Console: Sendable {
         let playbook = playbook(named: report.incident.playbook)
         let page = IncidentPage(
             report: report, playbook: playbook?.playbook, plan: playbook.flatMap { plan($0.playbook, for: report.incident) },
-            csrf: sessions.csrf(session: session), now: clock(), notice: notice)
+            csrf: sessions.csrf(session: session), now: clock(), notice: notice, offersRetry: backend.retriesFailures)
         if liveOnly { return ConsoleAnswer.html(.ok, page.live()).response() }
         let nonce = ConsoleSessions.nonce()
         return ConsoleAnswer.html(.ok, page.render(nonce: nonce), nonce: nonce).response()
@@ -152,6 +153,24 @@ public final class Console: Sendable {
             _ = try await backend.recover(playbook: report.incident.playbook)
         } catch {
             return ConsoleAnswer.html(.conflict, MessagePage.render(title: "Not recovered", message: "\(error)", back: true)).response()
+        }
+        return ConsoleAnswer.redirect("/incidents/\(Self.pathComponent(id))").response()
+    }
+
+    /// "Retry what failed": the backend sends again what failed (only a watch can); the incident
+    /// page then shows the failed steps running again.
+    func retry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let form = try await ConsoleForm.read(request, context)
+        if case .failure(let answer) = changeSession(request, form: form) { return answer.response() }
+        let id = try context.parameters.require("id")
+        guard let report = try await report(id) else { return ConsoleAnswer.html(.notFound, MessagePage.render(title: "No such incident", message: "there is no incident \(id)", back: true)).response() }
+        guard report.retryableSection != nil else {
+            return ConsoleAnswer.html(.conflict, MessagePage.render(title: "Nothing retried", message: "incident \(id) has no failed step to send again", back: true)).response()
+        }
+        do {
+            _ = try await backend.retryFailed(playbook: report.incident.playbook, incident: id)
+        } catch {
+            return ConsoleAnswer.html(.conflict, MessagePage.render(title: "Nothing retried", message: "\(error)", back: true)).response()
         }
         return ConsoleAnswer.redirect("/incidents/\(Self.pathComponent(id))").response()
     }

@@ -15,6 +15,20 @@ public protocol ConsoleBackend: Sendable {
     func recover(playbook: String) async throws -> String
     /// Starts a run of the playbook by hand on `trigger`; returns the incident's id.
     func run(playbook: String, trigger: String) async throws -> String
+    /// Whether `retryFailed` can be asked here, so the incident page offers it: a watch can; a
+    /// run cannot (it ends with its steps, and with it the console).
+    var retriesFailures: Bool { get }
+    /// Sends again what failed in incident `incident` of `playbook` (`--retry-failed` from the
+    /// console); returns what to tell the person.
+    func retryFailed(playbook: String, incident: String) async throws -> String
+}
+
+extension ConsoleBackend {
+    public var retriesFailures: Bool { false }
+
+    public func retryFailed(playbook: String, incident: String) async throws -> String {
+        throw ConsoleRefusal("this console ends with its run: once the run has ended, the same 'playbook run' with --retry-failed sends again only what failed")
+    }
 }
 
 public struct ConsolePlaybook: Sendable {

@@ -2,8 +2,8 @@ import Foundation
 import PlaybookCore
 import PlaybookEngine
 
-/// The console of `watch --listen`: every watched playbook; Run and Recover go through the
-/// watcher, which opens and recovers incidents as if their triggers had fired and cleared.
+/// The console of `watch --listen`: every watched playbook; Run, Recover and Retry go through
+/// the watcher, which opens and recovers incidents as if their triggers had fired and cleared.
 public struct WatchConsoleBackend: ConsoleBackend {
     private let watcher: Watcher
     public let playbooks: [ConsolePlaybook]
@@ -21,5 +21,11 @@ public struct WatchConsoleBackend: ConsoleBackend {
 
     public func run(playbook: String, trigger: String) async throws -> String {
         try await watcher.runByHand(playbook: playbook, trigger: trigger)
+    }
+
+    public var retriesFailures: Bool { true }
+
+    public func retryFailed(playbook: String, incident: String) async throws -> String {
+        try await watcher.retryFailedByHand(playbook: playbook, incident: incident)
     }
 }

@@ -169,4 +169,41 @@ import Testing
         watch.run.signal(SIGTERM)
         #expect(try await watch.exit() == 0, "\(watch.stderr.text)")
     }
+
+    @Test func fromTheWatchConsoleWhatFailedIsSentAgainOnceTheCauseIsFixed() async throws {
+        let watch = try await ConsoleRun(
+            """
+            version: 1
+            playbook: shop
+            triggers: [{ id: manual, manual: {} }]
+            channels:
+              outbox: { type: file, path: outbox.jsonl }
+            steps:
+              - { id: tell, retry: { attempts: 1 }, post: { to: [outbox], text: "We are open on the web shop" } }
+            """, command: ["watch", "meta.yaml", "--log-format", "human"])
+        // The outbox cannot be written while a directory stands in its place.
+        let outbox = watch.directory.appendingPathComponent("outbox.jsonl")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: false)
+        let ran = try await BrowserDriver.run(
+            "run-by-hand", url: watch.base + "/", ["--token", ConsoleRun.token, "--playbook", "shop", "--trigger", "manual"], timeout: 30)
+        #expect(ran.ok, "\(ran.detail ?? "") — \(ran.text)")
+        let incident = try await watch.incidentID()
+        let failed = try await BrowserDriver.run(
+            "watch-incident", url: watch.base + "/",
+            ["--token", ConsoleRun.token, "--incident", incident, "--expect-status", "tell=failed", "--width", "360", "--height", "780",
+             "--screenshot", watch.screenshot("retry-phone.png")], timeout: 30)
+        #expect(failed.ok, "\(failed.detail ?? "") — \(failed.text)")
+        #expect(failed.text.contains("Retry what failed"), "\(failed.text)")
+
+        try FileManager.default.removeItem(at: outbox)
+        let retried = try await BrowserDriver.run(
+            "retry", url: watch.base + "/", ["--token", ConsoleRun.token, "--incident", incident, "--expect-status", "tell=succeeded"], timeout: 30)
+        #expect(retried.ok, "\(retried.detail ?? "") — \(retried.text)")
+        let sent = try String(contentsOf: outbox, encoding: .utf8).split(separator: "\n")
+        #expect(sent.count == 1, "\(sent)")
+        #expect(sent.first?.contains("We are open on the web shop") == true)
+        #expect(watch.stderr.text.contains("sending again what failed in tell, asked from the console"), "\(watch.stderr.text)")
+        watch.run.signal(SIGTERM)
+        #expect(try await watch.exit() == 0, "\(watch.stderr.text)")
+    }
 }

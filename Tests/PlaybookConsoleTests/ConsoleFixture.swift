@@ -37,7 +37,7 @@ final class ConsoleFixture: Sendable {
     /// The link of each approval, by step (as the engine signs it).
     let links: [String: String]
 
-    init(consoleToken: String? = ConsoleFixture.token, baseURL: String = "http://127.0.0.1:9464") async throws {
+    init(consoleToken: String? = ConsoleFixture.token, baseURL: String = "http://127.0.0.1:9464", retriesFailures: Bool = false) async throws {
         let directory = TestScratch.root.appendingPathComponent("console-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("meta.yaml").path
@@ -57,7 +57,7 @@ final class ConsoleFixture: Sendable {
             links[step] = token.encoded
         }
         self.links = links
-        backend = RecordingBackend(journal: journal, playbook: ConsolePlaybook(playbook: playbook, file: path))
+        backend = RecordingBackend(journal: journal, playbook: ConsolePlaybook(playbook: playbook, file: path), retriesFailures: retriesFailures)
         let clock = self.clock
         console = Console(settings: ConsoleSettings(token: consoleToken, baseURL: baseURL), backend: backend, clock: { clock.now })
     }
@@ -81,9 +81,19 @@ final class RecordingBackend: ConsoleBackend {
     let playbooks: [ConsolePlaybook]
     let calls = Mutex<[String]>([])
 
-    init(journal: any Journal, playbook: ConsolePlaybook) {
+    /// Whether this backend sends again what failed (a watch's does, a run's does not).
+    let retriesFailures: Bool
+
+    init(journal: any Journal, playbook: ConsolePlaybook, retriesFailures: Bool = false) {
         self.journal = journal
         playbooks = [playbook]
+        self.retriesFailures = retriesFailures
+    }
+
+    func retryFailed(playbook: String, incident: String) async throws -> String {
+        guard retriesFailures else { throw ConsoleRefusal("this backend does not retry") }
+        calls.withLock { $0.append("retry \(playbook) \(incident)") }
+        return "sending again"
     }
 
     func recover(playbook: String) async throws -> String {

@@ -12,6 +12,7 @@ import Testing
 @Suite struct ConsoleSecurityTests {
     static let changes = [
         "/incidents/\(ConsoleFixture.incidentID)/recover", "/incidents/\(ConsoleFixture.incidentID)/approvals/ask-owner", "/run/meta-outage", "/signout",
+        "/incidents/\(ConsoleFixture.incidentID)/retry",
     ]
 
     @Test func everyChangeIsRefusedWithoutSessionAndCSRFToken() async throws {

@@ -54,6 +54,26 @@ import Testing
         #expect(IncidentReportRenderer.text(report(.active, "steps")).hasSuffix("  once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed\n"))
     }
 
+    /// What a retry would send again (the console's "Retry what failed"): the failed steps of an
+    /// active incident, the failed recovery of one that recovers or has finished; never a decision,
+    /// and never the steps of an incident that has resolved.
+    @Test func theRetryableSectionIsTheOneAFailureCanBeSentAgainIn() {
+        func report(_ status: IncidentRecord.Status, _ section: String, approval: Bool = false) -> IncidentReport {
+            IncidentReport(
+                incident: IncidentRecord(id: "inc-1", playbook: "p", trigger: "t", startedAt: Self.start, status: status),
+                steps: [StepRecord(incident: "inc-1", step: "s", section: section, status: .failed, attempts: 1, startedAt: nil, finishedAt: nil, detail: nil)],
+                deliveryCounts: [:], failures: [],
+                approvals: approval
+                    ? [ApprovalRecord(incident: "inc-1", step: "s", tokenID: "a", requestedAt: Self.start, expiresAt: Self.start + 60, status: .denied)] : [])
+        }
+        #expect(report(.active, "steps").retryableSection == "steps")
+        #expect(report(.active, "steps", approval: true).retryableSection == nil)
+        #expect(report(.recovering, "recovery").retryableSection == "recovery")
+        #expect(report(.finished, "recovery").retryableSection == "recovery")
+        #expect(report(.recovering, "steps").retryableSection == nil)
+        #expect(report(.finished, "steps").retryableSection == nil)
+    }
+
     @Test func textWithoutIncidentsSaysSo() {
         #expect(IncidentReportRenderer(format: .text).render([], empty: "no incidents yet") == "no incidents yet\n")
     }

@@ -4,7 +4,7 @@ import PlaybookEngine
 
 /// `/incidents/ID`: the incident's live timeline (the plan's picture with what actually started
 /// and ended), each step's state, delivery progress and failures, and the buttons that change
-/// it: Recover, and Approve/Deny for a pending approval.
+/// it: Recover, Approve/Deny for a pending approval, and Retry what failed (in a watch's console).
 ///
 /// The live part is `<main id="live">`; the page's script fetches it again every second from
 /// `/incidents/ID/live` and swaps it in place, so it updates without a reload. Without
@@ -16,6 +16,8 @@ struct IncidentPage {
     var csrf: String
     var now: Date
     var notice: String?
+    /// Whether the serving process can send again what failed (`ConsoleBackend.retriesFailures`).
+    var offersRetry = false
 
     /// A step's state as the page and the browser tests name it.
     static func status(of step: String, report: IncidentReport) -> String {
@@ -57,6 +59,13 @@ struct IncidentPage {
         if incident.status == .active {
             out += "<form method=\"post\" action=\"/incidents/\(e(incident.id))/recover\">\(HTML.csrfField(csrf))"
                 + "<button type=\"submit\">Recover</button> <span class=\"muted\">the platform is back: stop the steps, run the recovery</span></form>\n"
+        }
+        if offersRetry, let section = report.retryableSection {
+            let what = section == "steps"
+                ? "the cause is fixed: send again only what failed (nothing already sent is repeated)"
+                : "the cause is fixed: run the failed recovery steps again"
+            out += "<form method=\"post\" action=\"/incidents/\(e(incident.id))/retry\">\(HTML.csrfField(csrf))"
+                + "<button type=\"submit\">Retry what failed</button> <span class=\"muted\">\(what)</span></form>\n"
         }
         out += steps()
         if let plan {

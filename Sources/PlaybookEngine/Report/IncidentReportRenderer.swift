@@ -105,12 +105,10 @@ public struct IncidentReportRenderer: Sendable {
     /// How to send again what failed (`--retry-failed`), for an unfinished incident with a failed
     /// step that is not an approval (a decision is never retried).
     public static func retryHint(_ report: IncidentReport) -> String? {
-        let decisions = Set(report.approvals.map(\.step))
-        let failed = report.steps.filter { $0.status == .failed && !decisions.contains($0.step) }
-        switch report.incident.status {
-        case .active where failed.contains { $0.section == "steps" }:
+        switch (report.incident.status, report.retryableSection) {
+        case (.active, "steps"?):
             return "once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed"
-        case .recovering where failed.contains { $0.section == "recovery" }:
+        case (.recovering, "recovery"?):
             return "once the cause is fixed, 'playbook recover' with --retry-failed runs the failed recovery steps again"
         default:
             return nil

@@ -8,10 +8,10 @@ import PlaybookCore
 actor PlaybookMonitor {
     let playbook: Playbook
     let name: String
-    private let engine: Engine
-    private let journal: any Journal
-    private let clock: any EngineClock
-    private let reporter: any WatchReporter
+    let engine: Engine
+    let journal: any Journal
+    let clock: any EngineClock
+    let reporter: any WatchReporter
     private let metrics: WatchMetrics
     private let stop: StopSignal
 
@@ -24,7 +24,7 @@ actor PlaybookMonitor {
     /// The engine's operations on this playbook (open, recover), in order.
     private var queue: Task<Void, Never>?
     /// Incidents' steps running (they may wait hours for a step's `at`).
-    private var runs: [UUID: Task<Void, Never>] = [:]
+    private(set) var runs: [UUID: Task<Void, Never>] = [:]
     /// The open incident of the machine that the playbook's `if` declined, and when it last did.
     private var declinedAt: Date?
     /// The journal's incident for the machine's open incident.
@@ -340,10 +340,31 @@ actor PlaybookMonitor {
 
     private func ended(_ run: UUID) { runs[run] = nil }
 
-    func recover(declined: Bool) async {
+    /// Reopens the failed steps of the active incident and runs them again (`retryByHand`).
+    /// Looked at again here, in the queue's order: a recovery queued before the retry has
+    /// resolved the incident meanwhile, and its steps must not run again.
+    func retrySteps(of incident: IncidentRecord) async {
         do {
-            let outcome = try await engine.recover(playbook)
-            metrics.incident(playbook: name, active: false, resolved: true)
+            guard incidentID == incident.id, try await journal.incidentStatus(incident.id) == .active else {
+                reporter.report(
+                    WatchEvent(
+                        time: clock.now(), name: "retry_skipped", playbook: name, fields: [("incident", .string(incident.id))],
+                        message: "incident \(incident.id) resolved before its failed steps could run again: nothing retried"))
+                return
+            }
+            try await engine.reopenFailedSteps(playbook, incident: incident, recovery: false)
+            startRun(incident, resumed: true)
+        } catch {
+            reportEngineError(error)
+        }
+    }
+
+    /// Recovers the open incident; with `retryFailed`, runs the failed steps of a recovery again
+    /// (`Engine.recover(_:retryFailed:)`), which counts as no new resolution.
+    func recover(declined: Bool, retryFailed: Bool = false) async {
+        do {
+            let outcome = try await engine.recover(playbook, retryFailed: retryFailed)
+            metrics.incident(playbook: name, active: false, resolved: !retryFailed)
             incidentID = nil
             report(outcome, section: "recovery")
         } catch let problem as Engine.Problem {

@@ -17,4 +17,11 @@ extension Watcher {
         guard let monitor = monitor(playbook) else { throw Problem(description: "no watched playbook is named '\(playbook)'") }
         return try await monitor.recoverByHand()
     }
+
+    /// Sends again what failed in incident `incident` of `playbook` (the console's "Retry what
+    /// failed"); returns what to tell the person.
+    public func retryFailedByHand(playbook: String, incident: String) async throws -> String {
+        guard let monitor = monitor(playbook) else { throw Problem(description: "no watched playbook is named '\(playbook)'") }
+        return try await monitor.retryByHand(incident: incident)
+    }
 }

@@ -17,7 +17,7 @@ It prints ONE JSON object on stdout:
 and exits 0 when the scenario's checks passed, 1 when they did not (or the browser failed), 2 on
 a usage error. Everything it relies on in the console's HTML is in the console contract
 (sign-in form, `section#playbooks`, `tr#step-ID[data-status]`, `body[data-loaded-at]`,
-`ul#will-run`, `p#outcome`, buttons named "Approve", "Deny", "Recover").
+`ul#will-run`, `p#outcome`, buttons named "Approve", "Deny", "Recover", "Retry what failed").
 
 Why this shape: Selenium is the one dependency (PyPI `selenium`) beside Debian's `chromium` and
 `chromium-driver` (scripts/test installs both), and a child process with a JSON answer keeps the
@@ -52,9 +52,9 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 STATUSES = ("pending", "running", "waiting", "succeeded", "failed", "skipped")
 SCENARIOS = (
     "signin", "watch-incident", "approve-link", "deny-link", "expired-link", "used-link",
-    "recover", "approve-console", "csrf-less-post", "run-by-hand",
+    "recover", "approve-console", "csrf-less-post", "run-by-hand", "retry",
 )
-NEEDS_TOKEN = ("signin", "watch-incident", "recover", "approve-console", "csrf-less-post", "run-by-hand")
+NEEDS_TOKEN = ("signin", "watch-incident", "recover", "approve-console", "csrf-less-post", "run-by-hand", "retry")
 TEXT_LIMIT = 4000
 # watch-incident watches the page at least this long: the console refreshes once a second.
 OBSERVE_AT_LEAST = 2.5
@@ -119,7 +119,7 @@ def parse(argv):
     args.expectations = expectations
     if args.scenario in NEEDS_TOKEN and not args.token:
         usage_error(parser, f"{args.scenario} signs in: --token is required")
-    if args.scenario in ("recover", "approve-console") and not args.incident:
+    if args.scenario in ("recover", "approve-console", "retry") and not args.incident:
         usage_error(parser, f"{args.scenario} needs --incident")
     if args.scenario == "approve-console" and not args.step:
         usage_error(parser, "approve-console needs --step")
@@ -549,6 +549,29 @@ def recover(s):
     return f"{answer}; incident page shows {seen}"
 
 
+def retry(s):
+    """Clicks "Retry what failed" on the incident's page, then waits for every --expect-status
+    (the failed steps running again and ending) to show on the page without a reload."""
+    s.sign_in()
+    page = s.open_incident()
+    s.find('form[action$="/retry"]', "retry form")
+    answer = post_and_return(
+        s, page, lambda: s.buttons_named("Retry what failed", "document.querySelector('form[action$=\"/retry\"]')"),
+        '"Retry what failed"')
+    expectations = s.args.expectations
+
+    def holds():
+        statuses = s.step_statuses()
+        return all(statuses.get(step) == status for step, status in expectations)
+
+    wanted = ", ".join(f"step-{step}={status}" for step, status in expectations)
+    s.wait_until(f"{wanted} on {page}", holds, interval=0.2, observe=lambda: f"steps {s.step_statuses()}")
+    if s.buttons_named("Retry what failed"):
+        raise CheckFailed("the page still offers \"Retry what failed\" once nothing failed")
+    s.screenshot()
+    return f"{answer}; steps {s.step_statuses()}"
+
+
 def approve_console(s):
     s.sign_in()
     page = s.open_incident()
@@ -618,6 +641,7 @@ RUN = {
     "signin": signin, "watch-incident": watch_incident, "approve-link": approve_link, "deny-link": deny_link,
     "expired-link": expired_link, "used-link": used_link, "recover": recover,
     "approve-console": approve_console, "csrf-less-post": csrf_less_post, "run-by-hand": run_by_hand,
+    "retry": retry,
 }
 
 
