@@ -28,13 +28,16 @@ public struct WebhookChannel: MessageChannel, WebhookCallChannel {
     }
 
     public func send(_ message: OutboundMessage) async throws(ChannelFailure) -> DeliveryReceipt {
-        try await call(method: "POST", url: nil, body: message.envelope, idempotencyKey: message.idempotencyKey)
+        try await call(method: "POST", url: nil, bytes: JSONBytes.envelope(of: message), idempotencyKey: message.idempotencyKey)
         return DeliveryReceipt()
     }
 
     public func call(method: String, url override: String?, body: JSONValue?, idempotencyKey: String) async throws(ChannelFailure) {
+        try await call(method: method, url: override, bytes: body.map(JSONBytes.encode), idempotencyKey: idempotencyKey)
+    }
+
+    private func call(method: String, url override: String?, bytes: [UInt8]?, idempotencyKey: String) async throws(ChannelFailure) {
         guard let target = override ?? url else { throw .permanent("webhook '\(name)': no URL") }
-        let bytes = body.map(JSONBytes.encode)
         var headers = self.headers
         headers.append(("Idempotency-Key", idempotencyKey))
         if let bytes {
