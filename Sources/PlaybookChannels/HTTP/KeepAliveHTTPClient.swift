@@ -27,11 +27,58 @@ public final class KeepAliveHTTPClient: Sendable {
         var hostHeader: String
         /// Path and query, as sent on the request line.
         var uri: String
+        /// The idle connections to `key`'s host and port, shared by every target there: held
+        /// here so that a call finds them without hashing the host twice (bench/README.md).
+        var idle: IdleConnections
+    }
+
+    /// The idle keep-alive connections to one host and port.
+    final class IdleConnections: Sendable {
+        private struct State {
+            var channels: [any Channel] = []
+            var closed = false
+        }
+
+        private let state = NIOLockedValueBox(State())
+
+        /// An idle connection still open, if any.
+        func take() -> (any Channel)? {
+            state.withLockedValue { state in
+                while let channel = state.channels.popLast() {
+                    if channel.isActive { return channel }
+                }
+                return nil
+            }
+        }
+
+        /// Keeps `channel` for the next call, unless the client is shut down or `limit` are kept.
+        func giveBack(_ channel: any Channel, limit: Int) -> Bool {
+            state.withLockedValue { state in
+                guard !state.closed, channel.isActive, state.channels.count < limit else { return false }
+                state.channels.append(channel)
+                return true
+            }
+        }
+
+        /// Takes every idle connection out and keeps none from now on.
+        func close() -> [any Channel] {
+            state.withLockedValue { state in
+                state.closed = true
+                defer { state.channels = [] }
+                return state.channels
+            }
+        }
+
+        /// Takes every idle connection out (the client is going away).
+        var all: [any Channel] { state.withLockedValue { $0.channels } }
     }
 
     private struct Pool {
-        var idle: [Key: [any Channel]] = [:]
+        var idle: [Key: IdleConnections] = [:]
         var targets: [String: Target] = [:]
+        /// The target asked for last: a fan-out calls one URL tens of thousands of times, and
+        /// comparing it costs less than hashing it.
+        var last: (url: String, target: Target)?
         var closed = false
     }
 
@@ -46,31 +93,42 @@ public final class KeepAliveHTTPClient: Sendable {
     }
 
     deinit {
-        for channels in pool.withLockedValue({ $0.idle.values }) { for channel in channels { channel.close(promise: nil) } }
+        for idle in pool.withLockedValue({ $0.idle.values }) { for channel in idle.all { channel.close(promise: nil) } }
     }
 
     /// Closes the idle connections; calls after this one connect afresh and close after answering.
     public func shutdown() async {
-        let channels = pool.withLockedValue { pool in
+        let pools = pool.withLockedValue { pool in
             pool.closed = true
-            defer { pool.idle = [:] }
-            return pool.idle.values.flatMap { $0 }
+            return Array(pool.idle.values)
         }
-        for channel in channels { try? await channel.close() }
+        for idle in pools { for channel in idle.close() { try? await channel.close() } }
     }
 
     /// The target of `url` when it is a plain `http://` URL this client takes, else nil.
     func target(_ url: String) -> Target? {
-        if let known = pool.withLockedValue({ $0.targets[url] }) { return known }
+        if let known = pool.withLockedValue({ pool in pool.last?.url == url ? pool.last?.target : pool.targets[url] }) { return known }
         guard let parsed = Self.parse(url) else { return nil }
-        pool.withLockedValue { pool in
+        return pool.withLockedValue { pool in
             if pool.targets.count >= 256 { pool.targets.removeAll() }
-            pool.targets[url] = parsed
+            let idle = pool.idle[parsed.key] ?? IdleConnections()
+            if pool.closed { _ = idle.close() }
+            pool.idle[parsed.key] = idle
+            let target = Target(key: parsed.key, hostHeader: parsed.hostHeader, uri: parsed.uri, idle: idle)
+            pool.targets[url] = target
+            pool.last = (url, target)
+            return target
         }
-        return parsed
     }
 
-    static func parse(_ url: String) -> Target? {
+    /// A URL's parts, before the target is given its host's idle connections.
+    struct Parsed: Sendable {
+        var key: Key
+        var hostHeader: String
+        var uri: String
+    }
+
+    static func parse(_ url: String) -> Parsed? {
         guard url.utf8.starts(with: "http://".utf8), let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
             components.user == nil, components.password == nil, let host = components.host, !host.isEmpty
         else { return nil }
@@ -79,7 +137,7 @@ public final class KeepAliveHTTPClient: Sendable {
         let bracketed = host.contains(":") ? "[\(host)]" : host
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         let uri = path + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
-        return Target(key: Key(host: host, port: port), hostHeader: port == 80 ? bracketed : "\(bracketed):\(port)", uri: uri)
+        return Parsed(key: Key(host: host, port: port), hostHeader: port == 80 ? bracketed : "\(bracketed):\(port)", uri: uri)
     }
 
     /// Sends one request and returns the whole answer. A request that went out on a reused
@@ -91,19 +149,19 @@ public final class KeepAliveHTTPClient: Sendable {
         _ method: HTTPMethod, _ target: Target, headers: [(String, String)], userAgent: String, body: [UInt8]?, deadline: NIODeadline
     ) async throws -> KeepAliveAnswer {
         let request = try HTTPRequestBytes.encode(method, uri: target.uri, host: target.hostHeader, headers: headers, userAgent: userAgent, body: body)
-        if let idle = takeIdle(target.key) {
+        if let idle = target.idle.take() {
             do {
-                return try await send(method, request, on: idle, key: target.key, deadline: deadline)
+                return try await send(method, request, on: idle, target: target, deadline: deadline)
             } catch KeepAliveFailure.closedBeforeAnswer {
                 // The idle connection was closed by the server as the request left: once more, fresh.
             }
         }
         let channel = try await connect(target.key, deadline: deadline)
-        return try await send(method, request, on: channel, key: target.key, deadline: deadline)
+        return try await send(method, request, on: channel, target: target, deadline: deadline)
     }
 
     private func send(
-        _ method: HTTPMethod, _ request: HTTPRequestBytes.Encoded, on channel: any Channel, key: Key, deadline: NIODeadline
+        _ method: HTTPMethod, _ request: HTTPRequestBytes.Encoded, on channel: any Channel, target: Target, deadline: NIODeadline
     ) async throws -> KeepAliveAnswer {
         do {
             let result = try await withUnsafeThrowingContinuation { (answer: UnsafeContinuation<KeepAliveAnswer, any Error>) in
@@ -119,30 +177,12 @@ public final class KeepAliveHTTPClient: Sendable {
                     channel.writeAndFlush(call, promise: nil)
                 }
             }
-            if result.reusable { giveBack(channel, key: key) } else { channel.close(promise: nil) }
+            if !result.reusable || !target.idle.giveBack(channel, limit: idleLimit) { channel.close(promise: nil) }
             return result
         } catch {
             channel.close(promise: nil)
             throw error
         }
-    }
-
-    private func takeIdle(_ key: Key) -> (any Channel)? {
-        pool.withLockedValue { pool in
-            while let channel = pool.idle[key]?.popLast() {
-                if channel.isActive { return channel }
-            }
-            return nil
-        }
-    }
-
-    private func giveBack(_ channel: any Channel, key: Key) {
-        let kept = pool.withLockedValue { pool in
-            guard !pool.closed, channel.isActive, pool.idle[key, default: []].count < idleLimit else { return false }
-            pool.idle[key, default: []].append(channel)
-            return true
-        }
-        if !kept { channel.close(promise: nil) }
     }
 
     private func connect(_ key: Key, deadline: NIODeadline) async throws -> any Channel {

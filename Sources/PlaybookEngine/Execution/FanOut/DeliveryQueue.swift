@@ -13,7 +13,9 @@ import Synchronization
 /// more: `put` returns false and `take` returns nil, so neither side waits for the other forever.
 final class DeliveryQueue<Item: Sendable>: Sendable {
     private struct State {
-        var items: [Item] = []
+        /// Taken items are moved out (`nil` is left), not copied: a delivery's copy retained and
+        /// later released each of its strings.
+        var items: [Item?] = []
         /// Index of the next item to take in `items` (taken ones are dropped in bulk).
         var head = 0
         var closed = false
@@ -25,7 +27,7 @@ final class DeliveryQueue<Item: Sendable>: Sendable {
 
         mutating func pop() -> Item? {
             guard head < items.count else { return nil }
-            let item = items[head]
+            let item = items[head].take()
             head += 1
             if head == items.count {
                 items.removeAll(keepingCapacity: true)
