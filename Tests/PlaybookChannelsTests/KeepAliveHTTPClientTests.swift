@@ -181,6 +181,32 @@ import Testing
         }
     }
 
+    /// A connection keeps one timer, armed for a call's deadline and left armed after the
+    /// answer: the next call on it is still timed by its own deadline — later (the timer is armed
+    /// again when it goes off) or earlier (armed again at once).
+    @Test func eachCallOnAConnectionIsTimedByItsOwnDeadline() async throws {
+        try await withKeepAlive({ request in
+            switch request.path {
+            case "/slow": return .hang
+            case "/late": return .after(seconds: 1.2, .empty(200))
+            default: return .empty(200)
+            }
+        }) { server, transport in
+            // Armed for 0.4 s from now; answered at once.
+            let fast = try await post(transport, server.baseURL + "/fast", timeout: 0.4).status
+            #expect(fast == 200)
+            // The timer goes off at 0.4 s, while this call (30 s) waits for its answer at 1.2 s.
+            let late = try await post(transport, server.baseURL + "/late").status
+            #expect(late == 200)
+            #expect(Set(server.requests.map(\.peer)).count == 1, "both calls went over one connection")
+            // A deadline earlier than the armed one (30 s) is kept too.
+            let started = ContinuousClock.now
+            let failed = await failure { try await post(transport, server.baseURL + "/slow", timeout: shortTimeout) }
+            #expect(failed?.message == "no answer from \(server.baseURL) in time")
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+    }
+
     @Test func aRedirectIsAFailureAndIsNotFollowed() async throws {
         try await LoopbackHTTPServer.with({ _ in .empty(200) }) { elsewhere in
             try await withKeepAlive({ _ in .empty(307, headers: [("Location", elsewhere.baseURL + "/collect")]) }) { server, transport in

@@ -59,7 +59,14 @@ final class KeepAliveHandler: ChannelDuplexHandler {
     static let bodyLimit = 4 << 20
 
     private var answer: UnsafeContinuation<KeepAliveAnswer, any Error>?
-    private var timeout: Scheduled<Void>?
+    /// When the call in flight gives up (nil between calls).
+    private var deadline: NIODeadline?
+    /// The connection's timer and when it goes off. Armed for a call's deadline and left armed
+    /// when the call is answered: when it goes off it fails the call then in flight if that
+    /// call's deadline has passed, or is armed again for it. So a connection schedules a timer
+    /// once per timeout, not once per call, which cost a scheduled task's allocation, a heap
+    /// insertion and a cancellation per delivery (bench/README.md).
+    private var timer: (at: NIODeadline, task: Scheduled<Void>)?
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
     private var answering = false
@@ -82,12 +89,35 @@ final class KeepAliveHandler: ChannelDuplexHandler {
         // has no body); `RawRequestEncoder` writes nothing for it and the bytes as they are.
         context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: request.method, uri: "/"))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(request.bytes))), promise: promise)
-        // Scheduled once the request is written: a deadline that passed while connecting (a busy
+        // Timed once the request is written: a deadline that passed while connecting (a busy
         // machine) then fails this request as "no answer in time" instead of closing the
         // connection under a request not yet written, which read as "closed without answering".
+        deadline = request.deadline
+        if let timer, timer.at <= request.deadline { return }
+        arm(at: request.deadline, context: context)
+    }
+
+    /// (Re)arms the connection's timer for `at`.
+    private func arm(at: NIODeadline, context: ChannelHandlerContext) {
+        timer?.task.cancel()
         let pipeline = context.pipeline
-        timeout = context.eventLoop.scheduleTask(deadline: request.deadline) {
-            pipeline.fireUserInboundEventTriggered(KeepAliveFailure.timedOut)
+        let task = context.eventLoop.scheduleTask(deadline: at) {
+            pipeline.fireUserInboundEventTriggered(TimerWentOff())
+        }
+        timer = (at, task)
+    }
+
+    /// The connection's timer went off (an inbound event, so that it reaches the handler on its loop).
+    struct TimerWentOff {}
+
+    private func timerWentOff(context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline, answer != nil else { return }
+        if deadline <= .now() {
+            fail(.timedOut)
+            context.close(promise: nil)
+        } else {
+            arm(at: deadline, context: context)
         }
     }
 
@@ -111,8 +141,7 @@ final class KeepAliveHandler: ChannelDuplexHandler {
             guard let head, let answer else { return }
             self.answer = nil
             self.head = nil
-            timeout?.cancel()
-            timeout = nil
+            deadline = nil
             let reusable = head.isKeepAlive && requestKeepsAlive && head.status.code != 101
             let complete = KeepAliveAnswer(head: head, body: body ?? ByteBuffer(), reusable: reusable)
             body = nil
@@ -123,23 +152,28 @@ final class KeepAliveHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         fail(answering ? .closedMidAnswer : .closedBeforeAnswer)
+        timer?.task.cancel()
+        timer = nil
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.task.cancel()
+        timer = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let answer {
             self.answer = nil
-            timeout?.cancel()
-            timeout = nil
+            deadline = nil
             answer.resume(throwing: error)
         }
         context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let failure = event as? KeepAliveFailure {
-            fail(failure)
-            context.close(promise: nil)
+        if event is TimerWentOff {
+            timerWentOff(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -148,8 +182,7 @@ final class KeepAliveHandler: ChannelDuplexHandler {
     private func fail(_ failure: KeepAliveFailure) {
         guard let answer else { return }
         self.answer = nil
-        timeout?.cancel()
-        timeout = nil
+        deadline = nil
         answer.resume(throwing: failure)
     }
 }

@@ -36,6 +36,7 @@ final class SQLiteDatabase {
         guard handle != nil else { return }
         for statement in cache.values { sqlite_nio_sqlite3_finalize(statement) }
         cache.removeAll()
+        recent.removeAll()
         sqlite_nio_sqlite3_close(handle)
         handle = nil
     }
@@ -82,11 +83,16 @@ final class SQLiteDatabase {
     }
 
     private var cache: [String: OpaquePointer] = [:]
+    /// The statements used last, looked at before `cache`: a fan-out runs the same two
+    /// statements (a delivery's insert, its mark) tens of thousands of times, and comparing a
+    /// statement's text with the same literal's is cheaper than hashing it each time.
+    private var recent: [(sql: String, statement: OpaquePointer)] = []
 
     private func statement(_ sql: String) throws(Failure) -> OpaquePointer {
-        if let cached = cache[sql] {
+        if let cached = recent.first(where: { $0.sql == sql })?.statement ?? cache[sql] {
             sqlite_nio_sqlite3_reset(cached)
             sqlite_nio_sqlite3_clear_bindings(cached)
+            remember(sql, cached)
             return cached
         }
         var statement: OpaquePointer?
@@ -94,7 +100,16 @@ final class SQLiteDatabase {
             throw Failure(description: "state database: \(errorMessage) in \(sql)")
         }
         cache[sql] = statement
+        remember(sql, statement)
         return statement
+    }
+
+    /// Puts `sql` first among the recent statements (four are kept).
+    private func remember(_ sql: String, _ statement: OpaquePointer) {
+        if recent.first?.statement == statement { return }
+        recent.removeAll { $0.statement == statement }
+        recent.insert((sql, statement), at: 0)
+        if recent.count > 4 { recent.removeLast() }
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
