@@ -34,44 +34,38 @@ import Testing
                 """)
     }
 
+    /// An incident in `status` with one failed step `s` in `section`; with `approval`, `s` is an
+    /// approval that was denied.
+    static func failedStep(_ status: IncidentRecord.Status, _ section: String, approval: Bool = false) -> IncidentReport {
+        IncidentReport(
+            incident: IncidentRecord(id: "inc-1", playbook: "p", trigger: "t", startedAt: start, status: status),
+            steps: [StepRecord(incident: "inc-1", step: "s", section: section, status: .failed, attempts: 1, startedAt: nil, finishedAt: nil, detail: nil)],
+            deliveryCounts: [:], failures: [],
+            approvals: approval ? [ApprovalRecord(incident: "inc-1", step: "s", tokenID: "a", requestedAt: start, expiresAt: start + 60, status: .denied)] : [])
+    }
+
     /// An unfinished incident with a failed step says how to send again what failed; an
     /// approval that was denied is a decision, never retried, and the hint does not offer it.
     @Test func textSaysHowToRetryAFailedStepButNotADeniedApproval() {
-        func report(_ status: IncidentRecord.Status, _ section: String, approval: Bool = false) -> IncidentReport {
-            IncidentReport(
-                incident: IncidentRecord(id: "inc-1", playbook: "p", trigger: "t", startedAt: Self.start, status: status),
-                steps: [StepRecord(incident: "inc-1", step: "s", section: section, status: .failed, attempts: 1, startedAt: nil, finishedAt: nil, detail: nil)],
-                deliveryCounts: [:], failures: [],
-                approvals: approval
-                    ? [ApprovalRecord(incident: "inc-1", step: "s", tokenID: "a", requestedAt: Self.start, expiresAt: Self.start + 60, status: .denied)] : [])
-        }
-        #expect(IncidentReportRenderer.retryHint(report(.active, "steps")) == "once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed")
+        #expect(IncidentReportRenderer.retryHint(Self.failedStep(.active, "steps")) == "once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed")
         #expect(
-            IncidentReportRenderer.retryHint(report(.recovering, "recovery"))
+            IncidentReportRenderer.retryHint(Self.failedStep(.recovering, "recovery"))
                 == "once the cause is fixed, 'playbook recover' with --retry-failed runs the failed recovery steps again")
-        #expect(IncidentReportRenderer.retryHint(report(.active, "steps", approval: true)) == nil)
-        #expect(IncidentReportRenderer.retryHint(report(.finished, "recovery")) == nil)
-        #expect(IncidentReportRenderer.text(report(.active, "steps")).hasSuffix("  once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed\n"))
+        #expect(IncidentReportRenderer.retryHint(Self.failedStep(.active, "steps", approval: true)) == nil)
+        #expect(IncidentReportRenderer.retryHint(Self.failedStep(.finished, "recovery")) == nil)
+        #expect(IncidentReportRenderer.text(Self.failedStep(.active, "steps")).hasSuffix("  once the cause is fixed, 'playbook run' with --retry-failed sends again only what failed\n"))
     }
 
     /// What a retry would send again (the console's "Retry what failed"): the failed steps of an
     /// active incident, the failed recovery of one that recovers or has finished; never a decision,
     /// and never the steps of an incident that has resolved.
     @Test func theRetryableSectionIsTheOneAFailureCanBeSentAgainIn() {
-        func report(_ status: IncidentRecord.Status, _ section: String, approval: Bool = false) -> IncidentReport {
-            IncidentReport(
-                incident: IncidentRecord(id: "inc-1", playbook: "p", trigger: "t", startedAt: Self.start, status: status),
-                steps: [StepRecord(incident: "inc-1", step: "s", section: section, status: .failed, attempts: 1, startedAt: nil, finishedAt: nil, detail: nil)],
-                deliveryCounts: [:], failures: [],
-                approvals: approval
-                    ? [ApprovalRecord(incident: "inc-1", step: "s", tokenID: "a", requestedAt: Self.start, expiresAt: Self.start + 60, status: .denied)] : [])
-        }
-        #expect(report(.active, "steps").retryableSection == "steps")
-        #expect(report(.active, "steps", approval: true).retryableSection == nil)
-        #expect(report(.recovering, "recovery").retryableSection == "recovery")
-        #expect(report(.finished, "recovery").retryableSection == "recovery")
-        #expect(report(.recovering, "steps").retryableSection == nil)
-        #expect(report(.finished, "steps").retryableSection == nil)
+        #expect(Self.failedStep(.active, "steps").retryableSection == "steps")
+        #expect(Self.failedStep(.active, "steps", approval: true).retryableSection == nil)
+        #expect(Self.failedStep(.recovering, "recovery").retryableSection == "recovery")
+        #expect(Self.failedStep(.finished, "recovery").retryableSection == "recovery")
+        #expect(Self.failedStep(.recovering, "steps").retryableSection == nil)
+        #expect(Self.failedStep(.finished, "steps").retryableSection == nil)
     }
 
     @Test func textWithoutIncidentsSaysSo() {

@@ -11,69 +11,58 @@ extension JSONBytes {
     static func envelope(of message: OutboundMessage) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        out.append(contentsOf: #"{"playbook":"#.utf8)
-        writeString(message.playbook, into: &out)
-        out.append(contentsOf: #","incident":"#.utf8)
-        writeString(message.incident, into: &out)
-        out.append(contentsOf: #","step":"#.utf8)
-        writeString(message.step, into: &out)
-        out.append(contentsOf: #","action":"#.utf8)
-        writeString(message.action, into: &out)
-        out.append(contentsOf: #","idempotency_key":"#.utf8)
-        writeString(message.idempotencyKey, into: &out)
+        out.append(UInt8(ascii: "{"))
+        member("playbook", message.playbook, into: &out, first: true)
+        member("incident", message.incident, into: &out)
+        member("step", message.step, into: &out)
+        member("action", message.action, into: &out)
+        member("idempotency_key", message.idempotencyKey, into: &out)
         if let contact = message.contact {
-            out.append(contentsOf: #","contact":"#.utf8)
+            name("contact", into: &out)
             write(contact, into: &out)
         }
-        if let subject = message.subject {
-            out.append(contentsOf: #","subject":"#.utf8)
-            writeString(subject, into: &out)
-        }
-        out.append(contentsOf: #","text":"#.utf8)
-        writeString(message.text, into: &out)
-        if let html = message.html {
-            out.append(contentsOf: #","html":"#.utf8)
-            writeString(html, into: &out)
-        }
-        if let link = message.link {
-            out.append(contentsOf: #","link":"#.utf8)
-            writeString(link, into: &out)
-        }
+        if let subject = message.subject { member("subject", subject, into: &out) }
+        member("text", message.text, into: &out)
+        if let html = message.html { member("html", html, into: &out) }
+        if let link = message.link { member("link", link, into: &out) }
         out.append(UInt8(ascii: "}"))
         return out
     }
 
     /// `Contact.json`'s text.
     private static func write(_ contact: Contact, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"id":"#.utf8)
-        writeString(contact.id, into: &out)
-        out.append(contentsOf: #","name":"#.utf8)
-        writeString(contact.name, into: &out)
-        out.append(contentsOf: #","email":"#.utf8)
-        writeString(contact.email, into: &out)
-        out.append(contentsOf: #","phone":"#.utf8)
-        writeString(contact.phone, into: &out)
-        out.append(contentsOf: #","tags":["#.utf8)
+        out.append(UInt8(ascii: "{"))
+        member("id", contact.id, into: &out, first: true)
+        member("name", contact.name, into: &out)
+        member("email", contact.email, into: &out)
+        member("phone", contact.phone, into: &out)
+        name("tags", into: &out)
+        out.append(UInt8(ascii: "["))
         for (index, tag) in contact.tags.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             writeString(tag, into: &out)
         }
-        out.append(contentsOf: #"],"consent_email":"#.utf8)
+        out.append(UInt8(ascii: "]"))
+        name("consent_email", into: &out)
         out.append(contentsOf: (contact.consentEmail ? "true" : "false").utf8)
-        out.append(contentsOf: #","consent_sms":"#.utf8)
+        name("consent_sms", into: &out)
         out.append(contentsOf: (contact.consentSMS ? "true" : "false").utf8)
-        out.append(contentsOf: #","timezone":"#.utf8)
-        writeString(contact.timezone, into: &out)
-        out.append(contentsOf: #","locale":"#.utf8)
-        writeString(contact.locale, into: &out)
-        if !contact.fields.isEmpty {
-            for key in contact.fields.keys.sorted() {
-                out.append(UInt8(ascii: ","))
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeString(contact.fields[key]!, into: &out)
-            }
-        }
+        member("timezone", contact.timezone, into: &out)
+        member("locale", contact.locale, into: &out)
+        for key in contact.fields.keys.sorted() { member(key, contact.fields[key]!, into: &out) }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A member's name and colon, after a comma unless it is the object's first.
+    private static func name(_ name: String, into out: inout [UInt8], first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        writeString(name, into: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    /// A member whose value is a string.
+    private static func member(_ key: String, _ value: String, into out: inout [UInt8], first: Bool = false) {
+        name(key, into: &out, first: first)
+        writeString(value, into: &out)
     }
 }
