@@ -69,7 +69,7 @@ public final class KeepAliveHTTPClient: Sendable {
             }
         }
 
-        /// Takes every idle connection out (the client is going away).
+        /// The idle connections now (for the client's `deinit`, which closes them).
         var all: [any Channel] { state.withLockedValue { $0.channels } }
     }
 

@@ -31,9 +31,9 @@ extension PlaybookMonitor {
     /// fixed, sends again what failed in incident `id` — the failed steps of an active incident
     /// (resumed like an interrupted run: only their failed deliveries go out), or the failed
     /// recovery steps of one whose recovery ended with a failure (the playbook's last incident).
-    /// Refused while the incident's steps are still running (a failed delivery of a running step
-    /// is not final yet) and when nothing failed. Returns what to tell the person; the retry runs
-    /// on in the monitor's order of operations.
+    /// Refused while the incident's steps are still running (a step reopened beside the run of its
+    /// section would be started twice) and when nothing failed. Returns what to tell the person;
+    /// the retry runs on in the monitor's order of operations.
     func retryByHand(incident id: String) async throws -> String {
         guard leading else { throw Watcher.Problem(description: "another runner leads playbook '\(name)' now; use its console") }
         guard let record = try await journal.incident(id), record.playbook == name else {
