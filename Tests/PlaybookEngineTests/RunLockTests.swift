@@ -24,7 +24,7 @@ import Testing
             do {
                 _ = try journal.lockRuns(of: "shop", by: "playbook recover")
             } catch {
-                #expect("\(error)".hasSuffix("Let it run the playbook (with --listen, its console can start the recovery), or stop it (Ctrl-C: what it has sent is journaled), then run this again"))
+                #expect("\(error)".hasSuffix("Let it run the playbook (with --listen, its console can start the recovery and retry what failed), or stop it (Ctrl-C: what it has sent is journaled), then run this again"))
             }
             withExtendedLifetime(watching) {}
             // Another playbook in the same state has its own lock.

@@ -53,7 +53,7 @@ public final class RunLock: Sendable {
             guard code == EWOULDBLOCK else { throw Held(description: "cannot lock \(path): \(String(cString: strerror(code)))") }
             // A watcher does not finish by itself: say what to do instead of waiting for it.
             let remedy = holder.contains("'playbook watch'")
-                ? "Let it run the playbook (with --listen, its console can start the recovery), or stop it (Ctrl-C: what it has sent is journaled), then run this again"
+                ? "Let it run the playbook (with --listen, its console can start the recovery and retry what failed), or stop it (Ctrl-C: what it has sent is journaled), then run this again"
                 : "Let that one finish, or stop it (Ctrl-C: what it has sent is journaled), then run this again"
             throw Held(
                 description: "playbook '\(playbook)' is being run by another process\(holder.isEmpty ? "" : " (\(holder))"); "
